@@ -1,0 +1,31 @@
+"""Accounts: users, their memberships and roles per tenant, sign-in
+(password or magic link), password reset and invitations."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from kringwerk.extensions import db, login_manager
+
+
+def init_app(app: Flask) -> None:
+    from kringwerk.accounts import views
+    from kringwerk.accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(session_id: str) -> User | None:
+        user_id, _, version = session_id.partition(".")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_version != int(version) or not user.active:
+            return None
+        return user
+
+    app.register_blueprint(views.bp)

@@ -1,0 +1,27 @@
+"""Every core model, imported in one place so the metadata is complete for
+``create_all``, Alembic and the isolation tests. Plugins add theirs through
+their manifest's ``models``."""
+
+from kringwerk.accounts.models import AuthToken, Invitation, Membership, Role, User
+from kringwerk.audit.models import AuditEntry
+from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme
+from kringwerk.plugin_api.models import TenantPlugin
+from kringwerk.tenancy.models import Affiliation, Tenant, TenantScoped
+
+__all__ = [
+    "Affiliation",
+    "AuditEntry",
+    "AuthToken",
+    "BusinessPark",
+    "Circle",
+    "Company",
+    "ContactPerson",
+    "Invitation",
+    "Membership",
+    "Role",
+    "Tenant",
+    "TenantPlugin",
+    "TenantScoped",
+    "Theme",
+    "User",
+]

@@ -1,0 +1,44 @@
+"""The hooks a plugin may implement (pluggy, project name ``kringwerk``).
+
+Hooks are called only for plugins enabled in the tenant concerned, except
+``periodic_jobs``, which the scheduler gates per tenant when it runs them.
+Implement one with ``@hookimpl`` on a function taking any subset of the
+arguments below.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("kringwerk")
+hookimpl = pluggy.HookimplMarker("kringwerk")
+
+
+@hookspec
+def nav_items(tenant, user):
+    """Return NavItems for the tenant's navigation bar."""
+
+
+@hookspec
+def dashboard_cards(tenant, user):
+    """Return DashboardCards for the tenant home page."""
+
+
+@hookspec
+def theme_activity(tenant, theme):
+    """Return ThemeActivity entries: what the plugin did on ``theme`` in ``tenant``."""
+
+
+@hookspec
+def member_export(tenant, user):
+    """Return a dict of the personal data the plugin holds on ``user`` in ``tenant`` (AVG access)."""
+
+
+@hookspec
+def member_erase(tenant, user):
+    """Erase or anonymise the personal data the plugin holds on ``user`` in ``tenant``."""
+
+
+@hookspec
+def periodic_jobs():
+    """Return PeriodicJobs to run for every tenant that has the plugin enabled."""

@@ -1,0 +1,79 @@
+"""The ``Plugin`` manifest a plugin package exposes as ``plugin``, and the
+small value types its hooks return."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint
+
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """What a plugin is and what it brings.
+
+    ``key`` names the plugin everywhere: its URL (``/<tenant>/<key>/``), its row
+    in ``tenant_plugins``, its pluggy name and its Alembic branch label.
+    """
+
+    key: str
+    name: Any  # str or a lazy translation
+    description: Any = ""
+    blueprint: Blueprint | None = None
+    hooks: object | None = None
+    default_settings: Mapping[str, Any] = field(default_factory=dict)
+    requires: tuple[str, ...] = ()
+    models: str | None = None  # module imported so the plugin's tables join the metadata
+    migrations: str | None = None  # folder of the plugin's Alembic branch
+    version: str = "1"
+
+    def __post_init__(self) -> None:
+        if not KEY_PATTERN.match(self.key):
+            raise ValueError(f"plugin key {self.key!r} must be 2-40 lowercase letters, digits or hyphens")
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any
+    endpoint: str
+    order: int = 100
+    roles: tuple[str, ...] | None = None  # None: every member of the tenant
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DashboardCard:
+    title: Any
+    template: str  # rendered with ``context`` plus ``tenant`` and ``user``
+    context: Mapping[str, Any] = field(default_factory=dict)
+    order: int = 100
+    plugin: str | None = None
+
+
+@dataclass(frozen=True)
+class ThemeActivity:
+    plugin: str
+    label: Any
+    count: int
+    endpoint: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Work a plugin wants run on a schedule, once per tenant that has it enabled."""
+
+    name: str
+    func: Callable[..., Any]  # called as func(tenant_id) inside that tenant's scope
+    interval: timedelta | None = None
+    cron: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.interval is None) == (self.cron is None):
+            raise ValueError("a periodic job needs exactly one of interval or cron")

@@ -1,0 +1,115 @@
+"""Finding plugins, and wiring them into an app.
+
+Bundled plugins are named in ``BUNDLED_PLUGINS`` (module paths); third-party
+ones are found through the entry-point group ``kringwerk.plugins``; tests add
+theirs through ``EXTRA_PLUGINS``. Each module exposes ``plugin = Plugin(...)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from importlib import import_module
+from importlib.metadata import entry_points
+
+import pluggy
+from flask import Flask, abort, current_app, request
+
+from kringwerk.plugin_api import hookspecs
+from kringwerk.plugin_api.manifest import Plugin
+
+log = logging.getLogger("kringwerk.plugins")
+
+ENTRY_POINT_GROUP = "kringwerk.plugins"
+EXTENSION_KEY = "kringwerk.plugins"
+
+
+class PluginLoadError(RuntimeError):
+    pass
+
+
+class PluginRegistry:
+    def __init__(self) -> None:
+        self._plugins: dict[str, Plugin] = {}
+        self._by_blueprint: dict[str, str] = {}
+        self.pm = pluggy.PluginManager("kringwerk")
+        self.pm.add_hookspecs(hookspecs)
+
+    def __iter__(self) -> Iterator[Plugin]:
+        return iter(sorted(self._plugins.values(), key=lambda p: p.key))
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._plugins
+
+    def __len__(self) -> int:
+        return len(self._plugins)
+
+    def get(self, key: str) -> Plugin | None:
+        return self._plugins.get(key)
+
+    def plugin_keys(self) -> list[str]:
+        return sorted(self._plugins)
+
+    def plugin_for_blueprint(self, blueprint_name: str | None) -> str | None:
+        return self._by_blueprint.get(blueprint_name) if blueprint_name else None
+
+    def add(self, plugin: Plugin) -> None:
+        if not isinstance(plugin, Plugin):
+            raise PluginLoadError(f"{plugin!r} is not a kringwerk Plugin manifest")
+        if plugin.key in self._plugins:
+            raise PluginLoadError(f"two plugins use the key {plugin.key!r}")
+        if plugin.models:
+            import_module(plugin.models)
+        if plugin.hooks is not None:
+            self.pm.register(plugin.hooks, name=plugin.key)
+        self._plugins[plugin.key] = plugin
+
+    def load(self, module_paths) -> None:
+        for path in module_paths:
+            self.add(_manifest_from(import_module(path), path))
+        for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+            loaded = entry_point.load()
+            plugin = loaded if isinstance(loaded, Plugin) else _manifest_from(loaded, entry_point.value)
+            if plugin.key in self._plugins:
+                log.info("entry point %s repeats plugin %s; keeping the first", entry_point.name, plugin.key)
+                continue
+            self.add(plugin)
+        for plugin in self._plugins.values():
+            missing = [key for key in plugin.requires if key not in self._plugins]
+            if missing:
+                raise PluginLoadError(f"plugin {plugin.key!r} requires missing plugins {missing}")
+
+    def install(self, app: Flask) -> None:
+        for plugin in self:
+            if plugin.blueprint is None:
+                continue
+            app.register_blueprint(plugin.blueprint, url_prefix=f"/<tenant>/{plugin.key}")
+            self._by_blueprint[plugin.blueprint.name] = plugin.key
+        app.before_request(_refuse_disabled_plugin)
+
+
+def _manifest_from(module, where: str) -> Plugin:
+    plugin = getattr(module, "plugin", None)
+    if not isinstance(plugin, Plugin):
+        raise PluginLoadError(f"{where} has no `plugin = Plugin(...)` manifest")
+    return plugin
+
+
+def get_registry(app: Flask | None = None) -> PluginRegistry:
+    return (app or current_app).extensions[EXTENSION_KEY]
+
+
+def _refuse_disabled_plugin() -> None:
+    """A disabled plugin's routes answer 404, as if they did not exist."""
+    from kringwerk.plugin_api.gating import is_enabled
+    from kringwerk.tenancy.routing import current_tenant
+
+    registry = get_registry()
+    for blueprint_name in request.blueprints:
+        key = registry.plugin_for_blueprint(blueprint_name)
+        if key is None:
+            continue
+        tenant = current_tenant()
+        if tenant is None or not is_enabled(tenant, key):
+            abort(404)
+        return

@@ -1,0 +1,104 @@
+"""Enabling and disabling plugins per tenant, and their settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from kringwerk.audit.services import record
+from kringwerk.extensions import db, utcnow
+from kringwerk.plugin_api import gating
+from kringwerk.plugin_api.models import TenantPlugin
+from kringwerk.plugin_api.registry import get_registry
+from kringwerk.tenancy.context import tenant_scope
+
+
+class PluginError(ValueError):
+    """A plugin change that cannot be made; the message is for the user."""
+
+
+def _row(key: str) -> TenantPlugin | None:
+    return db.session.scalar(select(TenantPlugin).where(TenantPlugin.key == key))
+
+
+def enable_plugin(tenant, key: str, *, actor=None, settings: dict[str, Any] | None = None) -> TenantPlugin:
+    registry = get_registry()
+    plugin = registry.get(key)
+    if plugin is None:
+        raise PluginError(_l("There is no plugin called “%(key)s”.", key=key))
+    with tenant_scope(tenant):
+        enabled = gating.enabled_keys(tenant)
+        missing = [required for required in plugin.requires if required not in enabled]
+        if missing:
+            raise PluginError(
+                _l(
+                    "%(plugin)s needs %(missing)s to be enabled first.",
+                    plugin=plugin.name,
+                    missing=", ".join(missing),
+                )
+            )
+        row = _row(key)
+        if row is None:
+            row = TenantPlugin(key=key, settings={**plugin.default_settings, **(settings or {})})
+            db.session.add(row)
+        elif row.enabled:
+            return row
+        elif settings:
+            row.settings = {**row.settings, **settings}
+        row.enabled = True
+        row.enabled_at = utcnow()
+        row.enabled_by_id = getattr(actor, "id", None)
+        row.disabled_at = None
+        record("plugin.enabled", actor=actor, target=row, target_label=key)
+        db.session.flush()
+    gating.forget(tenant)
+    return row
+
+
+def disable_plugin(tenant, key: str, *, actor=None) -> TenantPlugin | None:
+    registry = get_registry()
+    if registry.get(key) is None:
+        raise PluginError(_l("There is no plugin called “%(key)s”.", key=key))
+    with tenant_scope(tenant):
+        dependants = [
+            other.name for other in registry if key in other.requires and gating.is_enabled(tenant, other.key)
+        ]
+        if dependants:
+            raise PluginError(
+                _l(
+                    "%(plugin)s is needed by %(dependants)s; disable those first.",
+                    plugin=registry.get(key).name,
+                    dependants=", ".join(map(str, dependants)),
+                )
+            )
+        row = _row(key)
+        if row is None or not row.enabled:
+            return row
+        row.enabled = False
+        row.disabled_at = utcnow()
+        record("plugin.disabled", actor=actor, target=row, target_label=key)
+        db.session.flush()
+    gating.forget(tenant)
+    return row
+
+
+def plugin_settings(tenant, key: str) -> dict[str, Any]:
+    """The plugin's defaults overlaid with what the tenant set."""
+    plugin = get_registry().get(key)
+    defaults = dict(plugin.default_settings) if plugin else {}
+    with tenant_scope(tenant):
+        row = _row(key)
+    return {**defaults, **(row.settings if row else {})}
+
+
+def update_plugin_settings(tenant, key: str, changes: dict[str, Any], *, actor=None) -> dict[str, Any]:
+    with tenant_scope(tenant):
+        row = _row(key)
+        if row is None:
+            raise PluginError(_l("Enable the plugin before changing its settings."))
+        row.settings = {**row.settings, **changes}
+        record("plugin.settings_changed", actor=actor, target=row, target_label=key, details=changes)
+        db.session.flush()
+    return plugin_settings(tenant, key)

@@ -1,0 +1,58 @@
+"""The ``/<tenant>/`` URL prefix.
+
+Any route whose rule contains ``<tenant>`` gets the tenant resolved before the
+view runs: an unknown slug answers 404, a known one becomes ``g.tenant`` and
+the tenant scope of the request. ``url_for`` fills ``tenant`` in from the
+current request, so views and templates never pass it by hand.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, abort, current_app, g
+from sqlalchemy import select
+
+from kringwerk.extensions import db
+from kringwerk.tenancy.context import tenant_scope
+from kringwerk.tenancy.models import Tenant
+
+TENANT_ARG = "tenant"
+
+
+def current_tenant() -> Tenant | None:
+    """The tenant of the current request, or None outside a tenant URL."""
+    return g.get("tenant")
+
+
+def install(app: Flask) -> None:
+    app.url_value_preprocessor(_enter_tenant)
+    app.url_defaults(_fill_tenant)
+    app.teardown_request(_leave_tenant)
+
+
+def _enter_tenant(endpoint: str | None, values: dict | None) -> None:
+    g.pop("tenant", None)
+    if not values or TENANT_ARG not in values:
+        return
+    slug = values.pop(TENANT_ARG)
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        abort(404)
+    g.tenant = tenant
+    scope = tenant_scope(tenant)
+    scope.__enter__()
+    g._tenant_scope = scope
+
+
+def _leave_tenant(exc: BaseException | None) -> None:
+    scope = g.pop("_tenant_scope", None)
+    g.pop("tenant", None)
+    if scope is not None:
+        scope.__exit__(None, None, None)
+
+
+def _fill_tenant(endpoint: str, values: dict) -> None:
+    if TENANT_ARG in values:
+        return
+    tenant = g.get("tenant")
+    if tenant is not None and current_app.url_map.is_endpoint_expecting(endpoint, TENANT_ARG):
+        values[TENANT_ARG] = tenant.slug

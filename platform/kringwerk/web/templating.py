@@ -1,0 +1,34 @@
+"""What every template can use: the tenant, navigation, roles, languages,
+and filters for dates in the tenant's time zone."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, get_locale
+
+from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, is_operator
+from kringwerk.tenancy.routing import current_tenant
+from kringwerk.web.navigation import build_navigation
+
+
+def install(app: Flask) -> None:
+    @app.context_processor
+    def shell_context():
+        tenant = current_tenant()
+        return {
+            "tenant": tenant,
+            "navigation": lambda: build_navigation(tenant),
+            "membership": current_membership,
+            "has_role": has_role,
+            "is_operator": is_operator,
+            "MANAGERS": MANAGERS,
+            "languages": app.config["LANGUAGES"],
+            "current_language": lambda: str(get_locale() or "nl"),
+            "is_htmx": request.headers.get("HX-Request") == "true",
+        }
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.add_template_filter(
+        lambda value, fmt="medium": format_datetime(value, fmt) if value else "", "datetime"
+    )
+    app.add_template_filter(lambda value, fmt="medium": format_date(value, fmt) if value else "", "date")

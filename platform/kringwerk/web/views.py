@@ -1,0 +1,105 @@
+"""Pages of the web shell: the platform landing page, the tenant dashboard,
+the tenant's stylesheet, the language switch and the health check."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import text
+
+from kringwerk.accounts.permissions import MANAGERS, current_membership, is_operator, require_member
+from kringwerk.extensions import db
+from kringwerk.plugin_api import collect, hooks
+from kringwerk.tenancy.routing import current_tenant
+from kringwerk.web.i18n import SESSION_KEY
+from kringwerk.web.safety import safe_next_url
+
+bp = Blueprint("web", __name__)
+
+
+@bp.get("/")
+def landing():
+    tenants = []
+    if current_user.is_authenticated:
+        from kringwerk.accounts.services import tenants_of
+
+        tenants = tenants_of(current_user)
+    return render_template("web/landing.html", tenants=tenants)
+
+
+@bp.get("/<tenant>/")
+def tenant_home():
+    tenant = current_tenant()
+    if not current_user.is_authenticated or (current_membership() is None and not is_operator()):
+        return render_template("web/tenant_public.html", tenant=tenant)
+    cards = collect(hooks(tenant).dashboard_cards(tenant=tenant, user=current_user))
+    cards.sort(key=lambda card: card.order)
+    return render_template("web/dashboard.html", tenant=tenant, cards=cards)
+
+
+@bp.get("/<tenant>/admin/")
+@require_member(*MANAGERS)
+def admin_home():
+    return render_template("web/admin_home.html", tenant=current_tenant())
+
+
+@bp.get("/<tenant>/theme.css")
+def tenant_stylesheet():
+    """The tenant's colours as CSS variables: a stylesheet, because the CSP forbids inline styles."""
+    tenant = current_tenant()
+    css = f":root {{ --brand: {tenant.brand_colour}; }}\n"
+    response = Response(css, mimetype="text/css")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.post("/language")
+def switch_language():
+    language = request.form.get("language", "")
+    if language in current_app.config["LANGUAGES"]:
+        session[SESSION_KEY] = language
+        if current_user.is_authenticated:
+            current_user.preferred_locale = language
+            db.session.commit()
+    return redirect(safe_next_url(request.form.get("next"), fallback=url_for("web.landing")))
+
+
+@bp.get("/healthz")
+def healthz():
+    checks = {"database": _check_database(), "redis": _check_redis()}
+    healthy = checks["database"] == "ok" and checks["redis"] in ("ok", "not configured")
+    return jsonify(status="ok" if healthy else "error", **checks), (200 if healthy else 503)
+
+
+def _check_database() -> str:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return "ok"
+    except Exception as error:  # noqa: BLE001 - reported, not raised
+        current_app.logger.warning("health check: database unavailable: %s", error)
+        return "error"
+    finally:
+        db.session.rollback()
+
+
+def _check_redis() -> str:
+    if not current_app.config["REDIS_URL"]:
+        return "not configured"
+    from kringwerk.jobs.queue import redis_connection
+
+    try:
+        redis_connection().ping()
+        return "ok"
+    except Exception as error:  # noqa: BLE001 - reported, not raised
+        current_app.logger.warning("health check: redis unavailable: %s", error)
+        return "error"

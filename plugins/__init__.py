@@ -1,0 +1,1 @@
+"""The plugins bundled with Kringwerk, one package each."""

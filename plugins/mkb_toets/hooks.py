@@ -1,0 +1,15 @@
+"""How the mkb-toets plugin shows up in the platform: navigation and dashboard."""
+
+from flask_babel import lazy_gettext as _l
+
+from kringwerk.plugin_api import DashboardCard, NavItem, hookimpl
+
+
+@hookimpl
+def nav_items(tenant, user):
+    return [NavItem(_l("MKB-toets"), "mkb_toets.index", order=40)]
+
+
+@hookimpl
+def dashboard_cards(tenant, user):
+    return [DashboardCard(_l("MKB-toets"), "mkb_toets/_card.html", order=40, plugin="mkb-toets")]

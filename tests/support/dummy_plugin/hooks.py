@@ -1,0 +1,54 @@
+"""The dummy plugin implements every hook, and records the calls it gets."""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from kringwerk.extensions import db
+from kringwerk.plugin_api import DashboardCard, NavItem, PeriodicJob, ThemeActivity, hookimpl
+from tests.support.dummy_plugin.models import DummyNote
+
+calls: list[tuple[str, int | None]] = []
+
+
+@hookimpl
+def nav_items(tenant, user):
+    calls.append(("nav_items", tenant.id))
+    return [NavItem("Dummy", "dummy.index", order=99)]
+
+
+@hookimpl
+def dashboard_cards(tenant, user):
+    calls.append(("dashboard_cards", tenant.id))
+    count = db.session.scalar(select(func.count(DummyNote.id)))
+    return [DashboardCard("Dummy card", "dummy/_card.html", {"count": count}, plugin="dummy")]
+
+
+@hookimpl
+def theme_activity(tenant, theme):
+    calls.append(("theme_activity", tenant.id))
+    return [ThemeActivity("dummy", "Dummy notes", 1)]
+
+
+@hookimpl
+def member_export(tenant, user):
+    calls.append(("member_export", tenant.id))
+    notes = db.session.scalars(select(DummyNote.text).where(DummyNote.author_email == user.email))
+    return {"dummy_notes": list(notes)}
+
+
+@hookimpl
+def member_erase(tenant, user):
+    calls.append(("member_erase", tenant.id))
+    for note in db.session.scalars(select(DummyNote).where(DummyNote.author_email == user.email)):
+        note.author_email = None
+
+
+def count_notes(tenant_id: int) -> int:
+    calls.append(("periodic", tenant_id))
+    return db.session.scalar(select(func.count(DummyNote.id)))
+
+
+@hookimpl
+def periodic_jobs():
+    return [PeriodicJob("dummy.count_notes", count_notes, interval=timedelta(minutes=5))]
