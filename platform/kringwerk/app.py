@@ -64,3 +64,4 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
 def _configure_logging(app: Flask) -> None:
     if app.config["ENV"] != "testing" and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

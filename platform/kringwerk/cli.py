@@ -1,4 +1,9 @@
-"""The ``kringwerk`` command: the Flask CLI with Kringwerk's app factory and commands."""
+"""The ``kringwerk`` command: the Flask CLI with Kringwerk's app factory.
+
+``kringwerk run``, ``kringwerk db upgrade`` (Flask-Migrate), and the commands
+each domain adds in its own ``cli`` module: ``tenants sync``, ``plugins
+list|enable|disable``, ``worker``, ``tick`` and ``demo``.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,22 @@ from flask.cli import FlaskGroup
 
 
 def init_app(app: Flask) -> None:
-    pass
+    from kringwerk.demo import cli as demo_cli
+    from kringwerk.jobs import cli as jobs_cli
+    from kringwerk.plugin_api import cli as plugins_cli
+    from kringwerk.tenancy import cli as tenants_cli
+
+    for module in (tenants_cli, plugins_cli, jobs_cli, demo_cli):
+        for command in module.commands:
+            app.cli.add_command(command)
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: __import__("kringwerk").create_app())
+def _create_app() -> Flask:
+    from kringwerk import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
 def main() -> None:
     """Kringwerk: run the server, migrate the database, manage tenants and plugins."""

@@ -3,7 +3,7 @@ and filters for dates in the tenant's time zone."""
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
 
 from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, is_operator
@@ -14,6 +14,11 @@ from kringwerk.web.navigation import build_navigation
 def install(app: Flask) -> None:
     @app.context_processor
     def shell_context():
+        if not has_request_context():  # e-mails rendered by background jobs
+            return {
+                "languages": app.config["LANGUAGES"],
+                "current_language": lambda: str(get_locale() or "nl"),
+            }
         tenant = current_tenant()
         return {
             "tenant": tenant,

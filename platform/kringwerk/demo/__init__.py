@@ -1,0 +1,1 @@
+"""The demo: tenants from tenants/ plus plausible companies and people."""
