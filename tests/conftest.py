@@ -204,7 +204,7 @@ def _make_side(slug: str, name: str, password: str) -> Side:
     tenant = create_tenant(slug, name, "association")
     people = {}
     for role in Role:
-        user = create_user(f"{role.value}@{slug}.test", f"{role.label} {name}", password=password)
+        user = create_user(f"{role.value}@{slug}.example.com", f"{role.label} {name}", password=password)
         db.session.flush()
         with tenant_scope(tenant):
             add_membership(tenant, user, role)
@@ -221,8 +221,10 @@ def world(app) -> World:
 
     a = _make_side("kring-a", "Kring A", World.password)
     b = _make_side("kring-b", "Kring B", World.password)
-    operator = create_user("operator@kringwerk.test", "Operator", password=World.password, is_operator=True)
-    outsider = create_user("outsider@example.test", "Outsider", password=World.password)
+    operator = create_user(
+        "operator@kringwerk.example.com", "Operator", password=World.password, is_operator=True
+    )
+    outsider = create_user("outsider@example.com", "Outsider", password=World.password)
     db.session.commit()
     return World(a=a, b=b, operator=operator, outsider=outsider)
 

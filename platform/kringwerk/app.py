@@ -31,7 +31,13 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     from kringwerk import models as _models  # noqa: F401 - completes the metadata
 
     extensions.db.init_app(app)
-    extensions.migrate.init_app(app, extensions.db, directory=app.config["MIGRATIONS_DIR"])
+    extensions.migrate.init_app(
+        app,
+        extensions.db,
+        directory=app.config["MIGRATIONS_DIR"],
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=True,
+    )
     extensions.csrf.init_app(app)
 
     # Core domains, then plugins, then the web shell that renders them all.

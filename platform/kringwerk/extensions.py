@@ -6,6 +6,7 @@ They are created unbound here and attached to an app in ``create_app``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -36,6 +37,22 @@ def utcnow() -> datetime:
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+
+
+@migrate.configure
+def add_plugin_migrations(config):
+    """Alembic sees the core versions plus each installed plugin's own branch."""
+    from flask import current_app
+
+    from kringwerk.plugin_api import get_registry
+
+    locations = [str(Path(current_app.config["MIGRATIONS_DIR"]) / "versions")]
+    locations += [plugin.migrations for plugin in get_registry() if plugin.migrations]
+    config.set_main_option("version_locations", " ".join(locations))
+    config.set_main_option("path_separator", "space")
+    return config
+
+
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()

@@ -1,0 +1,65 @@
+# Kringwerk: `make demo` runs the demo on http://127.0.0.1:5000, `make test` runs every test.
+# Both start from a clean clone; nothing else needs installing by hand.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+TRANSLATIONS := platform/kringwerk/translations
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test install system-deps translations catalogs lint bench vendor-htmx clean
+
+$(BIN)/kringwerk $(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed
+
+install: $(VENV)/.installed translations
+
+## Compile the .po catalogs into the .mo files Flask-Babel reads.
+translations: $(VENV)/.installed
+	@if ls $(TRANSLATIONS)/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile -q -d $(TRANSLATIONS); fi
+
+## Re-extract messages and merge them into the catalogs (then translate the new entries).
+catalogs: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -q -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+
+demo: install
+	$(BIN)/kringwerk db upgrade
+	$(BIN)/kringwerk demo
+	$(BIN)/kringwerk run --host 127.0.0.1 --port 5000
+
+## Debian packages the tests run for real, installed only where missing.
+system-deps:
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+test: install system-deps
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check platform plugins tests bench
+	$(BIN)/ruff format --check platform plugins tests bench
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+## Refresh the vendored htmx from the npm registry (version pinned here).
+HTMX_VERSION := 4.0.1
+vendor-htmx:
+	cd /tmp && npm pack --silent htmx.org@$(HTMX_VERSION) && tar xzf htmx.org-$(HTMX_VERSION).tgz
+	cp /tmp/package/dist/htmx.min.js /tmp/package/LICENSE platform/kringwerk/static/vendor/htmx/
+	rm -rf /tmp/package /tmp/htmx.org-$(HTMX_VERSION).tgz
+
+clean:
+	rm -rf $(VENV) instance
