@@ -9,6 +9,7 @@
 | SMTP_URL        | unset: mail is written to ``instance/outbox`` |
 | BASE_URL        | ``http://127.0.0.1:5000``                  |
 | MAIL_FROM       | ``Kringwerk <noreply@kringwerk.local>``    |
+| SMTP_CA_FILE    | unset: the system's trusted certificates   |
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def build_config(
         "REDIS_URL": environ.get("REDIS_URL") or None,
         "SMTP_URL": environ.get("SMTP_URL") or None,
         "MAIL_FROM": environ.get("MAIL_FROM", "Kringwerk <noreply@kringwerk.local>"),
+        "SMTP_CA_FILE": environ.get("SMTP_CA_FILE") or None,
         "OUTBOX_DIR": str(instance_path / "outbox"),
         "UPLOAD_DIR": str(instance_path / "uploads"),
         "TEMPLATES_DIR": str(PROJECT_ROOT / "templates"),

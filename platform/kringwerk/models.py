@@ -4,6 +4,8 @@ their manifest's ``models``."""
 
 from kringwerk.accounts.models import AuthToken, Invitation, Membership, Role, User
 from kringwerk.audit.models import AuditEntry
+from kringwerk.jobs.models import BackgroundTask
+from kringwerk.mail.models import SentMail
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme
 from kringwerk.plugin_api.models import TenantPlugin
 from kringwerk.tenancy.models import Affiliation, Tenant, TenantScoped
@@ -12,6 +14,7 @@ __all__ = [
     "Affiliation",
     "AuditEntry",
     "AuthToken",
+    "BackgroundTask",
     "BusinessPark",
     "Circle",
     "Company",
@@ -19,6 +22,7 @@ __all__ = [
     "Invitation",
     "Membership",
     "Role",
+    "SentMail",
     "Tenant",
     "TenantPlugin",
     "TenantScoped",

@@ -1,6 +1,8 @@
 """Outgoing e-mail: SMTP, or an outbox folder in development.
 
-Public API: ``send_mail(to, subject, template, locale=..., context=...)``.
+Public API: ``send_mail(to, subject, template, locale=..., context=...,
+idempotency_key=...)``: composed at once in the recipient's language, delivered
+by a job after the commit (see ``mail.services``).
 """
 
 from __future__ import annotations
@@ -13,4 +15,4 @@ __all__ = ["init_app", "send_mail"]
 
 
 def init_app(app: Flask) -> None:
-    pass
+    from kringwerk.mail import models  # noqa: F401 - SentMail joins the metadata

@@ -1,14 +1,23 @@
 """Composing and delivering e-mail.
 
 ``send_mail`` renders ``templates/emails/<template>.txt`` (and ``.html`` when
-present) in the recipient's language and hands the message to ``deliver``:
-over SMTP when ``SMTP_URL`` is set, otherwise into the outbox folder.
+present) right away, in the caller's request and the recipient's language, and
+enqueues its delivery as a job (sent after the commit, like every job: call
+``send_mail``, then ``db.session.commit()``). The job hands the message to
+``deliver``: over SMTP when ``SMTP_URL`` is set (``smtp://``, ``smtp+starttls://``
+or ``smtps://``, with optional ``user:password@``), otherwise into the outbox
+folder. Each delivery is recorded (``SentMail``) under a key, so a retried or
+duplicated job never sends a message twice; pass ``idempotency_key`` to make
+two calls for the same thing (``f"invitation-{invitation.id}"``) one message.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import smtplib
 import ssl
+import uuid
 from dataclasses import asdict, dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -18,6 +27,13 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
+from sqlalchemy import delete, select
+
+from kringwerk.extensions import db
+from kringwerk.mail.models import SentMail
+from kringwerk.tenancy.context import current_tenant_id
+
+log = logging.getLogger("kringwerk.mail")
 
 
 @dataclass(frozen=True)
@@ -27,6 +43,8 @@ class OutgoingMail:
     text: str
     html: str | None = None
     locale: str = "nl"
+    # Fixed when composing, so every attempt to deliver sends the same message.
+    message_id: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -47,16 +65,62 @@ def compose(
             html = render_template(f"emails/{template}.html", subject=subject_text, **context)
         except TemplateNotFound:
             html = None
-    return OutgoingMail(to=to, subject=subject_text, text=text, html=html, locale=locale)
+    return OutgoingMail(
+        to=to,
+        subject=subject_text,
+        text=text,
+        html=html,
+        locale=locale,
+        message_id=make_msgid(domain="kringwerk"),
+    )
 
 
 def send_mail(
-    to: str, subject, template: str, *, locale: str | None = None, context: dict | None = None
+    to: str,
+    subject,
+    template: str,
+    *,
+    locale: str | None = None,
+    context: dict | None = None,
+    idempotency_key: str | None = None,
 ) -> OutgoingMail:
-    """Compose and deliver one message."""
+    """Compose one message now and deliver it through a job after the commit.
+
+    With ``idempotency_key`` the message is delivered at most once per key (and
+    tenant): a second call with a key already delivered is dropped.
+    """
+    from kringwerk.jobs import enqueue
+    from kringwerk.mail.jobs import deliver_mail
+
     mail = compose(to, subject, template, locale=locale, context=context)
-    deliver(mail)
+    key = delivery_key(idempotency_key)
+    if idempotency_key is not None and was_sent(key):
+        log.info("mail %s to %s was sent before; not sending it again", key, to)
+        return mail
+    enqueue(deliver_mail, mail.as_dict(), key, description=f"mail {template} to {to}")
     return mail
+
+
+def delivery_key(idempotency_key: str | None = None) -> str:
+    """The stored key: the tenant in scope, then the caller's key (or a fresh one)."""
+    tenant_id = current_tenant_id()
+    scope = f"t{tenant_id}" if tenant_id is not None else "platform"
+    if idempotency_key is None:
+        return f"{scope}:auto-{uuid.uuid4().hex}"
+    key = f"{scope}:{idempotency_key}"
+    if len(key) > 255:
+        key = f"{scope}:sha256-{hashlib.sha256(idempotency_key.encode()).hexdigest()}"
+    return key
+
+
+def was_sent(key: str) -> bool:
+    return db.session.scalar(select(SentMail.id).where(SentMail.key == key)) is not None
+
+
+def forget_recipient(email: str) -> int:
+    """AVG erasure: drop the delivery records of ``email``."""
+    result = db.session.execute(delete(SentMail).where(SentMail.to == email))
+    return result.rowcount or 0
 
 
 def to_message(mail: OutgoingMail) -> EmailMessage:
@@ -65,15 +129,17 @@ def to_message(mail: OutgoingMail) -> EmailMessage:
     message["To"] = mail.to
     message["Subject"] = mail.subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="kringwerk")
-    message["Content-Language"] = mail.locale
+    message["Message-ID"] = mail.message_id or make_msgid(domain="kringwerk")
     message.set_content(mail.text)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")
+    # After the content: set_content() clears every Content-* header set before it.
+    message["Content-Language"] = mail.locale
     return message
 
 
 def deliver(mail: OutgoingMail) -> None:
+    """Send now, without a job (the delivery job calls this)."""
     message = to_message(mail)
     smtp_url = current_app.config["SMTP_URL"]
     if smtp_url:
@@ -87,10 +153,23 @@ def _send_smtp(smtp_url: str, message: EmailMessage) -> None:
     parts = urlsplit(smtp_url)
     implicit_tls = parts.scheme == "smtps"
     port = parts.port or (465 if implicit_tls else 587 if parts.scheme == "smtp+starttls" else 25)
-    smtp_class = smtplib.SMTP_SSL if implicit_tls else smtplib.SMTP
-    with smtp_class(parts.hostname, port, timeout=30) as smtp:
+    if parts.scheme not in ("smtp", "smtp+starttls", "smtps"):
+        raise ValueError(
+            f"SMTP_URL must start with smtp://, smtp+starttls:// or smtps://, not {parts.scheme}://"
+        )
+    # A verifying context: SMTP_SSL's own default does not check the certificate.
+    # SMTP_CA_FILE trusts a private CA (an internal relay) on top of the system's.
+    context = ssl.create_default_context()
+    if current_app.config.get("SMTP_CA_FILE"):
+        context.load_verify_locations(cafile=current_app.config["SMTP_CA_FILE"])
+    connect = (
+        smtplib.SMTP_SSL(parts.hostname, port, timeout=30, context=context)
+        if implicit_tls
+        else smtplib.SMTP(parts.hostname, port, timeout=30)
+    )
+    with connect as smtp:
         if parts.scheme == "smtp+starttls":
-            smtp.starttls(context=ssl.create_default_context())
+            smtp.starttls(context=context)
         if parts.username:
             smtp.login(unquote(parts.username), unquote(parts.password or ""))
         smtp.send_message(message)

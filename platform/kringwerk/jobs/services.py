@@ -1,0 +1,185 @@
+"""Long work that people wait for: a BackgroundTask per run, with progress.
+
+Start work with ``start_task(kind, func, ..., actor=user)``: it creates the task
+and enqueues ``func(..., task_id=task.id)`` (after commit, like every job). The
+runner marks the task running, done when ``func`` returns (a returned dict is
+kept as the result; its ``message`` and ``url`` are shown), and failed when the
+last attempt fails or the plugin is off. Inside the job, call
+``report_progress(task_id, done, total, message)`` between batches.
+
+``report_progress`` commits the job's session, so the status page can see the
+progress: the work done so far is committed with it. Report between batches
+that each stand on their own (jobs are retried, so make them idempotent).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete
+
+from kringwerk.extensions import db, utcnow
+from kringwerk.jobs.dispatch import build_pending, hold
+from kringwerk.jobs.models import BackgroundTask, TaskFailure, TaskStatus
+from kringwerk.tenancy.context import current_tenant_id, tenant_scope, unscoped
+
+log = logging.getLogger("kringwerk.jobs")
+
+TASK_RETENTION = timedelta(days=30)
+
+
+def create_task(
+    kind: str, *, actor=None, total: int | None = None, message: str | None = None
+) -> BackgroundTask:
+    """A queued task in the tenant in scope."""
+    task = BackgroundTask(
+        kind=kind, total=total, message=message, created_by_id=getattr(actor, "id", None), done=0
+    )
+    db.session.add(task)
+    db.session.flush()
+    return task
+
+
+def start_task(
+    kind: str,
+    func,
+    *args,
+    actor=None,
+    tenant=None,
+    plugin: str | None = None,
+    total: int | None = None,
+    message: str | None = None,
+    **kwargs,
+) -> BackgroundTask:
+    """Create a task and enqueue ``func(*args, task_id=task.id, **kwargs)`` for after the commit."""
+    tenant_id = current_tenant_id() if tenant is None else (tenant if isinstance(tenant, int) else tenant.id)
+    if tenant_id is None:
+        raise ValueError("a background task belongs to a tenant; none is in scope")
+    with tenant_scope(tenant_id):
+        task = create_task(kind, actor=actor, total=total, message=message)
+        hold(
+            build_pending(
+                func,
+                list(args),
+                {**kwargs, "task_id": task.id},
+                tenant=tenant_id,
+                plugin=plugin,
+                description=f"{kind} (task {task.id})",
+                task_id=task.id,
+            )
+        )
+    return task
+
+
+def get_task(task_id: int) -> BackgroundTask | None:
+    return db.session.get(BackgroundTask, task_id)
+
+
+def report_progress(
+    task_id: int, done: int, total: int | None = None, message: str | None = None
+) -> BackgroundTask | None:
+    """Record progress from inside a job and commit (see the module docstring)."""
+    task = get_task(task_id)
+    if task is None:
+        log.warning("progress for unknown task %s (another tenant, or deleted)", task_id)
+        return None
+    task.done = max(0, int(done))
+    if total is not None:
+        task.total = max(0, int(total))
+    if message is not None:
+        task.message = str(message)
+    if task.status == TaskStatus.QUEUED:
+        _start(task)
+    db.session.commit()
+    return task
+
+
+def finish_task(task_id: int, *, message: str | None = None, result: dict[str, Any] | None = None) -> None:
+    """Mark the task done; it commits with the job."""
+    task = get_task(task_id)
+    if task is None:
+        return
+    task.status = TaskStatus.DONE
+    task.failure = None
+    task.finished_at = utcnow()
+    if task.total:
+        task.done = task.total
+    if result is not None:
+        task.result = result
+    if message is not None:
+        task.message = str(message)
+
+
+def fail_task(task_id: int, message: str | None = None) -> None:
+    """Mark the task failed (the job decided it cannot be done); it commits with the job."""
+    task = get_task(task_id)
+    if task is None:
+        return
+    _fail(task, TaskFailure.ERROR)
+    if message is not None:
+        task.message = str(message)
+
+
+# --- called by the runner ----------------------------------------------------------------
+
+
+def mark_running(task_id: int) -> None:
+    task = get_task(task_id)
+    if task is not None and not task.status.finished:
+        _start(task)
+
+
+def mark_finished(task_id: int, result: Any) -> None:
+    """The job returned: done, unless the job already settled the task itself."""
+    task = get_task(task_id)
+    if task is None or task.status.finished:
+        return
+    if isinstance(result, dict):
+        finish_task(task_id, result=result, message=result.get("message"))
+    else:
+        finish_task(task_id)
+
+
+def mark_skipped(task_id: int) -> None:
+    task = get_task(task_id)
+    if task is not None:
+        _fail(task, TaskFailure.PLUGIN_DISABLED)
+
+
+def mark_failed_attempt(task_id: int, *, final: bool) -> None:
+    """A failed attempt: failed for good on the last one, else waiting for the retry."""
+    task = get_task(task_id)
+    if task is None or task.status.finished:
+        return
+    if final:
+        _fail(task, TaskFailure.ERROR)
+    else:
+        task.status = TaskStatus.QUEUED
+
+
+def _start(task: BackgroundTask) -> None:
+    task.status = TaskStatus.RUNNING
+    task.started_at = task.started_at or utcnow()
+
+
+def _fail(task: BackgroundTask, failure: TaskFailure) -> None:
+    task.status = TaskStatus.FAILED
+    task.failure = failure
+    task.finished_at = utcnow()
+
+
+# --- housekeeping --------------------------------------------------------------------------
+
+
+def prune_tasks() -> int:
+    """Periodic (platform): forget finished tasks after TASK_RETENTION."""
+    cutoff = utcnow() - TASK_RETENTION
+    with unscoped("housekeeping: delete finished background tasks of every tenant"):
+        result = db.session.execute(
+            delete(BackgroundTask)
+            .where(BackgroundTask.finished_at.is_not(None), BackgroundTask.finished_at < cutoff)
+            .execution_options(synchronize_session=False)
+        )
+    return result.rowcount or 0

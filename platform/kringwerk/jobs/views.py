@@ -1,0 +1,54 @@
+"""The status fragment of a background task: a progress bar that polls itself
+with htmx while the work runs, and the outcome once it is done."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, make_response, render_template, request
+from flask_login import current_user
+
+from kringwerk.accounts.permissions import MANAGERS, has_role, require_member
+from kringwerk.extensions import db
+from kringwerk.jobs.models import BackgroundTask
+from kringwerk.web.safety import safe_next_url
+
+bp = Blueprint("jobs", __name__)
+
+TEMPLATE = "jobs/task_status.html"
+
+
+@bp.get("/<tenant>/tasks/<int:background_task_id>")
+@require_member()
+def task_status(background_task_id: int):
+    task = db.session.get(BackgroundTask, background_task_id) or abort(404)
+    # A task may carry someone's export: only whoever started it and the managers see it.
+    if task.created_by_id != current_user.id and not has_role(*MANAGERS):
+        abort(404)
+    context = {"task": task, "result_url": _result_url(task)}
+    if _wants_fragment():
+        response = make_response(render_block(TEMPLATE, "task", **context))
+    else:
+        response = make_response(render_template(TEMPLATE, **context))
+    # The same URL answers a page or a fragment, and the progress changes every second.
+    response.vary.add("HX-Request")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _result_url(task: BackgroundTask) -> str | None:
+    """A link on this site the job left in its result (never an outside or script URL)."""
+    url = task.result.get("url") if isinstance(task.result, dict) else None
+    if not isinstance(url, str):
+        return None
+    return safe_next_url(url, fallback="") or None
+
+
+def _wants_fragment() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def render_block(template_name: str, block: str, **context) -> str:
+    """Render one block of a page template: a page and its fragment come from one file."""
+    app = current_app._get_current_object()
+    app.update_template_context(context)
+    template = app.jinja_env.get_template(template_name)
+    return "".join(template.blocks[block](template.new_context(context)))
