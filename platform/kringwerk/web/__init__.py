@@ -1,5 +1,8 @@
-"""The web shell: templates, language, security headers, error pages, the
-tenant dashboard and the health check."""
+"""The web shell: the template loader and context (templating), language
+(i18n), security headers (security), error pages and htmx error fragments
+(errors), the tenant's colours (theme), navigation, the admin home's sections
+(admin), pagination, and the shell's pages: landing, tenant home, admin home,
+language switch and health check (views)."""
 
 from __future__ import annotations
 

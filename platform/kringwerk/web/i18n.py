@@ -1,7 +1,14 @@
 """Language and time zone of each request.
 
-Language: the user's own choice (account setting, or the switch for visitors),
-then the tenant's default, then the browser's preference, then Dutch.
+Language, first match wins:
+
+1. the signed-in user's ``preferred_locale`` (set by the language switch or the account page),
+2. the visitor's choice with the language switch (kept in the session),
+3. the tenant's ``default_locale`` on tenant pages,
+4. the browser's ``Accept-Language``,
+5. Dutch (``BABEL_DEFAULT_LOCALE``).
+
+Only languages in ``LANGUAGES`` count at every step; anything else falls through.
 """
 
 from __future__ import annotations
@@ -9,9 +16,13 @@ from __future__ import annotations
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
+from kringwerk.extensions import db
 from kringwerk.tenancy.routing import current_tenant
 
 SESSION_KEY = "locale"
+
+# Each language named in itself, so a visitor finds their own whatever the page's language.
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
 
 
 def select_locale() -> str:
@@ -32,3 +43,18 @@ def select_locale() -> str:
 def select_timezone() -> str:
     tenant = current_tenant() if has_request_context() else None
     return tenant.timezone if tenant is not None else current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def remember_language(language: str, user=None) -> bool:
+    """Keep ``language`` for this visitor (session) and, when signed in, on ``user``.
+
+    Returns False (and changes nothing) for a language the platform does not offer.
+    The caller commits.
+    """
+    if language not in current_app.config["LANGUAGES"]:
+        return False
+    session[SESSION_KEY] = language
+    if user is not None and user.is_authenticated:
+        user.preferred_locale = language
+        db.session.add(user)
+    return True

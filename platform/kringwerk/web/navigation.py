@@ -1,15 +1,22 @@
-"""The navigation bar: core entries plus those of the tenant's enabled plugins."""
+"""The navigation bar: core entries plus those of the tenant's enabled plugins.
+
+Plugins add entries through the ``nav_items`` hook, which reaches only the
+plugins enabled in the tenant, so a disabled plugin's entry vanishes with it.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, is_operator
 from kringwerk.plugin_api import NavItem, collect, hooks
+
+log = logging.getLogger("kringwerk.web")
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,17 @@ def build_navigation(tenant) -> list[Link]:
     for item in sorted(items, key=lambda i: i.order):
         if item.roles and not has_role(*item.roles):
             continue
+        if item.endpoint not in current_app.view_functions:
+            # A plugin pointing at a view that does not exist must not take every page down.
+            log.warning("navigation item %r points to unknown endpoint %s", item.label, item.endpoint)
+            continue
         url = url_for(item.endpoint, **item.values)
-        active = request.path == url if item.endpoint == "web.tenant_home" else request.path.startswith(url)
-        links.append(Link(str(item.label), url, active))
+        links.append(Link(str(item.label), url, _is_active(item.endpoint, url)))
     return links
+
+
+def _is_active(endpoint: str, url: str) -> bool:
+    # The dashboard is the prefix of every tenant URL; only its own page makes it current.
+    if endpoint == "web.tenant_home":
+        return request.path == url
+    return request.path.startswith(url)

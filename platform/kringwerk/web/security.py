@@ -1,4 +1,10 @@
-"""HTTP security headers for every response."""
+"""HTTP security headers for every response, and cookie flags that follow BASE_URL.
+
+The Content-Security-Policy allows scripts and styles from this site only: no
+inline ``<script>``, no ``hx-on``/``on*=`` handlers, no ``style=""``. The
+tenant's colour therefore arrives as a stylesheet (``/<tenant>/theme.css``).
+A test scans every template for what this policy would block.
+"""
 
 from __future__ import annotations
 
@@ -19,17 +25,27 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
 
 def install(app: Flask) -> None:
+    https = app.config["BASE_URL"].startswith("https://")
+    if https:
+        # BASE_URL may come from the environment or from overrides; cookies follow it either way.
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+
     @app.after_request
     def add_security_headers(response: Response) -> Response:
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if app.config["BASE_URL"].startswith("https://"):
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if https:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

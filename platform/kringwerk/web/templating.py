@@ -1,5 +1,7 @@
 """What every template can use: the tenant, navigation, roles, languages,
-and filters for dates in the tenant's time zone."""
+``is_htmx`` (any htmx request) and ``htmx_partial`` (an htmx request that
+swaps part of the page: render the block, not the page), and filters for
+dates in the tenant's time zone."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from flask_babel import format_date, format_datetime, get_locale
 
 from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, is_operator
 from kringwerk.tenancy.routing import current_tenant
+from kringwerk.web.errors import wants_fragment
+from kringwerk.web.i18n import LANGUAGE_NAMES
 from kringwerk.web.navigation import build_navigation
 
 
@@ -17,6 +21,7 @@ def install(app: Flask) -> None:
         if not has_request_context():  # e-mails rendered by background jobs
             return {
                 "languages": app.config["LANGUAGES"],
+                "language_names": LANGUAGE_NAMES,
                 "current_language": lambda: str(get_locale() or "nl"),
             }
         tenant = current_tenant()
@@ -28,8 +33,11 @@ def install(app: Flask) -> None:
             "is_operator": is_operator,
             "MANAGERS": MANAGERS,
             "languages": app.config["LANGUAGES"],
+            "language_names": LANGUAGE_NAMES,
             "current_language": lambda: str(get_locale() or "nl"),
             "is_htmx": request.headers.get("HX-Request") == "true",
+            # An htmx request for part of the page: render the block, not the whole page.
+            "htmx_partial": wants_fragment(),
         }
 
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -1,5 +1,6 @@
-"""Pages of the web shell: the platform landing page, the tenant dashboard,
-the tenant's stylesheet, the language switch and the health check."""
+"""Pages of the web shell: the platform landing page, the tenant home
+(dashboard for members, public page for everyone else), the admin home, the
+tenant's stylesheet, the language switch and the health check."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user
@@ -21,8 +21,10 @@ from kringwerk.accounts.permissions import MANAGERS, current_membership, is_oper
 from kringwerk.extensions import db
 from kringwerk.plugin_api import collect, hooks
 from kringwerk.tenancy.routing import current_tenant
-from kringwerk.web.i18n import SESSION_KEY
+from kringwerk.web.admin import visible_sections
+from kringwerk.web.i18n import remember_language
 from kringwerk.web.safety import safe_next_url
+from kringwerk.web.theme import tenant_css
 
 bp = Blueprint("web", __name__)
 
@@ -50,27 +52,23 @@ def tenant_home():
 @bp.get("/<tenant>/admin/")
 @require_member(*MANAGERS)
 def admin_home():
-    return render_template("web/admin_home.html", tenant=current_tenant())
+    tenant = current_tenant()
+    return render_template("web/admin_home.html", tenant=tenant, sections=visible_sections(tenant))
 
 
 @bp.get("/<tenant>/theme.css")
 def tenant_stylesheet():
     """The tenant's colours as CSS variables: a stylesheet, because the CSP forbids inline styles."""
-    tenant = current_tenant()
-    css = f":root {{ --brand: {tenant.brand_colour}; }}\n"
-    response = Response(css, mimetype="text/css")
+    response = Response(tenant_css(current_tenant().brand_colour), mimetype="text/css")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
 
 @bp.post("/language")
 def switch_language():
-    language = request.form.get("language", "")
-    if language in current_app.config["LANGUAGES"]:
-        session[SESSION_KEY] = language
-        if current_user.is_authenticated:
-            current_user.preferred_locale = language
-            db.session.commit()
+    """The language switch in the header: a plain form, so it works without JavaScript."""
+    if remember_language(request.form.get("language", ""), current_user._get_current_object()):
+        db.session.commit()
     return redirect(safe_next_url(request.form.get("next"), fallback=url_for("web.landing")))
 
 
@@ -78,7 +76,9 @@ def switch_language():
 def healthz():
     checks = {"database": _check_database(), "redis": _check_redis()}
     healthy = checks["database"] == "ok" and checks["redis"] in ("ok", "not configured")
-    return jsonify(status="ok" if healthy else "error", **checks), (200 if healthy else 503)
+    response = jsonify(status="ok" if healthy else "error", **checks)
+    response.headers["Cache-Control"] = "no-store"
+    return response, (200 if healthy else 503)
 
 
 def _check_database() -> str:
@@ -97,9 +97,12 @@ def _check_redis() -> str:
         return "not configured"
     from kringwerk.jobs.queue import redis_connection
 
+    connection = redis_connection()
     try:
-        redis_connection().ping()
+        connection.ping()
         return "ok"
     except Exception as error:  # noqa: BLE001 - reported, not raised
         current_app.logger.warning("health check: redis unavailable: %s", error)
         return "error"
+    finally:
+        connection.close()

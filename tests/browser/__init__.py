@@ -1,0 +1,1 @@
+"""Browser tests: a real Chromium (Playwright) against a live Kringwerk server."""

@@ -1,0 +1,1 @@
+"""Tests of the web shell: layout, errors, security, language, health, translations."""
