@@ -1,4 +1,5 @@
-"""The audit trail of administrative actions."""
+"""The audit trail of administrative actions: recording them (``services.record``)
+and the audit log pages for a tenant's board and for operators."""
 
 from __future__ import annotations
 
@@ -6,4 +7,6 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    pass
+    from kringwerk.audit import views
+
+    app.register_blueprint(views.bp)

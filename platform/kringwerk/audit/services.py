@@ -1,15 +1,21 @@
-"""Recording administrative actions. Call ``record`` from the service that
-performs the action, in the same transaction, so the trail and the change
-commit (or roll back) together."""
+"""Recording administrative actions, and reading them back.
+
+Call ``record`` from the service that performs the action, in the same
+transaction, so the trail and the change commit (or roll back) together.
+``tenant_log`` and ``platform_log`` build the (filtered) selects behind the
+audit log pages.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import has_request_context, request
+from sqlalchemy import Select, func, or_, select
 
 from kringwerk.audit.models import AuditEntry
 from kringwerk.extensions import db
+from kringwerk.tenancy.models import Tenant
 
 
 def record(
@@ -51,3 +57,45 @@ def _label(target) -> str | None:
         if isinstance(value, str) and value:
             return value[:300]
     return None
+
+
+# --- reading the trail ------------------------------------------------------------------
+
+
+def _filtered(statement: Select, *, action: str | None, actor: str | None) -> Select:
+    action = (action or "").strip().lower()
+    if action:
+        # "member" finds member.invited, member.erased, ...; a full name finds itself.
+        prefix = action.rstrip(".") + "."
+        statement = statement.where(
+            or_(AuditEntry.action == action, AuditEntry.action.startswith(prefix, autoescape=True))
+        )
+    actor = (actor or "").strip().lower()
+    if actor:
+        statement = statement.where(func.lower(AuditEntry.actor_label).contains(actor, autoescape=True))
+    return statement.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+
+
+def tenant_log(*, action: str | None = None, actor: str | None = None) -> Select:
+    """Entries of the tenant in scope, newest first (the scoping wall limits it)."""
+    return _filtered(select(AuditEntry), action=action, actor=actor)
+
+
+def platform_log(*, tenant: str | None = None, action: str | None = None, actor: str | None = None) -> Select:
+    """Entries of every tenant, each with its tenant's slug, name and time zone.
+
+    ``tenant`` matches a slug exactly or a part of a name. Run the statement
+    inside ``unscoped(...)``: it reads across tenants on purpose.
+    """
+    statement = select(
+        AuditEntry,
+        Tenant.slug.label("tenant_slug"),
+        Tenant.name.label("tenant_name"),
+        Tenant.timezone.label("tenant_timezone"),
+    ).join(Tenant, Tenant.id == AuditEntry.tenant_id)
+    tenant = (tenant or "").strip().lower()
+    if tenant:
+        statement = statement.where(
+            or_(Tenant.slug == tenant, func.lower(Tenant.name).contains(tenant, autoescape=True))
+        )
+    return _filtered(statement, action=action, actor=actor)

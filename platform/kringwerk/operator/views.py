@@ -1,15 +1,148 @@
-"""The operator console."""
+"""The operator console: the tenants of the platform, creating one, and each
+tenant's details with its plugins switched on or off.
+
+These pages run outside any tenant scope (there is no ``<tenant>`` in their
+URLs); a tenant's own data is read inside ``tenant_scope(tenant)``.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from kringwerk.accounts.permissions import require_operator
+from kringwerk.extensions import db
+from kringwerk.operator import services
+from kringwerk.operator.forms import NewTenantForm, TenantFilterForm
+from kringwerk.plugin_api.services import PluginError, disable_plugin, enable_plugin
+from kringwerk.tenancy.models import Tenant
+from kringwerk.tenancy.services import TenantError, create_tenant
+from kringwerk.web.pagination import Page, paginate, requested_page
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
+
+DETAIL_TEMPLATE = "operator/tenant_detail.html"
+
+
+def render_block(template_name: str, block_name: str, **context) -> str:
+    """One block of a page template, for htmx: the fragment and the page share
+    one template, so they cannot drift apart."""
+    app = current_app._get_current_object()
+    template = app.jinja_env.get_template(template_name)
+    app.update_template_context(context)
+    return "".join(template.blocks[block_name](template.new_context(context)))
 
 
 @bp.get("/")
 @require_operator
 def home():
-    return render_template("operator/home.html")
+    """The tenant list, with search by name or address and a kind filter."""
+    form = TenantFilterForm(request.args)
+    if not form.validate():
+        page = Page(items=[], number=1, per_page=1, total=0)
+        return render_template("operator/home.html", form=form, page=page, filters={}), 400
+    filters = {name: value for name in ("q", "kind") if (value := (form[name].data or "").strip())}
+    page = paginate(services.tenants(form.q.data, form.kind.data or None), requested_page())
+    return render_template("operator/home.html", form=form, page=page, filters=filters)
+
+
+@bp.route("/tenants/new", methods=["GET", "POST"])
+@require_operator
+def new_tenant():
+    form = NewTenantForm()
+    if form.validate_on_submit():
+        try:
+            tenant = create_tenant(
+                form.slug.data,
+                form.name.data,
+                form.kind.data,
+                actor=current_user._get_current_object(),
+                **form.attributes(),
+            )
+        except TenantError as error:
+            db.session.rollback()
+            target = form._fields.get(error.field) or form.slug
+            target.errors = [*target.errors, str(error.message)]
+        else:
+            db.session.commit()
+            flash(_("Tenant %(name)s is created.", name=tenant.name), "success")
+            return redirect(url_for("operator.tenant_detail", tenant_id=tenant.id))
+    status = 422 if form.errors else 200
+    return render_template("operator/tenant_new.html", form=form), status
+
+
+# Ids are 32-bit integers in the database; a larger number in the URL is no
+# tenant at all (and would overflow the SQLite driver).
+MAX_ID = 2**31 - 1
+
+
+def _tenant(tenant_id: int) -> Tenant:
+    if not 0 < tenant_id <= MAX_ID:
+        abort(404)
+    return db.session.get(Tenant, tenant_id) or abort(404)
+
+
+@bp.get("/tenants/<int:tenant_id>/")
+@require_operator
+def tenant_detail(tenant_id: int):
+    return _detail_page(_tenant(tenant_id))
+
+
+def _detail_page(tenant: Tenant, *, errors: dict[str, str] | None = None, status: int = 200):
+    return (
+        render_template(
+            DETAIL_TEMPLATE,
+            shown=tenant,
+            size=services.tenant_size(tenant),
+            plugins=services.plugin_states(tenant),
+            errors=errors or {},
+        ),
+        status,
+    )
+
+
+@bp.post("/tenants/<int:tenant_id>/plugins/<key>")
+@require_operator
+def toggle_plugin(tenant_id: int, key: str):
+    """Switch one plugin on or off. The form says which (``enabled`` = 1 or 0),
+    so a double submit does not flip it back. Without JavaScript the page is
+    reloaded; with htmx only the toggle is swapped."""
+    tenant = _tenant(tenant_id)
+    if services.plugin_state(tenant, key) is None:
+        abort(404)
+    wanted = request.form.get("enabled")
+    error = None
+    status = 200
+    if wanted not in ("0", "1"):
+        error, status = _("Choose whether to enable or disable the module."), 400
+    else:
+        try:
+            change = enable_plugin if wanted == "1" else disable_plugin
+            change(tenant, key, actor=current_user._get_current_object())
+        except PluginError as refused:
+            db.session.rollback()
+            error, status = str(refused), 422
+        else:
+            db.session.commit()
+    state = services.plugin_state(tenant, key)
+    if request.headers.get("HX-Request") == "true":
+        fragment = render_block(DETAIL_TEMPLATE, "plugin_toggle", shown=tenant, item=state, error=error)
+        return fragment, status
+    if error:
+        return _detail_page(tenant, errors={key: error}, status=status)
+    flash(
+        (_("%(plugin)s is enabled.") if state.enabled else _("%(plugin)s is disabled."))
+        % {"plugin": state.plugin.name},
+        "success",
+    )
+    return redirect(url_for("operator.tenant_detail", tenant_id=tenant.id) + f"#plugin-{key}")

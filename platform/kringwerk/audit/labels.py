@@ -1,0 +1,79 @@
+"""Readable labels for audit actions.
+
+Services record dotted action names (``member.invited``); the audit log pages
+show these labels instead, in the reader's language. An action without a label
+(a plugin's own, say) is shown by its raw name, so nothing disappears from the
+trail when a label is missing.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+ACTION_LABELS = {
+    "tenant.created": _l("Tenant created"),
+    "tenant.updated": _l("Tenant settings changed"),
+    "plugin.enabled": _l("Module enabled"),
+    "plugin.disabled": _l("Module disabled"),
+    "plugin.settings_changed": _l("Module settings changed"),
+    "affiliation.invited": _l("Invited into a network"),
+    "affiliation.accepted": _l("Network invitation accepted"),
+    "affiliation.declined": _l("Network invitation declined"),
+    "affiliation.ended": _l("Network membership ended"),
+    "affiliation.left": _l("Left a network"),
+    "affiliation.updated": _l("Network membership note changed"),
+    "member.invited": _l("Member invited"),
+    "invitation.resent": _l("Invitation sent again"),
+    "invitation.revoked": _l("Invitation withdrawn"),
+    "invitation.accepted": _l("Invitation accepted"),
+    "membership.role_changed": _l("Role changed"),
+    "membership.removed": _l("Member removed"),
+    "member.exported": _l("Personal data exported"),
+    "member.erased": _l("Personal data erased"),
+    "company.created": _l("Company added"),
+    "company.updated": _l("Company changed"),
+    "company.deleted": _l("Company deleted"),
+    "companies.imported": _l("Companies imported"),
+    "contact.created": _l("Contact person added"),
+    "contact.updated": _l("Contact person changed"),
+    "contact.deleted": _l("Contact person deleted"),
+    "park.created": _l("Business park added"),
+    "park.updated": _l("Business park changed"),
+    "park.deleted": _l("Business park deleted"),
+    "circle.created": _l("Circle added"),
+    "circle.updated": _l("Circle changed"),
+    "circle.deleted": _l("Circle deleted"),
+    "theme.created": _l("Theme added"),
+    "theme.updated": _l("Theme changed"),
+    "theme.deactivated": _l("Theme deactivated"),
+    "theme.reactivated": _l("Theme reactivated"),
+    "theme.reordered": _l("Themes reordered"),
+    "tenants.synced": _l("Tenants synchronised from code"),
+    "demo.loaded": _l("Demo data loaded"),
+}
+
+
+def action_label(action: str) -> str:
+    """The translated label of ``action``, or the action itself when it has none."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def known_actions() -> list[str]:
+    return sorted(ACTION_LABELS)
+
+
+def detail_items(details: dict | None) -> list[tuple[str, str]]:
+    """``details`` as (key, text) pairs for display; lists are joined, nested values kept short."""
+    items = []
+    for key, value in (details or {}).items():
+        if isinstance(value, list | tuple | set):
+            text = ", ".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            text = ", ".join(f"{k}: {v}" for k, v in value.items())
+        elif value is None:
+            text = "–"
+        else:
+            text = str(value)
+        items.append((str(key), text[:500]))
+    return items

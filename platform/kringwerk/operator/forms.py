@@ -1,0 +1,61 @@
+"""Forms of the operator console: the tenant filter and the new-tenant form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, Form, SearchField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from kringwerk.tenancy.forms import LANGUAGE_CHOICES, checked_by
+from kringwerk.tenancy.models import TenantKind
+from kringwerk.tenancy.services import clean_timezone
+
+
+def kind_choices(empty_label=None) -> list[SelectChoice]:
+    choices = [SelectChoice(kind.value, kind.label) for kind in TenantKind]
+    return [SelectChoice("", str(empty_label)), *choices] if empty_label is not None else choices
+
+
+class TenantFilterForm(Form):
+    """Search and filter of the tenant list (GET, no CSRF token)."""
+
+    q = SearchField(_l("Search"), validators=[Optional(), Length(max=200)])
+    kind = SelectField(_l("Kind"), validators=[Optional()], validate_choice=True)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = kind_choices(_l("All kinds"))
+
+
+class NewTenantForm(FlaskForm):
+    slug = StringField(
+        _l("Address"),
+        validators=[DataRequired(), Length(max=63)],
+        description=_l("Lowercase letters, digits and hyphens; the tenant's pages live at /address/."),
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), validators=[DataRequired()])
+    default_locale = SelectField(_l("Default language"), choices=LANGUAGE_CHOICES, default="nl")
+    timezone = StringField(
+        _l("Time zone"),
+        default="Europe/Amsterdam",
+        validators=[DataRequired(), Length(max=64), checked_by(clean_timezone)],
+    )
+    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
+    contact_email = EmailField(
+        _l("Contact e-mail address"), validators=[Optional(), Email(), Length(max=254)]
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = kind_choices()
+
+    def attributes(self) -> dict:
+        """The optional settings, for ``create_tenant(..., **attributes)``."""
+        return {
+            "default_locale": self.default_locale.data,
+            "timezone": self.timezone.data,
+            "contact_name": self.contact_name.data or None,
+            "contact_email": self.contact_email.data or None,
+        }

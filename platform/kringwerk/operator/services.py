@@ -1,0 +1,66 @@
+"""What the operator console reads: the tenant list, a tenant's size, and
+which plugins it has on. Each tenant's own data is read inside that tenant's
+scope; only the tenant table itself is platform-wide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+
+from kringwerk.accounts.models import Membership
+from kringwerk.extensions import db
+from kringwerk.members.models import Company
+from kringwerk.plugin_api import enabled_keys, get_registry
+from kringwerk.plugin_api.manifest import Plugin
+from kringwerk.tenancy.context import tenant_scope
+from kringwerk.tenancy.models import Tenant, TenantKind
+
+
+def tenants(query: str | None = None, kind: TenantKind | str | None = None) -> Select:
+    """Tenants by name, optionally matching ``query`` (name or address) and of one ``kind``."""
+    statement = select(Tenant).order_by(Tenant.name, Tenant.id)
+    query = (query or "").strip().lower()
+    if query:
+        statement = statement.where(
+            or_(
+                func.lower(Tenant.name).contains(query, autoescape=True),
+                Tenant.slug.contains(query, autoescape=True),
+            )
+        )
+    if kind:
+        statement = statement.where(Tenant.kind == TenantKind(kind))
+    return statement
+
+
+@dataclass(frozen=True)
+class TenantSize:
+    members: int
+    companies: int
+
+
+def tenant_size(tenant: Tenant) -> TenantSize:
+    """How many people (memberships) and companies ``tenant`` has, counted in SQL."""
+    with tenant_scope(tenant):
+        members = db.session.scalar(select(func.count(Membership.id)))
+        companies = db.session.scalar(select(func.count(Company.id)))
+    return TenantSize(members=members or 0, companies=companies or 0)
+
+
+@dataclass(frozen=True)
+class PluginState:
+    plugin: Plugin
+    enabled: bool
+
+
+def plugin_states(tenant: Tenant) -> list[PluginState]:
+    """Every installed plugin, by key, with whether ``tenant`` has it on (one query)."""
+    enabled = enabled_keys(tenant)
+    return [PluginState(plugin, plugin.key in enabled) for plugin in get_registry()]
+
+
+def plugin_state(tenant: Tenant, key: str) -> PluginState | None:
+    plugin = get_registry().get(key)
+    if plugin is None:
+        return None
+    return PluginState(plugin, plugin.key in enabled_keys(tenant))
