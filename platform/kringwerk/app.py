@@ -27,6 +27,11 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     app.config.update(build_config(instance_path, config, os.environ if environ is None else environ))
     _configure_logging(app)
 
+    from kringwerk.web.converters import DatabaseIdConverter
+
+    # Before any blueprint: rules bind their converters when they are added.
+    app.url_map.converters["int"] = DatabaseIdConverter
+
     from kringwerk import extensions
     from kringwerk import models as _models  # noqa: F401 - completes the metadata
 

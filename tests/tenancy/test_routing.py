@@ -59,3 +59,19 @@ def test_anonymous_visitor_is_sent_to_sign_in(client, world):
     response = client.get("/kring-a/members/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/account/login?next=/kring-a/members/")
+
+
+def test_ids_beyond_the_database_range_are_404_everywhere(app, client, world, login_as):
+    login_as(world.operator)
+    huge = 2**31
+    for rule in app.url_map.iter_rules():
+        int_arguments = [
+            name for name, converter in rule._converters.items() if type(converter).__name__ == "DatabaseIdConverter"
+        ]
+        if not int_arguments or rule.arguments - set(int_arguments) - {"tenant"}:
+            continue
+        url = rule.rule.replace("<tenant>", "kring-a")
+        for name in int_arguments:
+            url = url.replace(f"<int:{name}>", str(huge))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            assert client.open(url, method=method).status_code == 404, f"{method} {url}"

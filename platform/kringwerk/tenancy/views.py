@@ -29,19 +29,11 @@ from kringwerk.tenancy import services
 from kringwerk.tenancy.forms import AffiliationSearchForm, InviteForm, NoteForm, TenantSettingsForm
 from kringwerk.tenancy.models import Affiliation, AffiliationStatus, Tenant, TenantKind
 from kringwerk.tenancy.routing import current_tenant
+from kringwerk.web.converters import MAX_DATABASE_ID
 from kringwerk.web.pagination import paginate
 
 bp = Blueprint("tenancy", __name__, url_prefix="/<tenant>")
 
-# Ids are 32-bit integers in the database; a larger number in a URL or form is no
-# row at all (and would overflow the SQLite driver), so it answers 404 at once.
-MAX_ID = 2**31 - 1
-
-
-def _valid_id(value: int) -> int:
-    if not 0 < value <= MAX_ID:
-        abort(404)
-    return value
 
 
 def _actor():
@@ -121,7 +113,7 @@ def _network() -> Tenant:
 
 def _own_affiliation(affiliation_id: int) -> Affiliation:
     # Scoped to the current tenant: a row of another network is simply not found.
-    return db.session.get(Affiliation, _valid_id(affiliation_id)) or abort(404)
+    return db.session.get(Affiliation, affiliation_id) or abort(404)
 
 
 def _affiliations_page(network: Tenant, *, error: str | None = None, status: int = 200):
@@ -150,7 +142,7 @@ def invite():
     error = None
     if form.validate_on_submit():
         member_id = form.member_tenant_id.data
-        valid = member_id.isdigit() and 0 < int(member_id) <= MAX_ID
+        valid = member_id.isdigit() and 0 < int(member_id) <= MAX_DATABASE_ID
         member = db.session.get(Tenant, int(member_id)) if valid else None
         try:
             if member is None:
@@ -255,7 +247,7 @@ def _member() -> Tenant:
 
 
 def _member_affiliation(member: Tenant, affiliation_id: int) -> Affiliation:
-    return rules.member_affiliation(member, _valid_id(affiliation_id)) or abort(404)
+    return rules.member_affiliation(member, affiliation_id) or abort(404)
 
 
 def _networks_page(member: Tenant, *, error: str | None = None, status: int = 200):
