@@ -1,5 +1,6 @@
 """Accounts: users, their memberships and roles per tenant, sign-in
-(password or magic link), password reset and invitations."""
+(password or magic link), password reset, rate limiting, invitations, the
+people admin of a tenant and the AVG export and erasure of a member's data."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from kringwerk.extensions import db, login_manager
 
 
 def init_app(app: Flask) -> None:
-    from kringwerk.accounts import views
+    from kringwerk.accounts import admin, ratelimit, views  # noqa: F401 - admin adds its routes to views.bp
     from kringwerk.accounts.models import User
 
+    ratelimit.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to see this page.")

@@ -40,6 +40,26 @@ class TokenPurpose(enum.StrEnum):
     PASSWORD_RESET = "password_reset"
 
 
+class InvitationStatus(enum.StrEnum):
+    """Where an invitation stands; derived from its timestamps, not stored."""
+
+    PENDING = "pending"
+    EXPIRED = "expired"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                InvitationStatus.PENDING: _l("Pending"),
+                InvitationStatus.EXPIRED: _l("Expired"),
+                InvitationStatus.ACCEPTED: _l("Accepted"),
+                InvitationStatus.REVOKED: _l("Withdrawn"),
+            }[self]
+        )
+
+
 class User(UserMixin, db.Model):
     """One account for the whole platform; what it may do in a tenant comes from Membership."""
 
@@ -114,3 +134,14 @@ class Invitation(TenantScoped, db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+    accepted_by: Mapped[User | None] = relationship(foreign_keys=[accepted_by_id])
+
+    @property
+    def status(self) -> InvitationStatus:
+        if self.revoked_at is not None:
+            return InvitationStatus.REVOKED
+        if self.accepted_at is not None:
+            return InvitationStatus.ACCEPTED
+        if self.expires_at <= utcnow():
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING

@@ -1,0 +1,165 @@
+"""Rate limiting of sign-in attempts, password-reset and magic-link requests.
+
+Each action is counted twice: per client IP address and per e-mail address,
+in fixed windows (by default 10 per IP and 5 per address in 15 minutes; see
+``DEFAULTS`` for the settings). The counters live in Redis when
+``REDIS_URL`` is set, so every web process shares them; otherwise in a
+thread-safe store inside this process. ``RATELIMIT_ENABLED = False`` turns
+limiting off (the test suite's default).
+
+Usage: ``limiter().exceeded(action, ip=..., email=...)`` looks without
+counting; ``limiter().hit(...)`` counts one attempt and says whether that
+attempt went over a limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from flask import Flask, current_app
+
+log = logging.getLogger("kringwerk.ratelimit")
+
+EXTENSION_KEY = "kringwerk.ratelimit"
+
+DEFAULTS = {
+    "RATELIMIT_IP_LIMIT": 10,  # attempts per client IP ...
+    "RATELIMIT_EMAIL_LIMIT": 5,  # ... and per e-mail address ...
+    "RATELIMIT_WINDOW": 15 * 60,  # ... in this many seconds
+}
+
+KEY_PREFIX = "kringwerk:ratelimit"
+
+
+class Backend(Protocol):
+    def count(self, key: str) -> int: ...
+
+    def increment(self, key: str, window: int) -> int: ...
+
+
+class MemoryBackend:
+    """Counters in this process, for a single-process setup without Redis."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counters: dict[str, tuple[int, float]] = {}
+        self._next_prune = 0.0
+
+    def count(self, key: str) -> int:
+        with self._lock:
+            count, expires = self._counters.get(key, (0, 0.0))
+            return count if expires > time.monotonic() else 0
+
+    def increment(self, key: str, window: int) -> int:
+        now = time.monotonic()
+        with self._lock:
+            self._prune(now)
+            count, expires = self._counters.get(key, (0, 0.0))
+            if expires <= now:
+                count, expires = 0, now + window
+            count += 1
+            self._counters[key] = (count, expires)
+            return count
+
+    def _prune(self, now: float) -> None:
+        # Without pruning, every address ever tried would stay in memory.
+        if now < self._next_prune:
+            return
+        self._counters = {k: v for k, v in self._counters.items() if v[1] > now}
+        self._next_prune = now + 60
+
+
+class RedisBackend:
+    """Counters in Redis, shared by every process: INCR on a key that expires with its window."""
+
+    def __init__(self, url: str) -> None:
+        from redis import Redis
+
+        self.redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+
+    def count(self, key: str) -> int:
+        value = self.redis.get(key)
+        return int(value) if value else 0
+
+    def increment(self, key: str, window: int) -> int:
+        # SET NX EX starts the window only for the first attempt; INCR keeps the expiry.
+        pipe = self.redis.pipeline()
+        pipe.set(key, 0, ex=window, nx=True)
+        pipe.incr(key)
+        _, count = pipe.execute()
+        return int(count)
+
+
+@dataclass
+class RateLimiter:
+    backend: Backend
+    enabled: bool
+    ip_limit: int
+    email_limit: int
+    window: int
+
+    @staticmethod
+    def key(action: str, kind: str, value: str) -> str:
+        """``kringwerk:ratelimit:<action>:<ip|email>:<sha256>``: no addresses stored in clear."""
+        digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()
+        return f"{KEY_PREFIX}:{action}:{kind}:{digest}"
+
+    def _keys(self, action: str, ip: str | None, email: str | None) -> list[tuple[str, int]]:
+        keys = []
+        if ip:
+            keys.append((self.key(action, "ip", ip), self.ip_limit))
+        if email:
+            keys.append((self.key(action, "email", email), self.email_limit))
+        return keys
+
+    def exceeded(self, action: str, *, ip: str | None, email: str | None) -> bool:
+        """True when the limit is already used up (counts nothing)."""
+        if not self.enabled:
+            return False
+        try:
+            return any(self.backend.count(key) >= limit for key, limit in self._keys(action, ip, email))
+        except Exception as error:  # noqa: BLE001 - see _unavailable
+            return self._unavailable(error)
+
+    def hit(self, action: str, *, ip: str | None, email: str | None) -> bool:
+        """Count one attempt; True when it goes over a limit (refuse it)."""
+        if not self.enabled:
+            return False
+        try:
+            counts = [
+                (self.backend.increment(key, self.window), limit)
+                for key, limit in self._keys(action, ip, email)
+            ]
+        except Exception as error:  # noqa: BLE001 - see _unavailable
+            return self._unavailable(error)
+        return any(count > limit for count, limit in counts)
+
+    @staticmethod
+    def _unavailable(error: Exception) -> bool:
+        # A Redis outage must not lock everyone out of the platform: let the
+        # attempt through (passwords are still checked) and say so in the log.
+        log.warning("rate limiter unavailable, allowing the attempt: %s", error)
+        return False
+
+
+def init_app(app: Flask) -> None:
+    for name, value in DEFAULTS.items():
+        app.config.setdefault(name, value)
+    redis_url = app.config.get("REDIS_URL")
+    backend: Backend = RedisBackend(redis_url) if redis_url else MemoryBackend()
+    app.extensions[EXTENSION_KEY] = RateLimiter(
+        backend=backend,
+        enabled=bool(app.config.get("RATELIMIT_ENABLED", True)),
+        ip_limit=int(app.config["RATELIMIT_IP_LIMIT"]),
+        email_limit=int(app.config["RATELIMIT_EMAIL_LIMIT"]),
+        window=int(app.config["RATELIMIT_WINDOW"]),
+    )
+
+
+def limiter() -> RateLimiter:
+    return current_app.extensions[EXTENSION_KEY]
