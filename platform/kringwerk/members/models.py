@@ -107,6 +107,8 @@ class Theme(TenantScoped, db.Model):
 
 
 class Company(TenantScoped, db.Model):
+    """A member company, identified by its KvK number (unique within the tenant)."""
+
     __tablename__ = "companies"
     __tenant_table_args__ = (
         UniqueConstraint("tenant_id", "kvk_number"),

@@ -1,0 +1,1 @@
+"""Tests of the members package: companies, contacts, parks, circles, themes, directory, CSV."""
