@@ -11,6 +11,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy.types import TypeDecorator
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
@@ -20,12 +21,21 @@ database = current_app.extensions["migrate"].db
 target_metadata = database.metadata
 
 
+def render_item(kind, item, autogen_context):
+    """Write our column types as the plain SQLAlchemy types they store, so a
+    migration never imports application code that may change later."""
+    if kind == "type" and isinstance(item, TypeDecorator):
+        return f"sa.{item.impl!r}"
+    return False
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=database.engine.url.render_as_string(hide_password=False),
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -39,6 +49,7 @@ def run_migrations_online() -> None:
 
     options = dict(current_app.extensions["migrate"].configure_args)
     options.setdefault("process_revision_directives", skip_empty_autogenerate)
+    options.setdefault("render_item", render_item)
     with database.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **options)
         with context.begin_transaction():

@@ -82,7 +82,9 @@ def limit_to_tenant(state: ORMExecuteState) -> None:
 def guard_flush(session: Session, flush_context, instances) -> None:
     tenant_id = current_tenant_id()
     crossing = unscoped_reason() is not None
-    for obj in chain(session.new, session.dirty, session.deleted):
+    # session.new builds a fresh set on each access; take it once (large imports).
+    new = session.new
+    for obj in chain(new, session.dirty, session.deleted):
         if not isinstance(obj, TenantScoped):
             continue
         state = inspect(obj)
@@ -95,7 +97,7 @@ def guard_flush(session: Session, flush_context, instances) -> None:
                 f"writing {type(obj).__name__} with no tenant in scope; "
                 "use tenant_scope(tenant) or unscoped(reason)"
             )
-        if obj in session.new and obj.tenant_id is None:
+        if obj in new and obj.tenant_id is None:
             obj.tenant_id = tenant_id
         elif obj.tenant_id != tenant_id:
             raise TenantScopeError(
