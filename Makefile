@@ -20,12 +20,12 @@ install: $(VENV)/.installed translations
 ## Compile the .po catalogs into the .mo files Flask-Babel reads.
 translations: $(VENV)/.installed
 	@if ls $(TRANSLATIONS)/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -q -d $(TRANSLATIONS); fi
+		$(BIN)/pybabel compile -d $(TRANSLATIONS); fi
 
 ## Re-extract messages and merge them into the catalogs (then translate the new entries).
 catalogs: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel update -q -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 demo: install
 	$(BIN)/kringwerk db upgrade
