@@ -24,6 +24,9 @@ from tests.support import services
 
 TEST_PLUGINS = ("tests.support.dummy_plugin",)
 
+# The live server and Chromium fixtures, one instance for the whole session.
+pytest_plugins = ["tests.support.browser"]
+
 
 def pytest_generate_tests(metafunc):
     if "database_backend" in metafunc.fixturenames:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from babel.support import Translations
 
-from tests.browser.conftest import axe_violations
+from tests.support.browser import axe_violations
 
 pytestmark = pytest.mark.browser
 

@@ -21,15 +21,9 @@ from kringwerk.extensions import db
 from kringwerk.members.models import BusinessPark, Circle, Company
 from kringwerk.tenancy import tenant_scope
 from tests.conftest import World, _make_side, base_config
+from tests.support.browser import RECORD_CSP_VIOLATIONS
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-RECORD_CSP_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation",
-  (event) => window.__cspViolations.push(event.violatedDirective));
-"""
 
 
 @pytest.fixture(scope="module")
@@ -68,18 +62,10 @@ def server(tmp_path_factory, sqlite_template):
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser):
+    """The session's Chromium (tests/support/browser.py): one Playwright per process."""
+    return browser
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import browser, live_server, tab  # noqa: F401 - shared fixtures
-
 pytestmark = pytest.mark.browser
 
 

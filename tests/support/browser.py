@@ -1,4 +1,5 @@
-"""A live Kringwerk server and a real Chromium for the browser tests.
+"""A live Kringwerk server and a real Chromium for the browser tests (shared by
+every test directory through ``pytest_plugins`` in tests/conftest.py).
 
 The server is werkzeug's, in a thread, on a free port, serving an app built
 with the suite's ``base_config`` on a file SQLite database copied from the
@@ -39,7 +40,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-AXE = Path(__file__).resolve().parents[1] / "support" / "vendor" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 
 # Recorded in every page before its own scripts run (init scripts are not subject to the CSP).
 RECORD_CSP_VIOLATIONS = """
