@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -20,6 +20,7 @@ from kringwerk.accounts.services import AccountError
 from kringwerk.accounts.views import bp
 from kringwerk.extensions import db
 from kringwerk.tenancy.routing import current_tenant
+from kringwerk.web.htmx import is_htmx, render_block
 from kringwerk.web.pagination import paginate
 from kringwerk.web.safety import safe_next_url
 
@@ -30,18 +31,6 @@ INVITATIONS_SHOWN = 5
 
 def _actor():
     return current_user._get_current_object()
-
-
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def render_block(template_name: str, block: str, **context) -> str:
-    """One block of a page template (a fragment for htmx), with the usual template context."""
-    app = current_app
-    template = app.jinja_env.get_template(template_name)
-    app.update_template_context(context)
-    return "".join(template.blocks[block](template.new_context(context)))
 
 
 def _membership_or_404(membership_id: int) -> Membership:
@@ -124,7 +113,7 @@ def change_role(membership_id: int):
     status = 200 if changed else 422
     # Whoever demoted themselves can no longer manage people: send them home.
     lost_access = changed and not has_role(Role.ADMIN)
-    if _is_htmx():
+    if is_htmx():
         if lost_access:
             return "", 200, {"HX-Redirect": url_for("web.tenant_home")}
         if changed:

@@ -3,12 +3,13 @@ with htmx while the work runs, and the outcome once it is done."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request
+from flask import Blueprint, abort, make_response, render_template
 from flask_login import current_user
 
 from kringwerk.accounts.permissions import MANAGERS, has_role, require_member
 from kringwerk.extensions import db
 from kringwerk.jobs.models import BackgroundTask
+from kringwerk.web.htmx import render_block, wants_fragment
 from kringwerk.web.safety import safe_next_url
 
 bp = Blueprint("jobs", __name__)
@@ -24,7 +25,7 @@ def task_status(background_task_id: int):
     if task.created_by_id != current_user.id and not has_role(*MANAGERS):
         abort(404)
     context = {"task": task, "result_url": _result_url(task)}
-    if _wants_fragment():
+    if wants_fragment():
         response = make_response(render_block(TEMPLATE, "task", **context))
     else:
         response = make_response(render_template(TEMPLATE, **context))
@@ -40,15 +41,3 @@ def _result_url(task: BackgroundTask) -> str | None:
     if not isinstance(url, str):
         return None
     return safe_next_url(url, fallback="") or None
-
-
-def _wants_fragment() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def render_block(template_name: str, block: str, **context) -> str:
-    """Render one block of a page template: a page and its fragment come from one file."""
-    app = current_app._get_current_object()
-    app.update_template_context(context)
-    template = app.jinja_env.get_template(template_name)
-    return "".join(template.blocks[block](template.new_context(context)))

@@ -51,22 +51,13 @@ from kringwerk.members.models import (
 )
 from kringwerk.plugin_api import collect, hooks
 from kringwerk.tenancy.routing import current_tenant
+from kringwerk.web.htmx import wants_fragment
 from kringwerk.web.pagination import paginate
 
 bp = Blueprint("members", __name__, url_prefix="/<tenant>/members")
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def wants_fragment() -> bool:
-    """An htmx request for part of a page (not a history restore, which needs it all)."""
-    headers = request.headers
-    return (
-        headers.get("HX-Request") == "true"
-        and headers.get("HX-History-Restore-Request") != "true"
-        and headers.get("HX-Request-Type") != "full"
-    )
 
 
 def render_page(template: str, status: int = 200, **context) -> Response:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -27,20 +26,12 @@ from kringwerk.operator.forms import NewTenantForm, TenantFilterForm
 from kringwerk.plugin_api.services import PluginError, disable_plugin, enable_plugin
 from kringwerk.tenancy.models import Tenant
 from kringwerk.tenancy.services import TenantError, create_tenant
+from kringwerk.web.htmx import is_htmx, render_block
 from kringwerk.web.pagination import Page, paginate, requested_page
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 
 DETAIL_TEMPLATE = "operator/tenant_detail.html"
-
-
-def render_block(template_name: str, block_name: str, **context) -> str:
-    """One block of a page template, for htmx: the fragment and the page share
-    one template, so they cannot drift apart."""
-    app = current_app._get_current_object()
-    template = app.jinja_env.get_template(template_name)
-    app.update_template_context(context)
-    return "".join(template.blocks[block_name](template.new_context(context)))
 
 
 @bp.get("/")
@@ -128,7 +119,7 @@ def toggle_plugin(tenant_id: int, key: str):
         else:
             db.session.commit()
     state = services.plugin_state(tenant, key)
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         fragment = render_block(DETAIL_TEMPLATE, "plugin_toggle", shown=tenant, item=state, error=error)
         return fragment, status
     if error:

@@ -28,6 +28,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from kringwerk.extensions import db
+from kringwerk.web.htmx import wants_fragment
 from kringwerk.web.safety import safe_next_url
 
 PAGES = {400, 401, 403, 404, 405, 413, 429, 500}
@@ -40,15 +41,6 @@ FALLBACK = """<!doctype html>
 <body><main><h1>Er ging iets mis</h1><p>Probeer het later opnieuw.</p>
 <h2 lang="en">Something went wrong</h2><p lang="en">Please try again later.</p></main></body></html>
 """
-
-
-def wants_fragment() -> bool:
-    """True for an htmx request that swaps part of the page rather than all of it."""
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-Request-Type", "partial") != "full"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 def install(app: Flask) -> None:

@@ -5,12 +5,12 @@ dates in the tenant's time zone."""
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request
+from flask import Flask, has_request_context
 from flask_babel import format_date, format_datetime, get_locale
 
 from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, is_operator
 from kringwerk.tenancy.routing import current_tenant
-from kringwerk.web.errors import wants_fragment
+from kringwerk.web.htmx import is_htmx, wants_fragment
 from kringwerk.web.i18n import LANGUAGE_NAMES
 from kringwerk.web.navigation import build_navigation
 
@@ -35,7 +35,7 @@ def install(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "language_names": LANGUAGE_NAMES,
             "current_language": lambda: str(get_locale() or "nl"),
-            "is_htmx": request.headers.get("HX-Request") == "true",
+            "is_htmx": is_htmx(),
             # An htmx request for part of the page: render the block, not the whole page.
             "htmx_partial": wants_fragment(),
         }
