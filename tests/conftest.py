@@ -35,6 +35,24 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("database_backend", backends)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations():
+    """The .mo files are build output (make install compiles them); compile here too
+    so a bare `pytest` runs with the real catalogs."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    from kringwerk.config import PROJECT_ROOT
+
+    for po_path in (PROJECT_ROOT / "platform" / "kringwerk" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            with po_path.open("rb") as po_file:
+                catalog = read_po(po_file)
+            with mo_path.open("wb") as mo_file:
+                write_mo(mo_file, catalog)
+
+
 # --- real services, started once per test session ------------------------------------
 
 
@@ -84,6 +102,9 @@ def base_config(tmp_path: Path, database_url: str, **overrides) -> dict:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SERVER_NAME": None,
         "BASE_URL": "http://localhost",
+        # The product speaks Dutch first (tests/test_config.py checks that default);
+        # the suite's assertions read English, and Dutch is tested explicitly.
+        "BABEL_DEFAULT_LOCALE": "en",
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
     }
@@ -147,7 +168,15 @@ def database_url(request, database_backend, tmp_path) -> str:
 
 class IsolatedClient(FlaskClient):
     """Runs each request in a fresh context, as a real server would: the test's
-    app context, ``g``, database session and tenant scope never leak into it."""
+    app context, ``g``, database session and tenant scope never leak into it.
+
+    It speaks English by default (the assertions read English); tests of the
+    Dutch interface ask for it through the user, the tenant or this header.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
 
     def open(self, *args, **kwargs):
         return contextvars.Context().run(super().open, *args, **kwargs)
@@ -204,7 +233,8 @@ def _make_side(slug: str, name: str, password: str) -> Side:
     from kringwerk.tenancy.context import tenant_scope
     from kringwerk.tenancy.services import create_tenant
 
-    tenant = create_tenant(slug, name, "association")
+    # English tenants, so pages match the English assertions; Dutch is tested explicitly.
+    tenant = create_tenant(slug, name, "association", default_locale="en")
     people = {}
     for role in Role:
         user = create_user(f"{role.value}@{slug}.example.com", f"{role.label} {name}", password=password)

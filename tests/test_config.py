@@ -16,6 +16,7 @@ def test_defaults_need_nothing(tmp_path):
     assert config["SMTP_URL"] is None and config["OUTBOX_DIR"] == str(tmp_path / "outbox")
     assert config["BASE_URL"] == "http://127.0.0.1:5000"
     assert config["SESSION_COOKIE_SECURE"] is False
+    assert config["BABEL_DEFAULT_LOCALE"] == "nl" and config["LANGUAGES"] == ("nl", "en")
 
 
 def test_development_secret_is_generated_once(tmp_path):

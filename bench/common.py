@@ -1,0 +1,109 @@
+"""Shared pieces of the benchmarks: an app on a throwaway database, a signed-in
+client, timing with medians, SQL statement counting, and a bare Flask baseline
+served the same way so every figure comes with a ratio measured in the same run."""
+
+from __future__ import annotations
+
+import contextvars
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Flask, render_template_string
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+class FreshContextClient(FlaskClient):
+    """Each request in a clean context, as a real server handles it."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def make_app(database_url: str | None = None):
+    """A production-like app (CSRF on, fast hashing only for setup speed) on a new database."""
+    from kringwerk import create_app
+    from kringwerk.extensions import db
+
+    folder = Path(tempfile.mkdtemp(prefix="kringwerk-bench-"))
+    url = database_url or f"sqlite:///{folder / 'bench.db'}"
+    app = create_app(
+        {
+            "ENV": "testing",
+            "SECRET_KEY": "bench",
+            "INSTANCE_PATH": str(folder),
+            "SQLALCHEMY_DATABASE_URI": url,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "RATELIMIT_ENABLED": False,
+        },
+        environ={},
+    )
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+def time_requests(client, url: str, repeat: int = 30, warmup: int = 3) -> float:
+    """Median wall time of GET ``url`` in milliseconds."""
+    for _ in range(warmup):
+        assert client.get(url).status_code == 200
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        response = client.get(url)
+        samples.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(samples)
+
+
+@contextmanager
+def count_statements(engine):
+    counter = {"n": 0}
+
+    def count(*_):
+        counter["n"] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def baseline_ms(repeat: int = 30) -> float:
+    """A bare Flask page rendering a small template, served through the same test client."""
+    bare = Flask("baseline")
+    bare.test_client_class = FreshContextClient
+
+    @bare.get("/")
+    def page():
+        rows = [{"name": f"Bedrijf {i}", "city": "Lochem"} for i in range(25)]
+        return render_template_string(
+            "<ul>{% for r in rows %}<li>{{ r.name }} - {{ r.city }}</li>{% endfor %}</ul>", rows=rows
+        )
+
+    return time_requests(bare.test_client(), "/", repeat=repeat)
+
+
+def report(title: str, rows: list[tuple[str, str]]) -> None:
+    print(f"\n{title}")
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"  {label.ljust(width)}  {value}")
+
+
+def run_with(setup: Callable, measure: Callable):
+    app = make_app()
+    with app.app_context():
+        context = setup(app)
+    return measure(app, context)
