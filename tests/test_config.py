@@ -53,3 +53,31 @@ def test_environment_settings_are_used(tmp_path):
 def test_unknown_environment_name_is_refused(tmp_path):
     with pytest.raises(ConfigurationError):
         build_config(tmp_path, environ={"KRINGWERK_ENV": "staging"})
+
+
+def test_proxy_hops_must_be_a_whole_number(tmp_path):
+    assert build_config(tmp_path, environ={})["PROXY_HOPS"] == 0
+    assert build_config(tmp_path, environ={"PROXY_HOPS": "2"})["PROXY_HOPS"] == 2
+    with pytest.raises(ConfigurationError, match="PROXY_HOPS"):
+        build_config(tmp_path, environ={"PROXY_HOPS": "-1"})
+
+
+def test_client_address_comes_from_the_proxy_only_when_trusted(tmp_path, database_url):
+    from flask import request
+
+    from kringwerk import create_app
+    from tests.conftest import base_config
+
+    seen = {}
+    for hops in (0, 1):
+        app = create_app(base_config(tmp_path, database_url, PROXY_HOPS=hops), environ={})
+
+        @app.get("/_test/ip")
+        def ip():
+            return request.remote_addr
+
+        response = app.test_client().get(
+            "/_test/ip", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.2"}
+        )
+        seen[hops] = response.get_data(as_text=True)
+    assert seen == {0: "10.0.0.2", 1: "203.0.113.9"}

@@ -69,6 +69,11 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     operator.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 

@@ -10,6 +10,7 @@
 | BASE_URL        | ``http://127.0.0.1:5000``                  |
 | MAIL_FROM       | ``Kringwerk <noreply@kringwerk.local>``    |
 | SMTP_CA_FILE    | unset: the system's trusted certificates   |
+| PROXY_HOPS      | 0: trust no X-Forwarded-* headers          |
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ def _development_secret(instance_path: Path) -> str:
     return key
 
 
+def _non_negative_int(value: str, name: str) -> int:
+    if not value.strip().isdigit():
+        raise ConfigurationError(f"{name} must be a whole number of 0 or more, not {value!r}")
+    return int(value)
+
+
 def build_config(
     instance_path: Path, overrides: Mapping[str, Any] | None = None, environ=os.environ
 ) -> dict[str, Any]:
@@ -70,6 +77,9 @@ def build_config(
         "SMTP_URL": environ.get("SMTP_URL") or None,
         "MAIL_FROM": environ.get("MAIL_FROM", "Kringwerk <noreply@kringwerk.local>"),
         "SMTP_CA_FILE": environ.get("SMTP_CA_FILE") or None,
+        # How many reverse proxies (nginx, a load balancer) stand in front and set
+        # X-Forwarded-For/-Proto/-Host; client IPs (rate limits, audit) come from them.
+        "PROXY_HOPS": _non_negative_int(environ.get("PROXY_HOPS", "0"), "PROXY_HOPS"),
         "OUTBOX_DIR": str(instance_path / "outbox"),
         "UPLOAD_DIR": str(instance_path / "uploads"),
         "TEMPLATES_DIR": str(PROJECT_ROOT / "templates"),
