@@ -9,7 +9,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -66,6 +65,20 @@ def time_requests(client, url: str, repeat: int = 30, warmup: int = 3) -> float:
     return statistics.median(samples)
 
 
+def peak_memory_kib(client, url: str) -> float:
+    """Peak Python memory allocated while serving one GET of ``url`` (tracemalloc)."""
+    import tracemalloc
+
+    client.get(url)  # warm caches first: measure the request, not first-use imports
+    tracemalloc.start()
+    try:
+        assert client.get(url).status_code == 200
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak / 1024
+
+
 @contextmanager
 def count_statements(engine):
     counter = {"n": 0}
@@ -100,10 +113,3 @@ def report(title: str, rows: list[tuple[str, str]]) -> None:
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"  {label.ljust(width)}  {value}")
-
-
-def run_with(setup: Callable, measure: Callable):
-    app = make_app()
-    with app.app_context():
-        context = setup(app)
-    return measure(app, context)

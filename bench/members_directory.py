@@ -1,5 +1,6 @@
 """The member directory with 100 and with 10,000 companies: median page time,
-SQL statements per page, and the ratio to a bare Flask page served the same way.
+SQL statements and peak memory per page, and the ratio to a bare Flask page
+served the same way.
 
     .venv/bin/python bench/members_directory.py
 """
@@ -14,7 +15,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from bench.common import baseline_ms, count_statements, make_app, report, time_requests  # noqa: E402
+from bench.common import (  # noqa: E402
+    baseline_ms,
+    count_statements,
+    make_app,
+    peak_memory_kib,
+    report,
+    time_requests,
+)
 
 SIZES = (100, 10_000)
 
@@ -59,7 +67,10 @@ def fill(app, companies: int):
                 ids = list(db.session.scalars(select(Company.id)))
                 db.session.execute(
                     insert(company_circles),
-                    [{"tenant_id": side.id, "company_id": c, "circle_id": rng.choice(circles).id} for c in ids],
+                    [
+                        {"tenant_id": side.id, "company_id": c, "circle_id": rng.choice(circles).id}
+                        for c in ids
+                    ],
                 )
                 db.session.execute(
                     insert(company_themes),
@@ -72,7 +83,7 @@ def fill(app, companies: int):
     return client
 
 
-def measure(size: int) -> tuple[float, int, float]:
+def measure(size: int) -> tuple[float, int, float, float]:
     from kringwerk.extensions import db
 
     app = make_app()
@@ -82,7 +93,8 @@ def measure(size: int) -> tuple[float, int, float]:
     filtered_ms = time_requests(client, "/bench/members/?q=Bedrijf+0&sector=Bouw")
     with app.app_context(), count_statements(db.engine) as counter:
         client.get("/bench/members/")
-    return page_ms, counter["n"], filtered_ms
+    memory = peak_memory_kib(client, "/bench/members/")
+    return page_ms, counter["n"], filtered_ms, memory
 
 
 def main() -> None:
@@ -90,9 +102,14 @@ def main() -> None:
     results = {size: measure(size) for size in SIZES}
     small, large = results[SIZES[0]], results[SIZES[-1]]
     rows = [("bare Flask page (baseline)", f"{base:.2f} ms")]
-    for size, (page_ms, statements, filtered_ms) in results.items():
-        rows.append((f"directory, {size:,} companies", f"{page_ms:.2f} ms  ({page_ms / base:.1f}x baseline), "
-                     f"{statements} SQL statements"))
+    for size, (page_ms, statements, filtered_ms, memory) in results.items():
+        rows.append(
+            (
+                f"directory, {size:,} companies",
+                f"{page_ms:.2f} ms  ({page_ms / base:.1f}x baseline), {statements} SQL statements, "
+                f"peak {memory:,.0f} KiB",
+            )
+        )
         rows.append((f"  searched + filtered, {size:,}", f"{filtered_ms:.2f} ms"))
     rows.append(("10,000 / 100 page time", f"{large[0] / small[0]:.2f}x"))
     rows.append(("statements constant", "yes" if small[1] == large[1] else f"NO ({small[1]} vs {large[1]})"))

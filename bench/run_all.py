@@ -1,0 +1,17 @@
+"""Run every benchmark in bench/ in turn: ``make bench``."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE.parent))
+    for script in sorted(HERE.glob("*.py")):
+        if script.name in {"run_all.py", "common.py", "__init__.py"}:
+            continue
+        print(f"=== {script.name}")
+        runpy.run_path(str(script), run_name="__main__")
