@@ -97,6 +97,7 @@ def test_invitation_mail_names_the_tenant_and_goes_out_in_the_tenants_language(
 
 
 def test_invitation_mail_uses_the_existing_accounts_language(login_as, world, mail_calls):
+    world.a.tenant.default_locale = "nl"  # a new person gets this; an account its own language
     world.outsider.preferred_locale = "en"
     db.session.commit()
     client = login_as(world.a.admin)

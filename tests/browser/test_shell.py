@@ -6,17 +6,10 @@ accessibility checks; no console errors or CSP violations anywhere."""
 from __future__ import annotations
 
 import pytest
-from babel.support import Translations
 
 from tests.support.browser import axe_violations
 
 pytestmark = pytest.mark.browser
-
-
-def dutch(live_server, text: str) -> str:
-    translated = Translations.load(str(live_server.catalogs), ["nl"]).gettext(text)
-    assert translated != text, f"no Dutch for {text!r}"
-    return translated
 
 
 def test_sign_in_and_see_the_dashboard(tab, live_server):
@@ -40,7 +33,7 @@ def test_switch_language(tab, live_server):
     tab.goto("/kring-a/")
     html = tab.page.locator("html")
     assert html.get_attribute("lang") == "nl"
-    dutch_sign_in = dutch(live_server, "Sign in")
+    dutch_sign_in = live_server.dutch("Sign in")
     assert tab.page.locator("a.sign-in-link").inner_text() == dutch_sign_in
     with tab.page.expect_navigation():
         tab.page.click("form.language-switch button[value=en]")
@@ -81,7 +74,7 @@ def test_htmx_error_lands_in_the_alert_region(tab, live_server):
     tab.page.evaluate("htmx.ajax('GET', '/kring-a/admin/', {target: 'main h1', swap: 'outerHTML'})")
     alert = tab.page.locator("#htmx-alerts [role=alert]")
     alert.wait_for()
-    assert dutch(live_server, "No access") in alert.inner_text()
+    assert live_server.dutch("No access") in alert.inner_text()
     assert tab.page.locator("main h1").inner_text() == heading, "the content being worked on stays"
     assert tab.page.locator("main header, main main").count() == 0, "no page nested in the page"
     tab.expect_error("403")

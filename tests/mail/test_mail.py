@@ -8,6 +8,8 @@ import logging
 from datetime import date
 from pathlib import Path
 
+import pytest
+from flask_babel import force_locale, gettext
 from rq.job import Job
 from sqlalchemy import func, select
 
@@ -22,6 +24,20 @@ from kringwerk.mail.services import delivery_key, forget_recipient
 from kringwerk.tenancy.context import tenant_scope
 
 MEETING = date(2026, 3, 2)
+
+
+@pytest.fixture
+def app_config(app_config):
+    """The product's last resort, Dutch (the suite's base config says English); every
+    test here names the language, so it only shows for a language not offered."""
+    return {**app_config, "BABEL_DEFAULT_LOCALE": "nl"}
+
+
+def in_dutch(app, text: str, **variables) -> str:
+    with app.test_request_context(), force_locale("nl"):
+        translated = gettext(text, **variables)
+    assert translated != text % variables, f"no Dutch for {text!r}"
+    return translated
 
 
 def notice(to: str, locale: str, **options):
@@ -42,7 +58,7 @@ def sent_count() -> int:
     return db.session.scalar(select(func.count(SentMail.id)))
 
 
-def test_mail_is_composed_now_and_delivered_after_commit_in_each_language(world, smtp_server):
+def test_mail_is_composed_now_and_delivered_after_commit_in_each_language(app, world, smtp_server):
     with tenant_scope(world.a.tenant):
         dutch = notice("anna@example.test", "nl")
         english = notice("ben@example.test", "en")
@@ -61,17 +77,20 @@ def test_mail_is_composed_now_and_delivered_after_commit_in_each_language(world,
     assert anna.get_content_type() == "multipart/alternative"
     anna_parts, ben_parts = parts(anna), parts(ben)
     assert set(anna_parts) == {"text/plain", "text/html"}
-    assert "2 maart 2026" in anna_parts["text/plain"] and "Hello Anna," in anna_parts["text/plain"]
+    hello_anna = in_dutch(app, "Hello %(name)s,", name="Anna")
+    assert "2 maart 2026" in anna_parts["text/plain"] and hello_anna in anna_parts["text/plain"]
+    assert "Hello Anna," not in anna_parts["text/plain"]
     assert '<html lang="nl">' in anna_parts["text/html"] and "2 maart 2026" in anna_parts["text/html"]
-    assert "March 2, 2026" in ben_parts["text/plain"]
+    assert "March 2, 2026" in ben_parts["text/plain"] and "Hello Anna," in ben_parts["text/plain"]
     assert '<html lang="en">' in ben_parts["text/html"] and "March 2, 2026" in ben_parts["text/html"]
     assert sent_count() == 2
 
 
-def test_unknown_language_falls_back_to_dutch(world, smtp_server):
+def test_unknown_language_falls_back_to_dutch(app, world, smtp_server):
     mail = notice("cor@example.test", "fr")
     db.session.commit()
     assert mail.locale == "nl" and "2 maart 2026" in mail.text
+    assert in_dutch(app, "Hello %(name)s,", name="Anna") in mail.text
     assert smtp_server.wait_for(1)[0]["Content-Language"] == "nl"
 
 

@@ -3,11 +3,13 @@ every test directory through ``pytest_plugins`` in tests/conftest.py).
 
 The server is werkzeug's, in a thread, on a free port, serving an app built
 with the suite's ``base_config`` on a file SQLite database copied from the
-schema template, with CSRF switched on (as in production). It holds the same
-people as the ``world`` fixture (two tenants, four roles each, an operator and
-an outsider) and the dummy plugin enabled in tenant A. It is shared by the
-module's tests, which therefore do not change its data, except for what they
-put back.
+schema template, with CSRF switched on and Dutch first (as in production:
+the tenants' default language and the last resort are Dutch, and the browser
+asks for Dutch). It holds the same people as the ``world`` fixture (two
+tenants, four roles each, an operator and an outsider) and the dummy plugin
+enabled in tenant A. It is shared by the module's tests, which therefore do
+not change its data, except for what they put back. ``LiveServer.dutch(text)``
+is the Dutch the server shows for ``text``, from the real catalogs.
 
 Chromium is Debian's /usr/bin/chromium driven by Playwright (never
 ``playwright install``: that downloads a browser). Each test gets a fresh
@@ -23,12 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask_babel import force_locale, gettext
 from werkzeug.serving import make_server
 
 from kringwerk import create_app
 from kringwerk.extensions import db
 from tests.conftest import World, _make_side, base_config
-from tests.web.catalog import FALLBACK_NL, compile_catalogs, forget_loaded_translations
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,9 +57,16 @@ document.addEventListener("securitypolicyviolation", (event) => {
 @dataclass
 class LiveServer:
     url: str
-    catalogs: Path
+    app: Flask
     emails: dict[str, str]
     password: str = World.password
+
+    def dutch(self, text: str) -> str:
+        """``text`` as the server shows it in Dutch; fails if the catalog has no Dutch for it."""
+        with self.app.test_request_context(), force_locale("nl"):
+            translated = gettext(text)
+        assert translated != text, f"no Dutch for {text!r}"
+        return translated
 
 
 @pytest.fixture(scope="session")
@@ -64,13 +74,7 @@ def live_server(tmp_path_factory, sqlite_template):
     folder = tmp_path_factory.mktemp("live-server")
     database = folder / "kringwerk.db"
     shutil.copyfile(sqlite_template, database)
-    catalogs = compile_catalogs(folder / "catalogs", {"nl": FALLBACK_NL})
-    config = base_config(
-        folder,
-        f"sqlite:///{database}",
-        WTF_CSRF_ENABLED=True,
-        BABEL_TRANSLATION_DIRECTORIES=str(catalogs),
-    )
+    config = base_config(folder, f"sqlite:///{database}", WTF_CSRF_ENABLED=True, BABEL_DEFAULT_LOCALE="nl")
     app = create_app(config, environ={})
     with app.app_context():
         from kringwerk.accounts.services import create_user
@@ -78,6 +82,8 @@ def live_server(tmp_path_factory, sqlite_template):
 
         a = _make_side("kring-a", "Kring A", World.password)
         b = _make_side("kring-b", "Kring B", World.password)
+        for tenant in (a.tenant, b.tenant):
+            tenant.default_locale = "nl"  # what a new tenant gets (the world fixture's speak English)
         create_user("operator@kringwerk.example.com", "Operator", password=World.password, is_operator=True)
         create_user("outsider@example.com", "Outsider", password=World.password)
         enable_plugin(a.tenant, "dummy", actor=a.admin)
@@ -90,14 +96,12 @@ def live_server(tmp_path_factory, sqlite_template):
         db.session.remove()
         db.engine.dispose()
 
-    forget_loaded_translations()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="kringwerk-live-server", daemon=True)
     thread.start()
-    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", catalogs=catalogs, emails=emails)
+    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, emails=emails)
     server.shutdown()
     thread.join(timeout=10)
-    forget_loaded_translations()  # the live app's Dutch must not leak into later tests
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,8 @@ class Network:
 
 
 def _tenant_with_admin(slug, name, kind, password):
-    tenant = create_tenant(slug, name, kind)
+    # English, like the world fixture's tenants: the page assertions read English.
+    tenant = create_tenant(slug, name, kind, default_locale="en")
     admin = create_user(f"admin@{slug}.example.com", f"Bestuur {name}", password=password)
     db.session.flush()
     with tenant_scope(tenant):

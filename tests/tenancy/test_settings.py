@@ -18,13 +18,14 @@ GIF = b"GIF89a" + b"\x00" * 64
 
 
 def form_values(**changes) -> dict:
+    """The settings form as it comes for tenant A (whose language is English), with ``changes``."""
     values = {
         "name": "Kring A",
         "contact_name": "",
         "contact_email": "",
         "contact_phone": "",
         "website": "",
-        "default_locale": "nl",
+        "default_locale": "en",
         "timezone": "Europe/Amsterdam",
         "brand_colour": "#1f5f8b",
     }
@@ -82,7 +83,7 @@ def test_saving_changes_the_tenant_and_records_the_fields(world, login_as):
             contact_email="info@assen.example.com",
             contact_phone="+31 592 123 456",
             website="www.ondernemendassen.nl",
-            default_locale="en",
+            default_locale="nl",
             timezone="Europe/Brussels",
             brand_colour="#0B3D2E",
         ),
@@ -92,7 +93,7 @@ def test_saving_changes_the_tenant_and_records_the_fields(world, login_as):
     assert tenant.name == "Ondernemend Assen"
     assert tenant.website == "https://www.ondernemendassen.nl"
     assert (tenant.default_locale, tenant.timezone, tenant.brand_colour) == (
-        "en",
+        "nl",
         "Europe/Brussels",
         "#0b3d2e",
     )

@@ -1,5 +1,5 @@
 """Fixtures of the web shell tests: query counting, the dummy plugin switched
-on in tenant A, Dutch catalogs, and throwaway routes that fail on purpose."""
+on in tenant A, and throwaway routes that fail on purpose."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from sqlalchemy import event
 
 from kringwerk.extensions import db
 from kringwerk.plugin_api.services import enable_plugin
-from tests.conftest import base_config
-from tests.web.catalog import FALLBACK_NL, compile_catalogs, forget_loaded_translations
 
 
 @contextmanager
@@ -38,19 +36,6 @@ def dummy_on(world):
     enable_plugin(world.a.tenant, "dummy", actor=world.a.admin)
     db.session.commit()
     return world
-
-
-@pytest.fixture(scope="session")
-def compiled_catalogs(tmp_path_factory):
-    return compile_catalogs(tmp_path_factory.mktemp("catalogs"), {"nl": FALLBACK_NL})
-
-
-@pytest.fixture
-def dutch_app_config(tmp_path, database_url, compiled_catalogs) -> dict:
-    """An app config whose catalogs have Dutch for the strings these tests look at."""
-    forget_loaded_translations()
-    yield base_config(tmp_path, database_url, BABEL_TRANSLATION_DIRECTORIES=str(compiled_catalogs))
-    forget_loaded_translations()
 
 
 @pytest.fixture

@@ -23,11 +23,6 @@ TITLES = {
 HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 
 
-@pytest.fixture
-def app_config(dutch_app_config):
-    return dutch_app_config
-
-
 def dutch(app, text: str) -> str:
     with app.test_request_context(), force_locale("nl"):
         translated = gettext(text)

@@ -14,8 +14,26 @@ from tests.web.conftest import page
 
 
 @pytest.fixture
-def app_config(dutch_app_config):
-    return dutch_app_config
+def app_config(app_config):
+    """The product's own last resort, Dutch (the suite's base config says English)."""
+    return {**app_config, "BABEL_DEFAULT_LOCALE": "nl"}
+
+
+@pytest.fixture
+def world(world):
+    """Both tenants with the default a new tenant gets, Dutch (the suite's are English)."""
+    for side in (world.a, world.b):
+        side.tenant.default_locale = "nl"
+    db.session.commit()
+    return world
+
+
+@pytest.fixture
+def client(app):
+    """A browser that names no language (the suite's client asks for English)."""
+    client = app.test_client()
+    client.environ_base.pop("HTTP_ACCEPT_LANGUAGE", None)
+    return client
 
 
 def lang(client, path="/", **headers) -> str:

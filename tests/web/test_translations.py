@@ -19,10 +19,10 @@ import pytest
 from babel.messages import pofile
 
 from kringwerk.config import PROJECT_ROOT
-from tests.conftest import base_config
-from tests.web.catalog import TRANSLATIONS_DIR, compile_catalogs, forget_loaded_translations
+from kringwerk.extensions import db
 from tests.web.conftest import page
 
+TRANSLATIONS_DIR = PROJECT_ROOT / "platform" / "kringwerk" / "translations"
 POT = TRANSLATIONS_DIR / "messages.pot"
 DUTCH = TRANSLATIONS_DIR / "nl" / "LC_MESSAGES" / "messages.po"
 ENGLISH = TRANSLATIONS_DIR / "en" / "LC_MESSAGES" / "messages.po"
@@ -105,21 +105,30 @@ def test_every_message_has_a_dutch_translation_and_none_is_fuzzy():
     assert not fuzzy, f"{len(fuzzy)} fuzzy Dutch messages, e.g. {fuzzy[:5]}"
 
 
-@pytest.fixture
-def app_config(tmp_path, database_url):
-    """The real catalogs, compiled as a release would, with no test fallback."""
-    catalogs = compile_catalogs(tmp_path / "catalogs")
-    forget_loaded_translations()
-    yield base_config(tmp_path, database_url, BABEL_TRANSLATION_DIRECTORIES=str(catalogs))
-    forget_loaded_translations()
+def test_the_app_reads_these_catalogs(app):
+    """The page test below reads the catalogs the app serves (compiled from these
+    .po files by the session fixture in tests/conftest.py), not a copy."""
+    assert Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]) == TRANSLATIONS_DIR
+    assert (TRANSLATIONS_DIR / "nl" / "LC_MESSAGES" / "messages.mo").exists()
 
 
 def test_a_page_in_dutch_and_in_english(client, world):
-    translation = read(DUTCH).get("Skip to content")
-    assert translation is not None and translation.string, "'Skip to content' has no Dutch yet"
-    dutch = page(client.get("/kring-a/", headers={"Accept-Language": "nl"}))
+    translations = read(DUTCH)
+    for text in ("Skip to content", "Sign in"):
+        translation = translations.get(text)
+        assert translation is not None and translation.string, f"{text!r} has no Dutch yet"
+    skip, sign_in = translations.get("Skip to content").string, translations.get("Sign in").string
+
+    world.a.tenant.default_locale = "nl"
+    db.session.commit()
+    dutch = page(client.get("/kring-a/"))
     assert dutch.lang == "nl"
-    assert translation.string in dutch.text and "Skip to content" not in dutch.text
-    english = page(client.get("/kring-a/", headers={"Accept-Language": "en"}))
+    assert skip in dutch.text and sign_in in dutch.text
+    assert "Skip to content" not in dutch.text and "Sign in" not in dutch.text
+
+    world.a.tenant.default_locale = "en"
+    db.session.commit()
+    english = page(client.get("/kring-a/", headers={"Accept-Language": "nl"}))
     assert english.lang == "en"
-    assert "Skip to content" in english.text and translation.string not in english.text
+    assert "Skip to content" in english.text and "Sign in" in english.text
+    assert skip not in english.text and sign_in not in english.text

@@ -35,7 +35,6 @@ from kringwerk.web.pagination import paginate
 bp = Blueprint("tenancy", __name__, url_prefix="/<tenant>")
 
 
-
 def _actor():
     return current_user._get_current_object()
 
