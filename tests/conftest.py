@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 from kringwerk import create_app
@@ -30,8 +30,12 @@ pytest_plugins = ["tests.support.browser"]
 
 def pytest_generate_tests(metafunc):
     if "database_backend" in metafunc.fixturenames:
-        marker = metafunc.definition.get_closest_marker("both_databases")
-        backends = ["sqlite", "postgresql"] if marker else ["sqlite"]
+        if metafunc.definition.get_closest_marker("postgresql_only"):
+            backends = ["postgresql"]
+        elif metafunc.definition.get_closest_marker("both_databases"):
+            backends = ["sqlite", "postgresql"]
+        else:
+            backends = ["sqlite"]
         metafunc.parametrize("database_backend", backends)
 
 
@@ -44,7 +48,9 @@ def compiled_translations():
 
     from kringwerk.config import PROJECT_ROOT
 
-    for po_path in (PROJECT_ROOT / "platform" / "kringwerk" / "translations").glob("*/LC_MESSAGES/messages.po"):
+    for po_path in (PROJECT_ROOT / "platform" / "kringwerk" / "translations").glob(
+        "*/LC_MESSAGES/messages.po"
+    ):
         mo_path = po_path.with_suffix(".mo")
         if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
             with po_path.open("rb") as po_file:
@@ -124,18 +130,34 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
+APP_ROLE = "kringwerk_app"
+
+
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server) -> str:
-    """A database with the whole schema; each test gets a copy via CREATE DATABASE ... TEMPLATE."""
+    """A database with the whole schema and row-level security; each test gets a copy
+    via CREATE DATABASE ... TEMPLATE. Tests connect as APP_ROLE, which is neither
+    superuser nor owner, so row-level security applies as in production."""
+    from kringwerk.tenancy.rls import install_policies, tenant_tables
+
     admin = create_engine(postgres_server.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as connection:
         connection.execute(text("DROP DATABASE IF EXISTS kringwerk_template"))
         connection.execute(text("CREATE DATABASE kringwerk_template"))
+        exists = connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE})
+        if not exists:
+            connection.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
     admin.dispose()
     url = postgres_server.url.rsplit("/", 1)[0] + "/kringwerk_template"
     app = create_app(base_config(Path("/tmp"), url), environ={})
     with app.app_context():
         db.create_all()
+        with db.engine.begin() as connection:
+            install_policies(connection, tenant_tables(db.metadata))
+            connection.exec_driver_sql(
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}"
+            )
+            connection.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")
         db.engine.dispose()
     return url
 
@@ -157,7 +179,7 @@ def database_url(request, database_backend, tmp_path) -> str:
     admin = create_engine(server.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as connection:
         connection.execute(text(f"CREATE DATABASE {name} TEMPLATE kringwerk_template"))
-    yield server.url.rsplit("/", 1)[0] + f"/{name}"
+    yield make_url(server.url).set(username=APP_ROLE, database=name).render_as_string(hide_password=False)
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     admin.dispose()

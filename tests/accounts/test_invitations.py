@@ -36,12 +36,14 @@ def actions(tenant) -> list[str]:
         return list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
 
 
-def expire_invitation(tenant, email=NEW_PERSON) -> Invitation:
+def expire_invitation(tenant, email=NEW_PERSON) -> int:
+    """Let the invitation run out; returns its id (the commit expires the row)."""
     with tenant_scope(tenant):
         invitation = invitation_of(tenant, email)
         invitation.expires_at = utcnow() - timedelta(minutes=1)
+        invitation_id = invitation.id
         db.session.commit()
-    return invitation
+    return invitation_id
 
 
 def role_in(tenant, user_id) -> Role | None:
@@ -304,9 +306,9 @@ def test_an_account_created_meanwhile_must_sign_in(client, world, invited):
 
 def test_resend_sends_a_new_link_and_voids_the_old(login_as, world, outbox, invited):
     client = login_as(world.a.admin)
-    invitation = expire_invitation(world.a.tenant)
+    invitation_id = expire_invitation(world.a.tenant)
     response = client.post(
-        f"/kring-a/admin/people/invitations/{invitation.id}/resend",
+        f"/kring-a/admin/people/invitations/{invitation_id}/resend",
         data={"next": "/kring-a/admin/people/invitations/"},
     )
     assert response.status_code == 302
@@ -398,3 +400,19 @@ def test_invitations_page_lists_open_invitations_only(login_as, world, invited):
     assert "second@example.com" not in login_as(world.b.admin).get(
         "/kring-b/admin/people/invitations/"
     ).get_data(as_text=True)
+
+
+def test_an_account_created_during_the_accept_request_gives_a_form_error(client, world, invited, monkeypatch):
+    """The race the 409 above cannot see: the page said "register", then the service
+    finds an account after all. The page comes back with the error, not a 500."""
+    from kringwerk.accounts import services
+
+    def account_appeared(*args, **kwargs):
+        raise services.AccountError("There is already an account for this e-mail address.", field="name")
+
+    monkeypatch.setattr(services, "accept_invitation", account_appeared)
+    response = client.post(invited, data={"name": "X", "password": PASSWORD, "password_repeat": PASSWORD})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "There is already an account" in page and NEW_PERSON in page
+    assert invitation_of(world.a.tenant).accepted_at is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kringwerk.accounts import services
 from kringwerk.accounts.models import Invitation, Membership, Role, TokenPurpose
@@ -93,6 +94,12 @@ def test_an_invitation_is_accepted_once_even_when_two_try_at_once(world, outbox)
     # Both requests loaded the invitation before either accepted it.
     services.accept_invitation(invitation, name="First", password=None)
     db.session.commit()
+    # The commit expired the row, which can only be read again in its tenant's scope. The
+    # second request's copy was loaded before the first accepted: it still says pending.
+    with tenant_scope(world.a.tenant):
+        db.session.refresh(invitation)
+    set_committed_value(invitation, "accepted_at", None)
+    set_committed_value(invitation, "accepted_by_id", None)
     with pytest.raises(TokenError):
         services.accept_invitation(invitation, user=services.find_user("twice@example.com"))
     db.session.rollback()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -11,9 +11,18 @@ from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerso
 from kringwerk.tenancy import tenant_scope
 from tests.members.support import theme_by_key
 
+ROWS = ("park", "other_park", "noord", "zuid", "alpha", "anker", "bravo", "b_park", "b_circle")
+
 
 @dataclass
 class Members:
+    """The rows below, and their plain ids (``alpha_id``...).
+
+    The fixture's commit expires the objects, and an expired row of a tenant can
+    only be read again inside that tenant's scope: use the objects inside
+    ``tenant_scope(...)``, the ids anywhere (URLs, form data, assertions).
+    """
+
     world: object
     park: BusinessPark  # Aalsvoort, tenant A
     other_park: BusinessPark  # De Wieken, tenant A
@@ -24,6 +33,21 @@ class Members:
     bravo: Company  # tenant B
     b_park: BusinessPark  # tenant B
     b_circle: Circle  # tenant B
+
+    # Taken in __post_init__, while the rows are still fresh (before the commit).
+    park_id: int = field(init=False)
+    other_park_id: int = field(init=False)
+    noord_id: int = field(init=False)
+    zuid_id: int = field(init=False)
+    alpha_id: int = field(init=False)
+    anker_id: int = field(init=False)
+    bravo_id: int = field(init=False)
+    b_park_id: int = field(init=False)
+    b_circle_id: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        for name in ROWS:
+            setattr(self, f"{name}_id", getattr(self, name).id)
 
     @property
     def a(self):
@@ -66,8 +90,9 @@ def members(world) -> Members:
         )
         db.session.add_all([b_park, b_circle, bravo])
         db.session.flush()
+    members = Members(world, park, other_park, noord, zuid, alpha, anker, bravo, b_park, b_circle)
     db.session.commit()
-    return Members(world, park, other_park, noord, zuid, alpha, anker, bravo, b_park, b_circle)
+    return members
 
 
 @pytest.fixture(autouse=True)

@@ -51,7 +51,8 @@ def server(tmp_path_factory, sqlite_template):
                 ]
             )
             db.session.commit()
-        people = {"member": a.member.email, "admin": a.admin.email, "park": park.id}
+            park_id = park.id  # the commit expired the park: read it again inside the scope
+        people = {"member": a.member.email, "admin": a.admin.email, "park": park_id}
         db.session.remove()
         db.engine.dispose()
     httpd = make_server("127.0.0.1", 0, app, threaded=True)

@@ -75,7 +75,7 @@ def test_existing_kvk_updates_only_the_columns_in_the_file(members):
         result = csv_io.import_companies(data, actor=members.a.facilitator)
         db.session.commit()
         assert (result.created, result.updated) == (1, 1)
-        alpha = db.session.get(type(members.alpha), members.alpha.id)
+        alpha = db.session.get(type(members.alpha), members.alpha_id)
         assert (alpha.name, alpha.city, alpha.sector) == ("Alpha Bouw en Infra BV", "Zutphen", "Bouw")
         # No park/circle/theme columns: the links stay.
         assert alpha.business_park.name == "Aalsvoort"
@@ -216,7 +216,7 @@ def read_export(data: bytes) -> list[list[str]]:
 
 def test_export_neutralises_formulas_and_round_trips(members):
     with tenant_scope(members.a.tenant):
-        company = db.session.get(Company, members.anker.id)
+        company = db.session.get(Company, members.anker_id)
         company.name = '=HYPERLINK("http://evil")'
         company.phone = "+31 592 123456"
         company.sector = "@SUM(A1)"
@@ -235,7 +235,7 @@ def test_export_neutralises_formulas_and_round_trips(members):
     with tenant_scope(members.a.tenant):
         result = csv_io.import_companies(data, actor=None)
         assert (result.ok, result.created, result.updated) == (True, 0, 2)
-        again = db.session.get(Company, members.anker.id)
+        again = db.session.get(Company, members.anker_id)
         assert (again.name, again.phone, again.city) == (
             '=HYPERLINK("http://evil")',
             "+31 592 123456",

@@ -156,7 +156,7 @@ def test_kvk_is_unique_per_tenant_and_the_message_names_the_owner(members):
 
 def test_update_company_keeps_its_own_kvk_and_records_changes(members):
     with tenant_scope(members.a.tenant):
-        alpha = db.session.get(Company, members.alpha.id)
+        alpha = db.session.get(Company, members.alpha_id)
         services.update_company(
             alpha,
             {"name": "Alpha Bouw BV", "kvk_number": "12345678", "city": "Zutphen"},
@@ -187,7 +187,7 @@ def test_switched_off_themes_cannot_be_chosen_but_stay_linked(members):
         )
         energie.active = False
         welzijn.active = False
-        alpha = db.session.get(Company, members.alpha.id)
+        alpha = db.session.get(Company, members.alpha_id)
         services.update_company(alpha, {}, actor=members.a.admin, themes=[mobiliteit])
         assert {t.key for t in alpha.themes} == {"energie", "mobiliteit"}
         with pytest.raises(MembersError, match="switched off"):
@@ -197,15 +197,15 @@ def test_switched_off_themes_cannot_be_chosen_but_stay_linked(members):
 
 def test_delete_company_removes_contacts_and_links(members):
     with tenant_scope(members.a.tenant):
-        alpha = db.session.get(Company, members.alpha.id)
+        alpha = db.session.get(Company, members.alpha_id)
         services.delete_company(alpha, actor=members.a.admin)
         db.session.commit()
-        assert db.session.get(Company, members.alpha.id) is None
+        assert db.session.get(Company, members.alpha_id) is None
         assert db.session.scalar(select(func.count(ContactPerson.id))) == 0
     with unscoped("test: count link rows of every tenant"):
         links = db.session.execute(select(company_circles.c.company_id)).scalars().all()
-    assert members.alpha.id not in links
-    assert members.bravo.id in links  # tenant B untouched
+    assert members.alpha_id not in links
+    assert members.bravo_id in links  # tenant B untouched
     entry = last_audit(members.a.tenant)
     assert (entry.action, entry.target_label, entry.details["contacts"]) == (
         "company.deleted",
@@ -219,7 +219,7 @@ def test_delete_company_removes_contacts_and_links(members):
 
 def test_contacts_link_to_a_member_account_by_email(members):
     with tenant_scope(members.a.tenant):
-        alpha = db.session.get(Company, members.alpha.id)
+        alpha = db.session.get(Company, members.alpha_id)
         contact = services.add_contact(
             alpha, {"name": "Mia", "email": members.a.member.email.upper()}, actor=members.a.admin
         )
@@ -235,7 +235,7 @@ def test_contacts_link_to_a_member_account_by_email(members):
 
 def test_contact_needs_a_name_and_a_valid_email(members):
     with tenant_scope(members.a.tenant):
-        alpha = db.session.get(Company, members.alpha.id)
+        alpha = db.session.get(Company, members.alpha_id)
         with pytest.raises(MembersError) as caught:
             services.add_contact(alpha, {"name": "", "email": "nope"}, actor=members.a.admin)
     assert set(caught.value.errors) == {"name", "email"}
@@ -247,7 +247,7 @@ def test_delete_contact(members):
         services.delete_contact(contact, actor=members.a.admin)
         db.session.commit()
         assert db.session.scalar(select(func.count(ContactPerson.id))) == 0
-        assert db.session.get(Company, members.alpha.id) is not None
+        assert db.session.get(Company, members.alpha_id) is not None
     assert last_audit(members.a.tenant).action == "contact.deleted"
 
 
@@ -257,15 +257,15 @@ def test_delete_contact(members):
 @pytest.mark.both_databases
 def test_deleting_a_park_keeps_its_companies(members):
     with tenant_scope(members.a.tenant):
-        park = db.session.get(BusinessPark, members.park.id)
+        park = db.session.get(BusinessPark, members.park_id)
         assert services.companies_on_park(park) == 1
         assert services.delete_park(park, actor=members.a.admin) == 1
         db.session.commit()
-        alpha = db.session.get(Company, members.alpha.id)
+        alpha = db.session.get(Company, members.alpha_id)
         assert alpha is not None and alpha.business_park_id is None
     with tenant_scope(members.b.tenant):
-        bravo = db.session.get(Company, members.bravo.id)
-        assert bravo.business_park_id == members.b_park.id
+        bravo = db.session.get(Company, members.bravo_id)
+        assert bravo.business_park_id == members.b_park_id
     entry = last_audit(members.a.tenant)
     assert (entry.action, entry.details) == ("park.deleted", {"companies": 1})
 
@@ -273,14 +273,14 @@ def test_deleting_a_park_keeps_its_companies(members):
 @pytest.mark.both_databases
 def test_deleting_a_circle_drops_its_links(members):
     with tenant_scope(members.a.tenant):
-        circle = db.session.get(Circle, members.noord.id)
+        circle = db.session.get(Circle, members.noord_id)
         assert services.companies_in_circle(circle) == 1
         services.delete_circle(circle, actor=members.a.admin)
         db.session.commit()
-        alpha = db.session.get(Company, members.alpha.id)
+        alpha = db.session.get(Company, members.alpha_id)
         assert alpha.circles == []
     with tenant_scope(members.b.tenant):
-        assert [c.name for c in db.session.get(Company, members.bravo.id).circles] == ["Noord"]
+        assert [c.name for c in db.session.get(Company, members.bravo_id).circles] == ["Noord"]
     assert last_audit(members.a.tenant).action == "circle.deleted"
 
 
@@ -290,7 +290,7 @@ def test_park_and_circle_names_are_unique_per_tenant(members):
             services.create_park({"name": "aalsvoort"}, actor=members.a.admin)
         with pytest.raises(MembersError, match="already a circle"):
             services.create_circle({"name": " NOORD "}, actor=members.a.admin)
-        park = db.session.get(BusinessPark, members.other_park.id)
+        park = db.session.get(BusinessPark, members.other_park_id)
         with pytest.raises(MembersError):
             services.update_park(park, {"name": "Aalsvoort"}, actor=members.a.admin)
         # Renaming to its own name (another case) is fine.
@@ -421,14 +421,14 @@ def test_directory_query_searches_and_filters(members):
         assert names(services.DirectoryFilters(q="de vries")) == ["Alpha Bouw BV"]  # contact person
         assert names(services.DirectoryFilters(q="100%")) == ["100% Schoon"]  # % is not a wildcard
         assert names(services.DirectoryFilters(q="_")) == []
-        assert names(services.DirectoryFilters(park_id=members.park.id)) == ["Alpha Bouw BV"]
-        assert names(services.DirectoryFilters(circle_id=members.noord.id)) == ["Alpha Bouw BV"]
+        assert names(services.DirectoryFilters(park_id=members.park_id)) == ["Alpha Bouw BV"]
+        assert names(services.DirectoryFilters(circle_id=members.noord_id)) == ["Alpha Bouw BV"]
         assert names(services.DirectoryFilters(sector="Zorg")) == ["Anker Zorg"]
         assert names(services.DirectoryFilters(theme_id=energie.id)) == ["Alpha Bouw BV"]
         assert names(services.DirectoryFilters(q="lochem", sector="Zorg")) == []
         assert services.sectors() == ["Bouw", "Zorg"]
         # Tenant B's circle id filters nothing in: it belongs to no company of A.
-        assert names(services.DirectoryFilters(circle_id=members.b_circle.id)) == []
+        assert names(services.DirectoryFilters(circle_id=members.b_circle_id)) == []
     db.session.rollback()
 
 

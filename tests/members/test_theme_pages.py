@@ -112,7 +112,7 @@ def test_deactivate_and_reactivate(members, login_as):
     # A switched-off theme is no longer offered for companies, but nothing is deleted.
     form = page_text(client.get("/kring-a/members/companies/new"))
     assert f'name="theme_ids" type="checkbox" value="{energie}"' not in form
-    assert "Energy" in page_text(client.get(f"/kring-a/members/companies/{members.alpha.id}"))
+    assert "Energy" in page_text(client.get(f"/kring-a/members/companies/{members.alpha_id}"))
     assert client.post(f"/kring-a/members/themes/{energie}/reactivate").status_code == 302
     db.session.expire_all()
     with tenant_scope(members.a.tenant):

@@ -49,12 +49,30 @@ def test_upgrade_from_empty_matches_the_models_and_downgrades(tmp_path, empty_da
                 diff for diff in compare_metadata(context, db.metadata) if not _concerns(diff, ignored)
             ]
         assert differences == [], "models and migrations differ; run `kringwerk db migrate`"
+        if db.engine.dialect.name == "postgresql":
+            assert unprotected_tenant_tables(ignored) == [], "add row-level security in a migration"
 
         downgrade(revision="base")
         with db.engine.connect() as connection:
             remaining = set(inspect(connection).get_table_names()) - {"alembic_version"}
         assert remaining == set()
         db.engine.dispose()
+
+
+def unprotected_tenant_tables(ignored: set[str]) -> list[str]:
+    from kringwerk.tenancy.rls import POLICY, tenant_tables
+
+    with db.engine.connect() as connection:
+        protected = set(
+            connection.execute(
+                text(
+                    "SELECT c.relname FROM pg_class c JOIN pg_policy p ON p.polrelid = c.oid "
+                    "WHERE c.relrowsecurity AND c.relforcerowsecurity AND p.polname = :policy"
+                ),
+                {"policy": POLICY},
+            ).scalars()
+        )
+    return sorted(set(tenant_tables(db.metadata)) - protected - ignored)
 
 
 def _concerns(diff, tables: set[str]) -> bool:

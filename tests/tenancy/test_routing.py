@@ -66,7 +66,9 @@ def test_ids_beyond_the_database_range_are_404_everywhere(app, client, world, lo
     huge = 2**31
     for rule in app.url_map.iter_rules():
         int_arguments = [
-            name for name, converter in rule._converters.items() if type(converter).__name__ == "DatabaseIdConverter"
+            name
+            for name, converter in rule._converters.items()
+            if type(converter).__name__ == "DatabaseIdConverter"
         ]
         if not int_arguments or rule.arguments - set(int_arguments) - {"tenant"}:
             continue

@@ -23,6 +23,7 @@ from kringwerk.accounts.models import TokenPurpose
 from kringwerk.accounts.ratelimit import limiter
 from kringwerk.accounts.services import AccountError, TokenError
 from kringwerk.extensions import db
+from kringwerk.tenancy import tenant_scope
 from kringwerk.tenancy.models import Tenant
 from kringwerk.web.safety import safe_next_url
 
@@ -259,6 +260,13 @@ def invitation(token: str):
     except TokenError as error:
         return render_template("accounts/link_invalid.html", error=error, kind="invitation"), error.status
     tenant = db.session.get(Tenant, invitation.tenant_id)
+    # The link names its tenant only through the token; from here on the request
+    # runs as that tenant, so the invitation can be re-read after a rollback.
+    with tenant_scope(tenant):
+        return _invitation_page(invitation, tenant, token)
+
+
+def _invitation_page(invitation, tenant: Tenant, token: str):
     state, _existing = _invitation_state(invitation)
     form = AcceptInvitationForm() if state == "register" else None
     status = 200

@@ -37,9 +37,10 @@ __all__ = [
 
 
 def init_app(app: Flask) -> None:
-    from kringwerk.tenancy import routing, scoping, views
+    from kringwerk.tenancy import rls, routing, scoping, views
 
     scoping.install(Session)
+    rls.install()
     if not event.contains(Engine, "connect", _sqlite_foreign_keys):
         event.listen(Engine, "connect", _sqlite_foreign_keys)
     routing.install(app)

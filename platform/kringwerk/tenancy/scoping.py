@@ -58,17 +58,19 @@ def limit_to_tenant(state: ORMExecuteState) -> None:
         return
     if unscoped_reason() is not None:
         return
-    # Lazy and deferred loads inherit the criteria of the statement that loaded
-    # their parent (propagate_to_loaders), so they need nothing more here.
-    if state.is_relationship_load or state.is_column_load:
-        return
     tenant_id = current_tenant_id()
     if tenant_id is None:
+        # Refreshing an expired attribute or lazy-loading a relationship reads
+        # tenant rows too; outside any scope that fails here, on every database.
         if _touches_scoped_table(state.statement):
             raise TenantScopeError(
                 "query on tenant-owned data with no tenant in scope; "
                 "use tenant_scope(tenant) or unscoped(reason)"
             )
+        return
+    # Lazy and deferred loads inherit the criteria of the statement that loaded
+    # their parent (propagate_to_loaders), so they need nothing more here.
+    if state.is_relationship_load or state.is_column_load:
         return
     state.statement = state.statement.options(
         with_loader_criteria(

@@ -280,12 +280,11 @@ def accept_affiliation(affiliation_id: int):
     affiliation = _member_affiliation(member, affiliation_id)
     if affiliation.status != AffiliationStatus.INVITED:
         return _networks_page(member, error=_not_open(AffiliationStatus.INVITED), status=409)
+    # The row belongs to the network: after the commit it can no longer be read in this scope.
+    network_name = affiliation.network.name
     rules.accept(member, affiliation, actor=_actor())
     db.session.commit()
-    flash(
-        _("%(name)s is now a member of %(network)s.", name=member.name, network=affiliation.network.name),
-        "success",
-    )
+    flash(_("%(name)s is now a member of %(network)s.", name=member.name, network=network_name), "success")
     return redirect(url_for("tenancy.networks"))
 
 

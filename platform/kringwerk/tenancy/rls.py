@@ -1,0 +1,84 @@
+"""Row-level security: PostgreSQL's wall behind the ORM's.
+
+Every tenant-owned table gets ``FORCE ROW LEVEL SECURITY`` and one policy: a
+row is visible and writable only when its ``tenant_id`` is the tenant the
+current transaction runs as, or the transaction runs ``unscoped``. So even
+raw SQL (``text()``, Core statements: the ORM filter's known holes) cannot
+cross tenants.
+
+The tenant travels per transaction with ``set_config(..., true)`` (never plain
+``SET``, which would outlive the transaction on a pooled connection): before
+each statement, if the scope differs from what this transaction was last
+told, one extra statement updates it. The app must connect as a role that is
+neither superuser nor ``BYPASSRLS``; FORCE makes the tables' owner obey too.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Connection, Engine
+
+from kringwerk.tenancy.context import current_tenant_id, unscoped_reason
+
+POLICY = "tenant_isolation"
+_TOLD = "kringwerk_rls_scope"
+
+# The same condition the migrations write; keep both in step.
+CONDITION = (
+    "current_setting('app.unscoped', true) = 'on' "
+    "OR tenant_id = nullif(current_setting('app.tenant_id', true), '')::integer"
+)
+
+
+def policy_statements(table: str) -> list[str]:
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"DROP POLICY IF EXISTS {POLICY} ON {table}",
+        f"CREATE POLICY {POLICY} ON {table} USING ({CONDITION}) WITH CHECK ({CONDITION})",
+    ]
+
+
+def tenant_tables(metadata: MetaData) -> list[str]:
+    """Every table holding tenant rows: mapped models and link tables alike."""
+    return [t.name for t in metadata.sorted_tables if "tenant_id" in t.columns and t.name != "tenants"]
+
+
+def install_policies(connection: Connection, tables: list[str]) -> None:
+    for table in tables:
+        for statement in policy_statements(table):
+            connection.exec_driver_sql(statement)
+
+
+def install(engine_class: type[Engine] = Engine) -> None:
+    """Tell PostgreSQL the scope of each transaction (idempotent; other databases are left alone)."""
+    listeners = (
+        ("before_cursor_execute", _tell_scope),
+        ("begin", _forget_scope),
+        ("commit", _forget_scope),
+        ("rollback", _forget_scope),
+        ("rollback_savepoint", _forget_scope_after_savepoint),
+    )
+    for name, listener in listeners:
+        if not event.contains(engine_class, name, listener):
+            event.listen(engine_class, name, listener)
+
+
+def _tell_scope(connection, cursor, statement, parameters, context, executemany) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    wanted = (str(current_tenant_id() or ""), "on" if unscoped_reason() is not None else "off")
+    if connection.info.get(_TOLD) != wanted:
+        cursor.execute(
+            "SELECT set_config('app.tenant_id', %s, true), set_config('app.unscoped', %s, true)", wanted
+        )
+        connection.info[_TOLD] = wanted
+
+
+def _forget_scope(connection) -> None:
+    connection.info.pop(_TOLD, None)
+
+
+def _forget_scope_after_savepoint(connection, name, context) -> None:
+    # Rolling back to a savepoint also undoes a set_config made after it.
+    connection.info.pop(_TOLD, None)
