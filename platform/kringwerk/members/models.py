@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -120,13 +121,15 @@ class Company(TenantScoped, db.Model):
     __tenant_table_args__ = (
         UniqueConstraint("tenant_id", "kvk_number"),
         tenant_fk("business_park_id", "business_parks"),
-        Index("ix_companies_tenant_name", "tenant_id", "name"),
+        # The directory lists by lower(name), id and filters by sector, per tenant.
+        Index("ix_companies_tenant_lower_name", "tenant_id", text("lower(name)"), "id"),
+        Index("ix_companies_tenant_sector", "tenant_id", "sector"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     kvk_number: Mapped[str | None] = mapped_column(String(8))
-    sector: Mapped[str | None] = mapped_column(String(120), index=True)
+    sector: Mapped[str | None] = mapped_column(String(120))
     employees: Mapped[int | None] = mapped_column(Integer)
     street: Mapped[str | None] = mapped_column(String(200))
     postcode: Mapped[str | None] = mapped_column(String(10))
