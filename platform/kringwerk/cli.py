@@ -7,6 +7,8 @@ list|enable|disable``, ``worker``, ``tick`` and ``demo``.
 
 from __future__ import annotations
 
+from functools import wraps
+
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
@@ -21,6 +23,34 @@ def init_app(app: Flask) -> None:
     for module in (tenants_cli, plugins_cli, jobs_cli, demo_cli):
         for command in module.commands:
             app.cli.add_command(command)
+
+
+def fail_unready_database(error: Exception) -> None:
+    """Most often the schema is missing: say how to create it rather than show a traceback."""
+    from flask_babel import gettext as _
+
+    from kringwerk.extensions import db
+
+    db.session.rollback()
+    click.echo(
+        _("The database is not ready: %(error)s", error=str(getattr(error, "orig", error)).strip()), err=True
+    )
+    click.echo(_("Run `kringwerk db upgrade` first."), err=True)
+    raise SystemExit(1)
+
+
+def needs_database(command):
+    """Turn a missing or unmigrated database into a clear message and exit code 1."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (OperationalError, ProgrammingError) as error:
+            fail_unready_database(error)
+
+    return wrapper
 
 
 def _create_app() -> Flask:

@@ -289,7 +289,7 @@ def test_import_page_imports_and_reports(members, login_as):
     assert response.headers["Location"].endswith("/kring-a/members/")
     directory = client.get("/kring-a/members/")
     assert "Nieuw BV" in page_text(directory)
-    assert "Import done: 1 companies added, 1 updated." in page_text(directory)
+    assert "Import done: 1 company added, 1 company updated." in page_text(directory)
     with tenant_scope(members.a.tenant):
         assert company_named("Nieuw BV") is not None
     with tenant_scope(members.b.tenant):

@@ -77,7 +77,7 @@ def test_delete_park_with_confirmation_keeps_companies(members, login_as):
     url = f"/kring-a/members/parks/{members.park_id}/delete"
     confirm = client.get(url)
     assert confirm.status_code == 200
-    assert "1 companies on this park stay" in page_text(confirm)
+    assert "1 company on this park stays" in page_text(confirm)
     assert client.post(url).status_code == 302
     assert names(BusinessPark, members.a.tenant) == ["De Wieken"]
     with tenant_scope(members.a.tenant):
@@ -89,7 +89,7 @@ def test_delete_park_with_confirmation_keeps_companies(members, login_as):
 def test_delete_circle_with_confirmation_drops_links(members, login_as):
     client = login_as(members.a.admin)
     url = f"/kring-a/members/circles/{members.noord_id}/delete"
-    assert "1 companies leave this circle" in page_text(client.get(url))
+    assert "1 company leaves this circle" in page_text(client.get(url))
     assert client.post(url).status_code == 302
     assert names(Circle, members.a.tenant) == ["Zuid"]
     with tenant_scope(members.a.tenant):

@@ -40,6 +40,7 @@ def empty_database(request, tmp_path):
 
 # SQLite cannot reflect expression indexes; PostgreSQL compares them.
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 def test_upgrade_from_empty_matches_the_models_and_downgrades(tmp_path, empty_database):
     app = create_app(base_config(tmp_path, empty_database), environ={})
     with app.app_context():

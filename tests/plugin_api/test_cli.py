@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextvars
+
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
@@ -121,3 +123,18 @@ def test_disabling_a_required_plugin_is_refused(cli, world):
     assert result.stderr.strip() == "Dummy is needed by Dependent; disable those first."
     db.session.expire_all()
     assert enabled_keys(world.a.tenant) == {"dummy", "dependent"}
+
+
+def test_an_unmigrated_database_gets_a_clear_message(tmp_path):
+    from kringwerk import create_app
+    from tests.conftest import base_config
+
+    empty = create_app(
+        base_config(tmp_path, f"sqlite:///{tmp_path / 'empty.db'}", BABEL_DEFAULT_LOCALE="en"), environ={}
+    )
+    # A fresh context: outside this module's app, so the command opens the empty database.
+    result = contextvars.Context().run(
+        empty.test_cli_runner().invoke, args=["plugins", "enable", "kring-a", "dummy"]
+    )
+    assert result.exit_code == 1
+    assert "kringwerk db upgrade" in result.output and "Traceback" not in result.output

@@ -33,8 +33,8 @@ def demo_command(tenants_dir: Path | None) -> None:
 
     Needs a migrated database (`kringwerk db upgrade`). Running it again adds nothing.
     """
+    from kringwerk.cli import fail_unready_database
     from kringwerk.demo.services import load_demo
-    from kringwerk.tenancy.cli import fail_unready_database
     from kringwerk.tenancy.sync import SyncError
 
     try:

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -159,14 +160,9 @@ def import_companies():
         else:
             if result.ok:
                 db.session.commit()
-                flash(
-                    _(
-                        "Import done: %(created)s companies added, %(updated)s updated.",
-                        created=result.created,
-                        updated=result.updated,
-                    ),
-                    "success",
-                )
+                added = ngettext("%(num)s company added", "%(num)s companies added", result.created)
+                updated = ngettext("%(num)s company updated", "%(num)s companies updated", result.updated)
+                flash(_("Import done: %(added)s, %(updated)s.", added=added, updated=updated), "success")
                 return redirect(url_for("members.directory"))
             db.session.rollback()
     status = 422 if form.errors or (result and not result.ok) else 200
@@ -290,7 +286,11 @@ def company_delete(company_id: int):
     consequences = [_("Its details, circles and themes are removed.")]
     if company.contacts:
         consequences.append(
-            _("Its %(count)s contact persons are deleted as well.", count=len(company.contacts))
+            ngettext(
+                "Its contact person is deleted as well.",
+                "Its %(num)s contact persons are deleted as well.",
+                len(company.contacts),
+            )
         )
     return render_template(
         "members/confirm_delete.html",
@@ -445,7 +445,13 @@ def park_delete(business_park_id: int):
         return redirect(url_for("members.parks"))
     count = services.companies_on_park(park)
     consequences = (
-        [_("%(count)s companies on this park stay, without a business park.", count=count)]
+        [
+            ngettext(
+                "%(num)s company on this park stays, without a business park.",
+                "%(num)s companies on this park stay, without a business park.",
+                count,
+            )
+        ]
         if count
         else [_("No companies are on this park.")]
     )
@@ -531,7 +537,13 @@ def circle_delete(circle_id: int):
         return redirect(url_for("members.circles"))
     count = services.companies_in_circle(circle)
     consequences = (
-        [_("%(count)s companies leave this circle; the companies themselves stay.", count=count)]
+        [
+            ngettext(
+                "%(num)s company leaves this circle; the company itself stays.",
+                "%(num)s companies leave this circle; the companies themselves stay.",
+                count,
+            )
+        ]
         if count
         else [_("No companies are in this circle.")]
     )

@@ -30,7 +30,7 @@ class TenantFilterForm(Form):
 
 class NewTenantForm(FlaskForm):
     slug = StringField(
-        _l("Address"),
+        _l("Web address"),
         validators=[DataRequired(), Length(max=63)],
         description=_l("Lowercase letters, digits and hyphens; the tenant's pages live at /address/."),
     )

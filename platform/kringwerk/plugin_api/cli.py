@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from kringwerk.cli import needs_database
 from kringwerk.extensions import db
 
 plugins = AppGroup("plugins", help="List the installed plugins; enable or disable one in a tenant.")
@@ -30,6 +31,7 @@ def _tenant(slug: str):
 
 @plugins.command("list")
 @click.argument("tenant", required=False)
+@needs_database
 def list_command(tenant: str | None) -> None:
     """List the installed plugins; with TENANT, also whether each is enabled there."""
     from kringwerk.plugin_api.gating import enabled_keys
@@ -54,6 +56,7 @@ def list_command(tenant: str | None) -> None:
 @plugins.command("enable")
 @click.argument("tenant")
 @click.argument("key")
+@needs_database
 def enable_command(tenant: str, key: str) -> None:
     """Enable plugin KEY in TENANT (a slug)."""
     from kringwerk.plugin_api.gating import is_enabled
@@ -75,6 +78,7 @@ def enable_command(tenant: str, key: str) -> None:
 @plugins.command("disable")
 @click.argument("tenant")
 @click.argument("key")
+@needs_database
 def disable_command(tenant: str, key: str) -> None:
     """Disable plugin KEY in TENANT (a slug). The plugin's data stays."""
     from kringwerk.plugin_api.gating import is_enabled

@@ -10,18 +10,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from kringwerk.extensions import db
-
-
-def fail_unready_database(error: Exception) -> None:
-    """Most often the schema is missing: say how to create it rather than show a traceback."""
-    db.session.rollback()
-    click.echo(
-        _("The database is not ready: %(error)s", error=str(getattr(error, "orig", error)).strip()), err=True
-    )
-    click.echo(_("Run `kringwerk db upgrade` first."), err=True)
-    raise SystemExit(1)
-
+from kringwerk.cli import fail_unready_database
 
 tenants = AppGroup("tenants", help="Tenants as code (tenants/<slug>/tenant.toml).")
 
