@@ -23,6 +23,17 @@ def init_app(app: Flask) -> None:
     for module in (tenants_cli, plugins_cli, jobs_cli, demo_cli):
         for command in module.commands:
             app.cli.add_command(command)
+    _upgrade_every_branch()
+
+
+def _upgrade_every_branch() -> None:
+    """``kringwerk db upgrade`` brings the core and every plugin's branch up to date:
+    each plugin keeps its own Alembic branch, so the default target is ``heads``."""
+    from flask_migrate.cli import upgrade
+
+    for parameter in upgrade.params:
+        if parameter.name == "revision":
+            parameter.default = "heads"
 
 
 def fail_unready_database(error: Exception) -> None:

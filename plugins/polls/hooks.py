@@ -1,4 +1,6 @@
-"""How the polls plugin shows up in the platform: navigation and dashboard."""
+"""How the polls plugin shows up in the platform: navigation, dashboard, and
+the hooks implemented in the plugin's other modules (imported here so pluggy
+finds them on this module)."""
 
 from flask_babel import lazy_gettext as _l
 

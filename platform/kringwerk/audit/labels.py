@@ -53,14 +53,27 @@ ACTION_LABELS = {
 }
 
 
+def _all_labels() -> dict:
+    """The core's labels plus those each installed plugin declares in its manifest."""
+    from flask import has_app_context
+
+    labels = dict(ACTION_LABELS)
+    if has_app_context():
+        from kringwerk.plugin_api import get_registry
+
+        for plugin in get_registry():
+            labels.update(plugin.audit_labels)
+    return labels
+
+
 def action_label(action: str) -> str:
     """The translated label of ``action``, or the action itself when it has none."""
-    label = ACTION_LABELS.get(action)
+    label = _all_labels().get(action)
     return str(label) if label is not None else action
 
 
 def known_actions() -> list[str]:
-    return sorted(ACTION_LABELS)
+    return sorted(_all_labels())
 
 
 def detail_items(details: dict | None) -> list[tuple[str, str]]:

@@ -28,6 +28,8 @@ from kringwerk.audit.services import record
 from kringwerk.extensions import db
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme
 from kringwerk.members.themes import seed_default_themes  # noqa: F401 - tenancy imports it from here
+from kringwerk.plugin_api import all_hooks
+from kringwerk.tenancy.models import Tenant
 
 # --- errors and normalisation ---------------------------------------------------------
 
@@ -302,6 +304,10 @@ def delete_company(company: Company, *, actor) -> None:
         target=company,
         details={"kvk_number": company.kvk_number, "contacts": len(company.contacts)},
     )
+    tenant = db.session.get(Tenant, company.tenant_id)
+    for contact in company.contacts:
+        all_hooks().contact_removed(tenant=tenant, contact=contact)
+    all_hooks().company_removed(tenant=tenant, company=company)
     db.session.delete(company)
     db.session.flush()
 
@@ -378,6 +384,7 @@ def delete_contact(contact: ContactPerson, *, actor) -> None:
         target=contact,
         details={"company_id": contact.company_id, "company": contact.company.name},
     )
+    all_hooks().contact_removed(tenant=db.session.get(Tenant, contact.tenant_id), contact=contact)
     contact.company.contacts.remove(contact)
     db.session.delete(contact)
     db.session.flush()

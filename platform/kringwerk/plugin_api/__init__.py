@@ -8,17 +8,28 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kringwerk.plugin_api.gating import collect, enabled_keys, hooks, is_enabled
+from kringwerk.plugin_api.gating import all_hooks, collect, enabled_keys, hooks, is_enabled
 from kringwerk.plugin_api.hookspecs import hookimpl
-from kringwerk.plugin_api.manifest import DashboardCard, NavItem, PeriodicJob, Plugin, ThemeActivity
+from kringwerk.plugin_api.manifest import (
+    CooperationMatch,
+    DashboardCard,
+    FollowUpOffer,
+    NavItem,
+    PeriodicJob,
+    Plugin,
+    ThemeActivity,
+)
 from kringwerk.plugin_api.registry import EXTENSION_KEY, PluginRegistry, get_registry
 
 __all__ = [
+    "CooperationMatch",
     "DashboardCard",
+    "FollowUpOffer",
     "NavItem",
     "PeriodicJob",
     "Plugin",
     "ThemeActivity",
+    "all_hooks",
     "collect",
     "enabled_keys",
     "get_registry",

@@ -54,6 +54,11 @@ def hooks(tenant) -> TenantHooks:
     return TenantHooks(tenant)
 
 
+def all_hooks():
+    """Hook callers reaching every installed plugin, enabled or not (data hooks only)."""
+    return get_registry().pm.hook
+
+
 def collect(results) -> list:
     """Flatten hook results: each plugin returns a list (or None)."""
     flat = []

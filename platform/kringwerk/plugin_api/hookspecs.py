@@ -1,7 +1,10 @@
 """The hooks a plugin may implement (pluggy, project name ``kringwerk``).
 
 Hooks are called only for plugins enabled in the tenant concerned, except
-``periodic_jobs``, which the scheduler gates per tenant when it runs them.
+``periodic_jobs``, which the scheduler gates per tenant when it runs them, and
+the data hooks ``company_removed`` / ``contact_removed``, which reach every
+installed plugin (call them with ``all_hooks()``): a disabled plugin's data
+stays, so it must still let go of a row that is about to be deleted.
 Implement one with ``@hookimpl`` on a function taking any subset of the
 arguments below.
 """
@@ -42,3 +45,18 @@ def member_erase(tenant, user):
 @hookspec
 def periodic_jobs():
     """Return PeriodicJobs to run for every tenant that has the plugin enabled."""
+
+
+@hookspec
+def company_removed(tenant, company):
+    """Let go of ``company`` (about to be deleted): cut or delete the plugin's references to it."""
+
+
+@hookspec
+def contact_removed(tenant, contact):
+    """Let go of ``contact`` (a ContactPerson about to be deleted): cut or delete references to it."""
+
+
+@hookspec
+def followup_offers(tenant, user, match):
+    """Return FollowUpOffers: what the plugin can start from a CooperationMatch (an event, a plan item)."""

@@ -32,6 +32,7 @@ class Plugin:
     models: str | None = None  # module imported so the plugin's tables join the metadata
     migrations: str | None = None  # folder of the plugin's Alembic branch
     version: str = "1"
+    audit_labels: Mapping[str, Any] = field(default_factory=dict)  # action -> readable label
 
     def __post_init__(self) -> None:
         if not KEY_PATTERN.match(self.key):
@@ -77,3 +78,34 @@ class PeriodicJob:
     def __post_init__(self) -> None:
         if (self.interval is None) == (self.cron is None):
             raise ValueError("a periodic job needs exactly one of interval or cron")
+
+
+@dataclass(frozen=True)
+class CooperationMatch:
+    """Several companies want to cooperate on a theme (found by a poll, say).
+
+    ``company_ids`` is empty when the source keeps respondents anonymous.
+    """
+
+    theme_id: int
+    theme_name: str
+    interested: int
+    leading: int
+    company_ids: tuple[int, ...]
+    source: str  # what found it, e.g. the poll's title
+    source_url: str | None = None
+
+
+@dataclass(frozen=True)
+class FollowUpOffer:
+    """A follow-up a plugin can start from a CooperationMatch.
+
+    The match's page shows a button that POSTs to ``url_for(endpoint, **values)``
+    with the fields ``theme_id``, ``company_ids`` (repeated), ``source`` and
+    ``source_url``; the offering plugin creates its item and redirects to it.
+    """
+
+    plugin: str
+    label: Any
+    endpoint: str
+    values: Mapping[str, Any] = field(default_factory=dict)
