@@ -59,7 +59,14 @@ def test_labels_are_distinct(app):
 
 
 def test_unknown_action_falls_back_to_its_name(app):
-    assert action_label("poll.closed") == "poll.closed"
+    assert action_label("weather.changed") == "weather.changed"
+
+
+def test_plugins_bring_their_own_labels(app):
+    from kringwerk.audit.labels import known_actions
+
+    assert action_label("poll.closed") == "Poll closed"
+    assert "poll.closed" in known_actions()
 
 
 def test_details_are_readable(app):
