@@ -5,6 +5,10 @@ finds them on this module)."""
 from flask_babel import lazy_gettext as _l
 
 from kringwerk.plugin_api import DashboardCard, NavItem, hookimpl
+from plugins.polls.jobs import periodic_jobs  # noqa: F401
+from plugins.polls.privacy import company_removed, contact_removed, member_erase, member_export  # noqa: F401
+from plugins.polls.results import theme_activity  # noqa: F401
+from plugins.polls.services import open_poll_count
 
 
 @hookimpl
@@ -14,4 +18,15 @@ def nav_items(tenant, user):
 
 @hookimpl
 def dashboard_cards(tenant, user):
-    return [DashboardCard(_l("Polls"), "polls/_card.html", order=20, plugin="polls")]
+    return [
+        DashboardCard(
+            _l("Polls"), "polls/_card.html", {"open_poll_count": open_poll_count()}, order=20, plugin="polls"
+        )
+    ]
+
+
+@hookimpl
+def demo_data(tenant):
+    from plugins.polls.demo import load_demo_polls
+
+    return load_demo_polls(tenant)

@@ -428,7 +428,11 @@ INVALID = [
     ('plugins = ["polls", "polls"]\n' + MINIMAL, "plugins[1]: 'polls' is listed twice"),
     (MINIMAL + "[plugins.dummy]\ngreting = 1\n", "plugins.dummy.greting: unknown setting"),
     (MINIMAL + "[plugins.dummy]\nthreshold = 'many'\n", "plugins.dummy.threshold: must be of type int"),
-    (MINIMAL + "[plugins.polls]\nanything = 1\n", "plugins.polls.anything: the plugin has no settings"),
+    (MINIMAL + "[plugins.events]\nanything = 1\n", "plugins.events.anything: the plugin has no settings"),
+    (
+        MINIMAL + "[plugins.polls]\nanything = 1\n",
+        "plugins.polls.anything: unknown setting (known: match_threshold)",
+    ),
     (MINIMAL + '[[circles]]\nname = "A"\n[[circles]]\nname = "A"\n', "circles[1].name: “A” is listed twice"),
     (MINIMAL + '[[circles]]\ndescription = "no name"\n', "circles[0].name: is required"),
     (MINIMAL + '[[parks]]\nname = "P"\ncity = "Lochem"\n', "parks[0].city: unknown key"),

@@ -91,7 +91,7 @@ def template_files() -> list[Path]:
     for root in roots:
         for path in sorted(root.rglob("*")):
             if path.is_file() and path.suffix in (".html", ".htm", ".xml", ".svg", ".j2", ".jinja"):
-                if (PROJECT_ROOT / "templates" / "emails") in path.parents:
+                if (root / "emails") in path.parents:
                     continue  # e-mails are read in mail clients, not under our CSP
                 files.append(path)
     return files

@@ -70,6 +70,8 @@ def demo_command(tenants_dir: Path | None) -> None:
     for line in _table(rows):
         click.echo(line)
     click.echo()
+    for label, url in result.links:
+        click.echo(f"{label}: {url}")
     click.echo(_("Base URL: %(url)s", url=result.base_url))
 
 

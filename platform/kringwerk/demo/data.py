@@ -135,9 +135,9 @@ ZUTPHEN = Town(
 ASSOCIATIONS: dict[str, AssociationProfile] = {
     "ikl": AssociationProfile(
         towns=(LOCHEM,),
-        companies=(30, 40),
+        companies=(50, 55),  # enough on Aalsvoort for the demo poll's forty-odd responses
         parks=("Aalsvoort",),
-        on_park_share=0.75,
+        on_park_share=0.92,
         small_circles={"Initiatiefgroep Aalsvoort": ("Aalsvoort", 6)},
     ),
     "ondernemend-assen": AssociationProfile(

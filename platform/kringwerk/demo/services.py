@@ -29,6 +29,7 @@ from kringwerk.demo.data import DEMO_PASSWORD, AssociationProfile
 from kringwerk.extensions import db
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme
 from kringwerk.members.themes import DEFAULT_THEMES
+from kringwerk.plugin_api import hooks
 from kringwerk.tenancy.context import tenant_scope
 from kringwerk.tenancy.models import Tenant
 from kringwerk.tenancy.sync import SyncReport, sync_tenants
@@ -75,6 +76,7 @@ class DemoResult:
     sync: SyncReport
     added: dict[str, dict[str, int]] = field(default_factory=dict)  # slug -> what -> how many
     logins: list[DemoLogin] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (label, url) from plugins' demo data
     base_url: str = ""
 
     @property
@@ -315,10 +317,29 @@ def load_demo(tenants_dir: Path | str | None = None) -> DemoResult:
             with tenant_scope(tenants[slug]):
                 added[slug] = _add_companies(slug, profile)
     logins = _add_people(tenants, added)
+    links = _add_plugin_data(tenants, added)
     for slug, counts in sorted(added.items()):
         if any(counts.values()):
             with tenant_scope(tenants[slug]):
                 record("demo.loaded", target=tenants[slug], details=counts)
                 db.session.flush()
     db.session.commit()
-    return DemoResult(sync=report, added=added, logins=logins, base_url=current_app.config["BASE_URL"])
+    return DemoResult(
+        sync=report, added=added, logins=logins, links=links, base_url=current_app.config["BASE_URL"]
+    )
+
+
+def _add_plugin_data(tenants: dict[str, Tenant], added: dict[str, dict[str, int]]) -> list[tuple[str, str]]:
+    """Each enabled plugin adds its own demo data (polls, events, ...) through the demo_data hook."""
+    links: list[tuple[str, str]] = []
+    for slug, tenant in sorted(tenants.items()):
+        with tenant_scope(tenant):
+            for contribution in hooks(tenant).demo_data(tenant=tenant):
+                if contribution is None:
+                    continue
+                counts = added.setdefault(slug, {})
+                for what, count in contribution.added.items():
+                    counts[str(what)] = counts.get(str(what), 0) + count
+                links += [(str(label), url) for label, url in contribution.links]
+            db.session.flush()
+    return links

@@ -13,6 +13,7 @@ from kringwerk.plugin_api.hookspecs import hookimpl
 from kringwerk.plugin_api.manifest import (
     CooperationMatch,
     DashboardCard,
+    DemoContribution,
     FollowUpOffer,
     NavItem,
     PeriodicJob,
@@ -24,6 +25,7 @@ from kringwerk.plugin_api.registry import EXTENSION_KEY, PluginRegistry, get_reg
 __all__ = [
     "CooperationMatch",
     "DashboardCard",
+    "DemoContribution",
     "FollowUpOffer",
     "NavItem",
     "PeriodicJob",

@@ -60,3 +60,8 @@ def contact_removed(tenant, contact):
 @hookspec
 def followup_offers(tenant, user, match):
     """Return FollowUpOffers: what the plugin can start from a CooperationMatch (an event, a plan item)."""
+
+
+@hookspec
+def demo_data(tenant):
+    """Add the plugin's demo data to ``tenant`` if missing; return a DemoContribution (``kringwerk demo``)."""

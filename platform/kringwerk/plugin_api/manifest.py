@@ -109,3 +109,11 @@ class FollowUpOffer:
     label: Any
     endpoint: str
     values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DemoContribution:
+    """What a plugin's ``demo_data`` hook added: counts by readable noun, and links worth printing."""
+
+    added: Mapping[str, int] = field(default_factory=dict)
+    links: tuple[tuple[Any, str], ...] = ()

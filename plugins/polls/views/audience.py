@@ -1,3 +1,389 @@
-"""Who a poll goes to: the audience, invitations by e-mail, reminders, and the standing panel (join, leave, one-click opt-out)."""
+"""Who a poll goes to: the audience, invitations by e-mail, reminders, and the
+standing panel (join, leave, one-click opt-out).
 
-from plugins.polls.views import bp  # noqa: F401
+Builders (admins and facilitators) choose the audience with live counts,
+send invitations and reminders (background tasks with progress) and plan a
+reminder. The panel page lets builders add and remove people, and any member
+who is a contact person join or leave. The opt-out link from the e-mails needs
+no account. Views stay thin: the rules live in ``audience``, ``invitations``
+and ``panel``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from wtforms import IntegerField, RadioField, SelectChoice, SelectMultipleField, StringField, widgets
+from wtforms.validators import NumberRange, Optional
+
+from kringwerk.accounts.models import Role
+from kringwerk.accounts.permissions import has_role, require_member
+from kringwerk.extensions import db
+from kringwerk.jobs.models import BackgroundTask
+from kringwerk.members import services as members
+from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson
+from kringwerk.web.htmx import page_or_block, wants_fragment
+from kringwerk.web.pagination import paginate
+from plugins.polls import audience, invitations, panel
+from plugins.polls.audience import AudienceError
+from plugins.polls.invitations import InvitationError
+from plugins.polls.models import AudienceKind, PanelMember, Poll, PollInvitation
+from plugins.polls.views import bp
+
+BUILDERS = (Role.ADMIN, Role.FACILITATOR)
+ADD_SEARCH_LIMIT = 20
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+
+class Checkboxes(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class AudienceForm(FlaskForm):
+    audience = RadioField(
+        _l("Who is the poll for?"),
+        choices=[SelectChoice(kind.value, kind.label) for kind in AudienceKind],
+        default=AudienceKind.ALL.value,
+        validate_choice=False,  # the service gives the message
+    )
+    # Checked by the service (the tenant's own ids only), so the form does not pre-judge them.
+    park_ids = Checkboxes(_l("Business parks"), validate_choice=False)
+    circle_ids = Checkboxes(_l("Circles"), validate_choice=False)
+    sectors = Checkboxes(_l("Sectors"), validate_choice=False)
+    min_employees = IntegerField(
+        _l("At least this many employees"),
+        validators=[Optional(), NumberRange(min=0, message=_l("Enter a whole number of 0 or more."))],
+        render_kw={"min": 0, "inputmode": "numeric"},
+    )
+    max_employees = IntegerField(
+        _l("At most this many employees"),
+        validators=[Optional(), NumberRange(min=0, message=_l("Enter a whole number of 0 or more."))],
+        render_kw={"min": 0, "inputmode": "numeric"},
+    )
+
+    def fill_choices(self) -> None:
+        parks = db.session.execute(select(BusinessPark.id, BusinessPark.name).order_by(BusinessPark.name))
+        circles = db.session.execute(select(Circle.id, Circle.name).order_by(Circle.name))
+        self.park_ids.choices = [SelectChoice(str(row.id), row.name) for row in parks]
+        self.circle_ids.choices = [SelectChoice(str(row.id), row.name) for row in circles]
+        self.sectors.choices = [SelectChoice(sector, sector) for sector in members.sectors()]
+
+    def values(self) -> dict:
+        return {
+            "park_ids": self.park_ids.data or [],
+            "circle_ids": self.circle_ids.data or [],
+            "sectors": self.sectors.data or [],
+            "min_employees": self.min_employees.data,
+            "max_employees": self.max_employees.data,
+        }
+
+    def show(self, error: AudienceError) -> None:
+        for name, message in error.errors.items():
+            if name in self:
+                self[name].errors = [*self[name].errors, message]
+            else:
+                flash(str(message), "error")
+
+
+class ReminderForm(FlaskForm):
+    reminder_at = StringField(_l("Send a reminder at"), render_kw={"type": "datetime-local"})
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _poll_or_404(poll_id: int) -> Poll:
+    # Tenant-scoped: another tenant's poll finds nothing and answers 404 like a missing one.
+    return db.session.get(Poll, poll_id) or abort(404)
+
+
+def _local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Amsterdam")
+
+
+def _local_input(value: datetime | None) -> str:
+    return value.astimezone(_local_zone()).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def _parse_local(value: str) -> datetime | None:
+    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            return datetime.strptime(value.strip(), fmt).replace(tzinfo=_local_zone()).astimezone(UTC)
+        except ValueError:
+            continue
+    return None
+
+
+def _task(task_id: str | None) -> BackgroundTask | None:
+    if not task_id or not task_id.isdigit():
+        return None
+    task = db.session.get(BackgroundTask, int(task_id))  # tenant-scoped: only this tenant's tasks
+    return task if task is not None and task.kind.startswith("polls.") else None
+
+
+def _audience_form(poll: Poll, data=None) -> AudienceForm:
+    if data is None:
+        criteria = poll.audience_filter or {}
+        form = AudienceForm(
+            formdata=None,
+            audience=poll.audience.value,
+            park_ids=[str(i) for i in criteria.get("park_ids", [])],
+            circle_ids=[str(i) for i in criteria.get("circle_ids", [])],
+            sectors=criteria.get("sectors", []),
+            min_employees=criteria.get("min_employees"),
+            max_employees=criteria.get("max_employees"),
+        )
+    else:
+        form = AudienceForm(formdata=data)
+    form.fill_choices()
+    return form
+
+
+def _render_audience(poll: Poll, status: int = 200, *, form=None, reminder_form=None, summary=None, **extra):
+    form = form or _audience_form(poll)
+    reminder_form = reminder_form or ReminderForm(formdata=None, reminder_at=_local_input(poll.reminder_at))
+    counts = invitations.invitation_counts(poll)
+    page = None
+    if not poll.anonymous:
+        page = paginate(invitations.invitation_list(poll).options(selectinload(PollInvitation.company)))
+    return page_or_block(
+        "polls/audience/page.html",
+        "content",
+        status,
+        poll=poll,
+        form=form,
+        reminder_form=reminder_form,
+        summary=summary or audience.audience_summary(poll),
+        filter_labels=audience.filter_labels(poll),
+        counts=counts,
+        page=page,
+        task=_task(request.args.get("task")),
+        **extra,
+    )
+
+
+# --- the audience page --------------------------------------------------------------------------
+
+
+@bp.route("/<int:poll_id>/audience", methods=["GET", "POST"], endpoint="audience")
+@require_member(*BUILDERS)
+def audience_page(poll_id: int):
+    poll = _poll_or_404(poll_id)
+    if request.method == "GET":
+        if wants_fragment() and "audience" in request.args:
+            # Live counts for the choice being made, before it is saved.
+            form = _audience_form(poll, request.args)
+            try:
+                kind = AudienceKind(form.audience.data)
+                criteria = audience.clean_audience_filter(form.values()) if kind == AudienceKind.ALL else {}
+            except (ValueError, AudienceError):
+                return Response(
+                    render_template("polls/audience/_summary_error.html"), status=422, mimetype="text/html"
+                )
+            draft = SimpleNamespace(audience=kind, audience_filter=criteria)
+            return page_or_block(
+                "polls/audience/page.html", "summary", summary=audience.audience_summary(draft), poll=poll
+            )
+        return _render_audience(poll)
+    form = _audience_form(poll, request.form)
+    if form.validate():
+        try:
+            audience.set_audience(poll, form.audience.data, form.values(), actor=current_user)
+        except AudienceError as error:
+            form.show(error)
+        else:
+            db.session.commit()
+            flash(_("The audience was saved."), "success")
+            return redirect(url_for("polls.audience", poll_id=poll.id), 303)
+    db.session.rollback()
+    return _render_audience(poll, 422, form=form)
+
+
+@bp.post("/<int:poll_id>/invitations/send")
+@require_member(*BUILDERS)
+def send_invitations(poll_id: int):
+    poll = _poll_or_404(poll_id)
+    try:
+        task = invitations.start_sending(poll, actor=current_user)
+    except InvitationError as error:
+        db.session.rollback()
+        return _render_audience(poll, 422, send_error=error.message)
+    task_id = task.id
+    db.session.commit()
+    return redirect(url_for("polls.audience", poll_id=poll_id, task=task_id, _anchor="sending"), 303)
+
+
+@bp.post("/<int:poll_id>/reminders/send")
+@require_member(*BUILDERS)
+def send_reminders(poll_id: int):
+    poll = _poll_or_404(poll_id)
+    try:
+        task = invitations.send_reminders(poll, actor=current_user)
+    except InvitationError as error:
+        db.session.rollback()
+        return _render_audience(poll, 422, reminder_error=error.message)
+    task_id = task.id
+    db.session.commit()
+    return redirect(url_for("polls.audience", poll_id=poll_id, task=task_id, _anchor="sending"), 303)
+
+
+@bp.post("/<int:poll_id>/reminders/schedule")
+@require_member(*BUILDERS)
+def schedule_reminder(poll_id: int):
+    poll = _poll_or_404(poll_id)
+    form = ReminderForm(request.form)
+    typed = (form.reminder_at.data or "").strip()
+    if "clear" in request.form:
+        invitations.schedule_reminder(poll, None, actor=current_user)
+        db.session.commit()
+        flash(_("The scheduled reminder was cancelled."), "success")
+        return redirect(url_for("polls.audience", poll_id=poll_id), 303)
+    when = _parse_local(typed) if typed else None
+    if when is None:
+        form.reminder_at.errors = [_("Enter a date and time.")]
+    else:
+        try:
+            invitations.schedule_reminder(poll, when, actor=current_user)
+        except InvitationError as error:
+            form.reminder_at.errors = [error.message]
+        else:
+            db.session.commit()
+            flash(_("The reminder is scheduled."), "success")
+            return redirect(url_for("polls.audience", poll_id=poll_id), 303)
+    db.session.rollback()
+    return _render_audience(poll, 422, reminder_form=form)
+
+
+# --- the panel ---------------------------------------------------------------------------------
+
+
+def _own_contacts() -> list[ContactPerson]:
+    if not current_user.is_authenticated:
+        return []
+    return list(
+        db.session.scalars(
+            select(ContactPerson)
+            .where(ContactPerson.user_id == current_user.id)
+            .options(selectinload(ContactPerson.company))
+            .order_by(ContactPerson.id)
+        )
+    )
+
+
+def _candidates(query: str) -> list[ContactPerson]:
+    """Contacts matching ``query`` (name, e-mail or company) who are not on the panel now."""
+    query = query.strip()
+    if not query:
+        return []
+    active = select(PanelMember.contact_person_id).where(PanelMember.left_at.is_(None))
+    return list(
+        db.session.scalars(
+            select(ContactPerson)
+            .join(Company, Company.id == ContactPerson.company_id)
+            .where(
+                ContactPerson.id.not_in(active),
+                ContactPerson.email.is_not(None),
+                ContactPerson.name.icontains(query, autoescape=True)
+                | ContactPerson.email.icontains(query, autoescape=True)
+                | Company.name.icontains(query, autoescape=True),
+            )
+            .options(selectinload(ContactPerson.company))
+            .order_by(func.lower(ContactPerson.name), ContactPerson.id)
+            .limit(ADD_SEARCH_LIMIT)
+        )
+    )
+
+
+def _contact_from_form() -> ContactPerson:
+    value = request.form.get("contact_person_id", "")
+    if not value.isdigit():
+        abort(400)
+    return db.session.get(ContactPerson, int(value)) or abort(404)
+
+
+def _render_panel(status: int = 200):
+    builder = has_role(*BUILDERS)
+    own = _own_contacts()
+    query = request.args.get("q", "")
+    return page_or_block(
+        "polls/panel/page.html",
+        "candidates" if wants_fragment() and "q" in request.args else "content",
+        status,
+        builder=builder,
+        page=paginate(panel.active_panel().options(selectinload(ContactPerson.company)), scalars=False)
+        if builder
+        else None,
+        own=own,
+        own_active=panel.active_contact_ids(contact.id for contact in own),
+        query=query,
+        candidates=_candidates(query) if builder else [],
+    )
+
+
+@bp.route("/panel/", methods=["GET", "POST"], endpoint="panel")
+@require_member()
+def panel_page():
+    if request.method == "GET":
+        return _render_panel()
+    action = request.form.get("action")
+    if action not in ("add", "remove", "join", "leave"):
+        abort(400)
+    contact = _contact_from_form()
+    if action in ("add", "remove"):
+        if not has_role(*BUILDERS):
+            abort(403)
+        if not contact.email:
+            flash(_("%(name)s has no e-mail address, so cannot be asked.", name=contact.name), "error")
+            return _render_panel(422)
+    elif not current_user.is_authenticated or contact.user_id != current_user.id:
+        abort(404)  # only your own contact persons: someone else's is not yours to see
+    if action in ("add", "join"):
+        panel.join(contact, actor=current_user)
+        message = _("%(name)s is on the entrepreneurs' panel.", name=contact.name)
+    else:
+        panel.leave(contact, actor=current_user)
+        message = _("%(name)s has left the entrepreneurs' panel.", name=contact.name)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("polls.panel"), 303)
+
+
+def _opt_out_page(template: str, status: int = 200, **context):
+    response = Response(render_template(template, **context), status=status, mimetype="text/html")
+    # The token is personal: keep it out of caches and Referer headers.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/panel/opt-out/<token>", methods=["GET"])
+def panel_opt_out(token: str):
+    """One click from the e-mail: off the panel at once, no account needed."""
+    contact = panel.contact_for_opt_out_token(token)
+    if contact is None:
+        return _opt_out_page("polls/panel/opt_out_invalid.html", 404)
+    panel.leave(contact, actor=None)
+    db.session.commit()
+    return _opt_out_page("polls/panel/opted_out.html", contact=contact, token=token)
+
+
+@bp.route("/panel/opt-out/<token>", methods=["POST"], endpoint="panel_rejoin")
+def panel_rejoin(token: str):
+    contact = panel.contact_for_opt_out_token(token)
+    if contact is None:
+        return _opt_out_page("polls/panel/opt_out_invalid.html", 404)
+    panel.join(contact, actor=None)
+    db.session.commit()
+    return _opt_out_page("polls/panel/rejoined.html", contact=contact, token=token)

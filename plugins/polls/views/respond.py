@@ -1,3 +1,164 @@
-"""Answering a poll by personal link: no account needed; drafts saved while typing; a receipt after submission."""
+"""Answering a poll by personal link: no account needed; drafts saved while typing; a receipt after submission.
 
-from plugins.polls.views import bp  # noqa: F401
+The tenant comes from the URL and the invitation from the token (its hash), so
+an unknown link, another poll's link and another tenant's link all find
+nothing and answer the same 404 page. Pages speak the poll's language. The
+link is a secret: pages are not cached and send no referrer.
+"""
+
+from __future__ import annotations
+
+from flask import make_response, redirect, render_template, request, url_for
+from flask_babel import force_locale, format_time
+
+from kringwerk.extensions import db, utcnow
+from kringwerk.web.htmx import is_htmx
+from plugins.polls import answering
+from plugins.polls.models import InterestLevel, PollAnswer
+from plugins.polls.views import bp
+
+
+@bp.app_template_global("poll_values")
+def poll_values(values, name: str) -> list[str]:
+    """The typed values of one answer field (see answering.field_name), as strings."""
+    return answering._getlist(values, name)
+
+
+@bp.app_template_global("poll_conditions")
+def poll_conditions(items) -> dict:
+    """{question id: (earlier question, option)} for the conditional questions among ``items``."""
+    items = list(items)
+    result = {}
+    for item in items:
+        found = answering.condition_of(item, items)
+        if found is not None:
+            result[item.id] = found
+    return result
+
+
+@bp.app_template_global("poll_condition_states")
+def poll_condition_states(items, values) -> dict:
+    """{question id: "applies" | "skip" | None} for the conditional questions, given the answers so far."""
+    return answering.condition_states(items, values)
+
+
+@bp.app_template_global("poll_scale")
+def poll_scale(item) -> tuple[int, int]:
+    return answering.scale_bounds(item)
+
+
+@bp.app_template_global("poll_interest_levels")
+def poll_interest_levels() -> list[InterestLevel]:
+    return list(InterestLevel)
+
+
+def _private(response):
+    # The token in the URL is the respondent's key: keep it out of caches and Referer headers.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _page(template: str, status: int = 200, **context):
+    return _private(make_response(render_template(template, **context), status))
+
+
+def _invalid():
+    return _page("polls/respond/invalid.html", 404)
+
+
+def _receipt(invitation, response, token):
+    poll = invitation.poll
+    lines = []
+    if not poll.anonymous and response is not None:
+        items = answering.poll_items(poll.id)
+        answers = db.session.scalars(
+            db.select(PollAnswer).where(PollAnswer.response_id == response.id).order_by(PollAnswer.id)
+        )
+        lines = answering.receipt_lines(items, answers)
+    return _page("polls/respond/receipt.html", poll=poll, response=response, lines=lines, token=token)
+
+
+def _closed_or_waiting(poll, state):
+    if state == "closed":
+        return _page("polls/respond/closed.html", 410, poll=poll)
+    return _page("polls/respond/not_open.html", 200, poll=poll)
+
+
+@bp.route("/<int:poll_id>/a/<token>", methods=["GET", "POST"])
+def answer(poll_id: int, token: str):
+    invitation = answering.find_invitation(poll_id, token)
+    if invitation is None:
+        return _invalid()
+    poll = invitation.poll
+    with force_locale(poll.language):
+        response = answering.find_response(invitation)
+        if answering.is_submitted(invitation, response):
+            return _receipt(invitation, response, token)
+        state = answering.respondent_state(poll)
+        if state != "open":
+            return _closed_or_waiting(poll, state)
+        items = answering.poll_items(poll.id)
+        errors = {}
+        values = answering.form_values(response.draft if response is not None else {})
+        if request.method == "POST":
+            response = answering.response_for(invitation)
+            if "submit" in request.form:
+                try:
+                    errors = answering.submit(response, invitation, request.form, items)
+                except answering.AnsweringError:
+                    # Submitted or closed since the checks above (another tab, a colleague):
+                    # the link's own page says which.
+                    db.session.rollback()
+                    return redirect(url_for("polls.answer", poll_id=poll.id, token=token), 303)
+                db.session.commit()
+                if not errors:
+                    return redirect(url_for("polls.answer", poll_id=poll.id, token=token), 303)
+                values = request.form
+            else:
+                answering.save_draft(response, request.form)
+                db.session.commit()
+                return redirect(url_for("polls.answer", poll_id=poll.id, token=token, saved=1), 303)
+        return _page(
+            "polls/respond/answer.html",
+            422 if errors else 200,
+            poll=poll,
+            items=items,
+            values=values,
+            errors=errors,
+            token=token,
+            saved=request.args.get("saved") == "1" and not errors,
+        )
+
+
+@bp.post("/<int:poll_id>/a/<token>/draft")
+def answer_save(poll_id: int, token: str):
+    """The htmx autosave: keeps the draft and answers a short status line."""
+    invitation = answering.find_invitation(poll_id, token)
+    if invitation is None:
+        return _invalid()
+    poll = invitation.poll
+    with force_locale(poll.language):
+        response = answering.find_response(invitation)
+        if answering.is_submitted(invitation, response):
+            return _page("polls/respond/_status.html", 409, kind="submitted")
+        state = answering.respondent_state(poll)
+        if state != "open":
+            return _page("polls/respond/_status.html", 410 if state == "closed" else 409, kind=state)
+        response = answering.response_for(invitation)
+        answering.save_draft(response, request.form)
+        db.session.commit()
+        if not is_htmx():
+            # Without htmx this URL is only reached by hand: back to the form.
+            return redirect(url_for("polls.answer", poll_id=poll.id, token=token, saved=1), 303)
+        # The notes of conditional questions follow the answers (swapped out of band).
+        items = answering.poll_items(poll.id)
+        return _page(
+            "polls/respond/_status.html",
+            200,
+            kind="saved",
+            time=format_time(utcnow(), "HH:mm"),
+            items=items,
+            conditions=poll_conditions(items),
+            states=answering.condition_states(items, request.form),
+        )

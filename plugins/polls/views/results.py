@@ -1,3 +1,240 @@
-"""Results of a poll: response rates, a chart per question, open answers, cooperation matches with their follow-ups, publishing, and CSV/XLSX exports."""
+"""Results of a poll: response rates, a chart per question, open answers, cooperation matches with their follow-ups, publishing, and CSV/XLSX exports.
 
-from plugins.polls.views import bp  # noqa: F401
+The results page shows the counts of the cooperation matches; each match has a
+page of its own with the companies and the follow-up buttons (its cost grows
+with that theme's interested companies, not with the whole poll's answers).
+
+Who sees what: the board (admins and facilitators) always; other members when
+the poll's results are published to members or the public; anyone on the
+public page when published to the public. A draft has no results page except
+for the board. Company names appear only to signed-in viewers and never for
+anonymous polls; the public page shows numbers only.
+"""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.routing import BuildError
+from werkzeug.utils import secure_filename
+from wtforms import RadioField, SelectChoice
+from wtforms.validators import InputRequired
+
+from kringwerk.accounts.permissions import MANAGERS, has_role, require_member
+from kringwerk.audit.services import record
+from kringwerk.extensions import db, utcnow
+from kringwerk.plugin_api import collect, hooks
+from kringwerk.tenancy.routing import current_tenant
+from kringwerk.web.htmx import page_or_block
+from kringwerk.web.pagination import paginate
+from plugins.polls import exports
+from plugins.polls.charts import question_chart
+from plugins.polls.models import Poll, PollQuestion, PollState, ResultsVisibility
+from plugins.polls.results import TEXT_KINDS, match_threshold, open_answers, poll_results, theme_matches
+from plugins.polls.views import bp
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class VisibilityForm(FlaskForm):
+    visibility = RadioField(
+        _l("Who may see the results"),
+        choices=[SelectChoice(v.value, v.label) for v in ResultsVisibility],
+        validators=[InputRequired(message=_l("Choose who may see the results."))],
+    )
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def get_poll(poll_id: int) -> Poll:
+    # Tenant-scoped: another tenant's poll finds nothing and answers 404 like a missing one.
+    return db.session.get(Poll, poll_id) or abort(404)
+
+
+def is_board() -> bool:
+    return has_role(*MANAGERS)
+
+
+def readable_poll(poll_id: int) -> tuple[Poll, bool]:
+    """The poll if the signed-in member may see its results, and whether they are the board."""
+    poll = get_poll(poll_id)
+    board = is_board()
+    if board:
+        return poll, True
+    if poll.state == PollState.DRAFT:
+        abort(404)
+    if poll.results_visibility == ResultsVisibility.BOARD:
+        abort(403)
+    return poll, False
+
+
+def followups(matches) -> dict[int, list[tuple[object, str]]]:
+    """theme id -> [(FollowUpOffer, url)] for the highlighted matches, from the enabled plugins
+    (one hook call per match)."""
+    tenant = current_tenant()
+    user = current_user._get_current_object()
+    offers = {}
+    for item in matches:
+        if not item.highlighted:
+            continue
+        found = []
+        for offer in collect(hooks(tenant).followup_offers(tenant=tenant, user=user, match=item.match)):
+            try:
+                found.append((offer, url_for(offer.endpoint, **offer.values)))
+            except BuildError:
+                continue  # a plugin offering an endpoint that does not exist: leave the button out
+        offers[item.match.theme_id] = found
+    return offers
+
+
+def render_results(poll: Poll, *, board: bool, public: bool = False, form=None, status: int = 200):
+    results = poll_results(poll)
+    # Counts only: the companies and the follow-ups are on each match's own page, whose
+    # cost grows with that theme's companies rather than with the whole poll's.
+    threshold = match_threshold(poll)
+    matches = theme_matches(poll, threshold, questions=results.items, groups=results.groups)
+    return (
+        render_template(
+            "polls/results/page.html",
+            poll=poll,
+            results=results,
+            matches=matches,
+            threshold=threshold,
+            board=board,
+            public=public,
+            form=form or VisibilityForm(visibility=poll.results_visibility.value),
+            chart=question_chart,
+            text_kinds=TEXT_KINDS,
+        ),
+        status,
+    )
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+@bp.get("/<int:poll_id>/results")
+@require_member()
+def results(poll_id: int):
+    poll, board = readable_poll(poll_id)
+    return render_results(poll, board=board)
+
+
+@bp.get("/<int:poll_id>/results/themes/<int:theme_id>")
+@require_member()
+def results_match(poll_id: int, theme_id: int):
+    """One theme's match: the companies (unless anonymous) and the follow-ups other plugins offer."""
+    poll, board = readable_poll(poll_id)
+    threshold = match_threshold(poll)
+    found = theme_matches(poll, threshold, with_companies=True, theme_id=theme_id)
+    if not found:
+        abort(404)  # not a theme of this poll (or another tenant's theme)
+    item = found[0]
+    return render_template(
+        "polls/results/match.html",
+        poll=poll,
+        item=item,
+        threshold=threshold,
+        offers=followups([item]).get(theme_id, []),
+        board=board,
+    )
+
+
+@bp.get("/<int:poll_id>/results/public")
+def results_public(poll_id: int):
+    # No sign-in: the tenant's plugin gate and the tenant scope still apply.
+    poll = get_poll(poll_id)
+    if poll.state == PollState.DRAFT or poll.results_visibility != ResultsVisibility.PUBLIC:
+        abort(404)
+    return render_results(poll, board=False, public=True)
+
+
+# The endpoint is polls.open_answers; the function has another name so it does not hide the service.
+@bp.get("/<int:poll_id>/results/questions/<int:poll_question_id>", endpoint="open_answers")
+@require_member()
+def open_answers_page(poll_id: int, poll_question_id: int):
+    poll, board = readable_poll(poll_id)
+    question = db.session.get(PollQuestion, poll_question_id)
+    if question is None or question.poll_id != poll.id or question.kind not in TEXT_KINDS:
+        abort(404)
+    search = request.args.get("q", "").strip()[:200]
+    page = paginate(open_answers(poll, question, search or None, with_names=True), scalars=False)
+    return page_or_block(
+        "polls/results/open_answers.html",
+        "answers",
+        poll=poll,
+        question=question,
+        search=search,
+        page=page,
+        show_names=not poll.anonymous,
+    )
+
+
+@bp.post("/<int:poll_id>/results/visibility")
+@require_member(*MANAGERS)
+def publish_results(poll_id: int):
+    poll = get_poll(poll_id)
+    form = VisibilityForm()
+    if not form.validate():
+        return render_results(poll, board=True, form=form, status=422)
+    visibility = ResultsVisibility(form.visibility.data)
+    if visibility != poll.results_visibility:
+        previous = poll.results_visibility
+        poll.results_visibility = visibility
+        record(
+            "poll.results_published",
+            actor=current_user._get_current_object(),
+            target=poll,
+            details={"from": previous.value, "to": visibility.value},
+        )
+        db.session.commit()
+    flash(_("Results are now visible to: %(who)s.", who=visibility.label), "success")
+    return redirect(url_for("polls.results", poll_id=poll.id))
+
+
+def export(poll_id: int, fmt: str, kind: str):
+    poll = get_poll(poll_id)
+    if fmt not in FORMATS:
+        abort(404)
+    if kind == "responses":
+        title = _("Responses")
+        rows = list(exports.responses_rows(poll))
+        sheets = [(title, rows)]
+    else:
+        title = _("Summary")
+        rows = list(exports.summary_rows(poll))
+        sheets = [(title, rows)]
+    data = exports.write_csv(rows) if fmt == "csv" else exports.write_xlsx(sheets)
+    record(
+        "poll.exported",
+        actor=current_user._get_current_object(),
+        target=poll,
+        details={"export": kind, "format": fmt},
+    )
+    db.session.commit()
+    # ASCII only: the header cannot carry what a title might contain.
+    name = secure_filename(f"{poll.title}-{kind}-{utcnow():%Y-%m-%d}.{fmt}") or f"poll-{poll.id}-{kind}.{fmt}"
+    return Response(
+        data,
+        mimetype=FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+@bp.get("/<int:poll_id>/results/export/responses.<fmt>")
+@require_member(*MANAGERS)
+def export_responses(poll_id: int, fmt: str):
+    return export(poll_id, fmt, "responses")
+
+
+@bp.get("/<int:poll_id>/results/export/summary.<fmt>")
+@require_member(*MANAGERS)
+def export_summary(poll_id: int, fmt: str):
+    return export(poll_id, fmt, "summary")

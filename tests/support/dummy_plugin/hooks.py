@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from kringwerk.extensions import db
-from kringwerk.plugin_api import DashboardCard, NavItem, PeriodicJob, ThemeActivity, hookimpl
+from kringwerk.plugin_api import DashboardCard, FollowUpOffer, NavItem, PeriodicJob, ThemeActivity, hookimpl
 from tests.support.dummy_plugin.models import DummyNote
 
 calls: list[tuple[str, int | None]] = []
@@ -52,3 +52,9 @@ def count_notes(tenant_id: int) -> int:
 @hookimpl
 def periodic_jobs():
     return [PeriodicJob("dummy.count_notes", count_notes, interval=timedelta(minutes=5))]
+
+
+@hookimpl
+def followup_offers(tenant, user, match):
+    # Not recorded in ``calls``: other tests assert that list exactly.
+    return [FollowUpOffer("dummy", "Start a dummy follow-up", "dummy.followup", {"kind": "note"})]

@@ -1,12 +1,15 @@
 """Routes of the dummy plugin."""
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, request
 
 from kringwerk.accounts.permissions import require_member
 from kringwerk.extensions import db
 from tests.support.dummy_plugin.models import DummyNote
 
 bp = Blueprint("dummy", __name__, template_folder="templates")
+
+# What the follow-up endpoint received, for the polls' cooperation-match tests.
+followups_received: list[dict] = []
 
 
 @bp.get("/")
@@ -29,3 +32,19 @@ def delete_note(dummy_note_id: int):
     db.session.delete(note)
     db.session.commit()
     return "deleted"
+
+
+@bp.post("/followups/<kind>")
+@require_member()
+def followup(kind: str):
+    """Receives a follow-up started from a cooperation match (FollowUpOffer's fields)."""
+    followups_received.append(
+        {
+            "kind": kind,
+            "theme_id": request.form.get("theme_id"),
+            "company_ids": request.form.getlist("company_ids"),
+            "source": request.form.get("source"),
+            "source_url": request.form.get("source_url"),
+        }
+    )
+    return "follow-up started"

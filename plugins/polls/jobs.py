@@ -1,0 +1,67 @@
+"""Background and periodic jobs of the polls plugin.
+
+Job functions take ids (they run later, in their own session, inside the
+tenant's scope); the work itself lives in ``plugins.polls.invitations``.
+``periodic_jobs`` is a hookimpl (imported into ``plugins.polls.hooks``): every
+five minutes per tenant with the plugin, close polls past their end time and
+send scheduled reminders that are due.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from kringwerk.extensions import db
+from kringwerk.jobs.services import fail_task, finish_task
+from kringwerk.plugin_api import PeriodicJob, hookimpl
+from plugins.polls import invitations
+from plugins.polls.models import Poll
+
+
+def send_invitations(poll_id: int, *, task_id: int | None = None) -> dict:
+    """Mail the poll's unsent invitations, reporting progress on ``task_id``."""
+    poll = db.session.get(Poll, poll_id)
+    if poll is None:
+        if task_id is not None:
+            fail_task(task_id, str(_l("The poll no longer exists.")))
+        return {"sent": 0}
+    sent = invitations.deliver_invitations(poll, task_id=task_id)
+    message = str(ngettext("%(num)s invitation sent.", "%(num)s invitations sent.", sent))
+    if task_id is not None:
+        finish_task(task_id, message=message, result={"sent": sent, "message": message})
+    return {"sent": sent, "message": message}
+
+
+def send_reminder_mails(poll_id: int, started: str, *, task_id: int | None = None) -> dict:
+    """Mail reminders to the poll's non-respondents not reminded since ``started`` (ISO time)."""
+    poll = db.session.get(Poll, poll_id)
+    if poll is None:
+        if task_id is not None:
+            fail_task(task_id, str(_l("The poll no longer exists.")))
+        return {"sent": 0}
+    sent = invitations.deliver_reminders(poll, datetime.fromisoformat(started), task_id=task_id)
+    message = str(ngettext("%(num)s reminder sent.", "%(num)s reminders sent.", sent))
+    if task_id is not None:
+        finish_task(task_id, message=message, result={"sent": sent, "message": message})
+    return {"sent": sent, "message": message}
+
+
+def close_due_polls_job(tenant_id: int) -> int:
+    """Periodic, per tenant: close the open polls whose end time has passed."""
+    return invitations.close_due_polls()
+
+
+def scheduled_reminders_job(tenant_id: int) -> int:
+    """Periodic, per tenant: start the scheduled reminders that are due (each once)."""
+    return len(invitations.send_due_reminders())
+
+
+@hookimpl
+def periodic_jobs():
+    return [
+        PeriodicJob("polls.close_due", close_due_polls_job, interval=timedelta(minutes=5)),
+        PeriodicJob("polls.scheduled_reminders", scheduled_reminders_job, interval=timedelta(minutes=5)),
+    ]

@@ -1,0 +1,188 @@
+"""Privacy hooks of the polls plugin: what it holds on a member (AVG access and
+erasure), and letting go of a company or contact person about to be deleted.
+
+Answers are kept for the results in every case; only the ties to the company
+or person are cut. ``company_removed`` / ``contact_removed`` are called through
+``all_hooks()``, so they run even where the plugin is disabled (its data stays,
+and the composite foreign keys cannot ``SET NULL`` themselves).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, or_, select, update
+
+from kringwerk.extensions import db
+from kringwerk.members.models import ContactPerson
+from kringwerk.plugin_api import hookimpl
+from kringwerk.tenancy import tenant_scope
+from plugins.polls import answering
+from plugins.polls.models import (
+    PanelMember,
+    Poll,
+    PollAnswer,
+    PollInvitation,
+    PollResponse,
+    ResponseStatus,
+    ResponseUnit,
+)
+
+
+def _iso(moment):
+    return moment.isoformat() if moment else None
+
+
+def _contact_ids(user) -> list[int]:
+    return list(db.session.scalars(select(ContactPerson.id).where(ContactPerson.user_id == user.id)))
+
+
+def _person_drafts(contact_ids):
+    """Drafts of the one-per-person unit belonging to these contacts: nobody else can
+    reach them once the person is gone, and they hold what was typed."""
+    return (
+        select(PollResponse.id)
+        .join(Poll, Poll.id == PollResponse.poll_id)
+        .where(
+            PollResponse.contact_person_id.in_(contact_ids),
+            PollResponse.status == ResponseStatus.DRAFT,
+            Poll.response_unit == ResponseUnit.PERSON,
+        )
+    )
+
+
+@hookimpl
+def member_export(tenant, user):
+    """The user's invitations, panel membership and (non-anonymous) responses with answers."""
+    with tenant_scope(tenant):
+        contact_ids = _contact_ids(user)
+        if not contact_ids:
+            return None
+        invitations = db.session.scalars(
+            select(PollInvitation)
+            .where(or_(PollInvitation.contact_person_id.in_(contact_ids), PollInvitation.email == user.email))
+            .order_by(PollInvitation.id)
+        ).all()
+        responses = db.session.scalars(
+            select(PollResponse)
+            .where(PollResponse.contact_person_id.in_(contact_ids))
+            .order_by(PollResponse.id)
+        ).all()
+        polls = {
+            poll.id: poll
+            for poll in db.session.scalars(
+                select(Poll).where(
+                    Poll.id.in_({r.poll_id for r in responses} | {i.poll_id for i in invitations})
+                )
+            )
+        }
+        answers: dict[int, list[PollAnswer]] = {}
+        for answer in db.session.scalars(
+            select(PollAnswer)
+            .where(PollAnswer.response_id.in_([r.id for r in responses]))
+            .order_by(PollAnswer.id)
+        ):
+            answers.setdefault(answer.response_id, []).append(answer)
+        items = {poll_id: answering.poll_items(poll_id) for poll_id in {r.poll_id for r in responses}}
+        panel = db.session.scalars(
+            select(PanelMember).where(PanelMember.contact_person_id.in_(contact_ids))
+        ).all()
+        return {
+            "poll_invitations": [
+                {
+                    "poll": polls[i.poll_id].title if i.poll_id in polls else None,
+                    "email": i.email,
+                    "name": i.name,
+                    "sent_at": _iso(i.sent_at),
+                    "reminded_at": _iso(i.reminded_at),
+                    "responded_at": _iso(i.responded_at),
+                }
+                for i in invitations
+            ],
+            "poll_panel": [{"joined_at": _iso(p.joined_at), "left_at": _iso(p.left_at)} for p in panel],
+            # Anonymous responses keep no contact person after submission, so they never show here.
+            "poll_responses": [
+                {
+                    "poll": polls[r.poll_id].title,
+                    "status": r.status.value,
+                    "started_at": _iso(r.started_at),
+                    "submitted_at": _iso(r.submitted_at),
+                    "draft": r.draft or {},
+                    "answers": [
+                        {"question": item.text, "answer": [str(text) for text in texts]}
+                        for item, texts in answering.receipt_lines(items[r.poll_id], answers.get(r.id, []))
+                    ],
+                }
+                for r in responses
+            ],
+        }
+
+
+@hookimpl
+def member_erase(tenant, user):
+    """Cut the ties of the user's responses, drop their person drafts and their
+    unanswered invitations, and blank the address on answered ones (kept for the
+    response rate)."""
+    with tenant_scope(tenant):
+        contact_ids = _contact_ids(user)
+        mine = or_(PollInvitation.email == user.email, PollInvitation.contact_person_id.in_(contact_ids))
+        db.session.execute(
+            delete(PollInvitation)
+            .where(mine, PollInvitation.responded_at.is_(None))
+            .execution_options(synchronize_session="fetch")
+        )
+        for invitation in db.session.scalars(select(PollInvitation).where(mine)):
+            invitation.email = f"erased-{invitation.id}@invalid"  # unique per poll, and no address
+            invitation.name = None
+            invitation.locale = None
+            invitation.contact_person_id = None
+        if contact_ids:
+            _let_go_of_responses(PollResponse.contact_person_id.in_(contact_ids), contact_ids)
+        db.session.flush()
+
+
+def _let_go_of_responses(condition, contact_ids, *, company=False) -> None:
+    drafts = _person_drafts(contact_ids) if contact_ids else None
+    if company:
+        # A company's drafts have no answers and no one left to finish them.
+        drafts = select(PollResponse.id).where(condition, PollResponse.status == ResponseStatus.DRAFT)
+    if drafts is not None:
+        db.session.execute(
+            delete(PollResponse)
+            .where(PollResponse.id.in_(drafts))
+            .execution_options(synchronize_session="fetch")
+        )
+    values = {"contact_person_id": None}
+    if company:
+        values["company_id"] = None
+    db.session.execute(
+        update(PollResponse).where(condition).values(**values).execution_options(synchronize_session="fetch")
+    )
+
+
+@hookimpl
+def company_removed(tenant, company):
+    """Keep the company's submitted answers for the results, without the company."""
+    with tenant_scope(tenant):
+        contact_ids = list(
+            db.session.scalars(select(ContactPerson.id).where(ContactPerson.company_id == company.id))
+        )
+        condition = PollResponse.company_id == company.id
+        if contact_ids:
+            condition = or_(condition, PollResponse.contact_person_id.in_(contact_ids))
+        _let_go_of_responses(condition, contact_ids, company=True)
+        # Invitations go with the company (their keys cascade); deleting them here keeps
+        # the session from flushing stale rows on databases that do not cascade.
+        invited = PollInvitation.company_id == company.id
+        if contact_ids:
+            invited = or_(invited, PollInvitation.contact_person_id.in_(contact_ids))
+        db.session.execute(
+            delete(PollInvitation).where(invited).execution_options(synchronize_session="fetch")
+        )
+        db.session.flush()
+
+
+@hookimpl
+def contact_removed(tenant, contact):
+    """Keep the person's answers, without the person."""
+    with tenant_scope(tenant):
+        _let_go_of_responses(PollResponse.contact_person_id == contact.id, [contact.id])
+        db.session.flush()
