@@ -113,3 +113,22 @@ def report(title: str, rows: list[tuple[str, str]]) -> None:
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"  {label.ljust(width)}  {value}")
+
+
+def postgres_databases(prefix: str, sizes):
+    """A throwaway PostgreSQL server (tests/support/services.py) with one fresh database
+    per size, named ``<prefix>_<size>``; returns the server (stop it) and the URLs by size."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from tests.support.services import start_postgres
+
+    server = start_postgres()
+    admin = create_engine(server.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    urls = {}
+    with admin.connect() as connection:
+        for size in sizes:
+            connection.execute(text(f"CREATE DATABASE {prefix}_{size}"))
+            urls[size] = server.url.rsplit("/", 1)[0] + f"/{prefix}_{size}"
+    admin.dispose()
+    return server, urls

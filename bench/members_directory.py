@@ -21,6 +21,7 @@ from bench.common import (  # noqa: E402
     count_statements,
     make_app,
     peak_memory_kib,
+    postgres_databases,
     report,
     time_requests,
 )
@@ -102,27 +103,9 @@ def measure(size: int, database_url: str | None) -> tuple[float, int, float, flo
     return page_ms, counter["n"], filtered_ms, memory
 
 
-def postgres_databases():
-    """One fresh database per size on a throwaway server (tests/support/services.py)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.pool import NullPool
-
-    from tests.support.services import start_postgres
-
-    server = start_postgres()
-    admin = create_engine(server.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    urls = {}
-    with admin.connect() as connection:
-        for size in SIZES:
-            connection.execute(text(f"CREATE DATABASE bench_{size}"))
-            urls[size] = server.url.rsplit("/", 1)[0] + f"/bench_{size}"
-    admin.dispose()
-    return server, urls
-
-
 def main() -> None:
     postgresql = "--postgresql" in sys.argv
-    server, urls = postgres_databases() if postgresql else (None, dict.fromkeys(SIZES))
+    server, urls = postgres_databases("bench", SIZES) if postgresql else (None, dict.fromkeys(SIZES))
     base = baseline_ms()
     try:
         results = {size: measure(size, urls[size]) for size in SIZES}

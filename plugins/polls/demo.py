@@ -14,7 +14,6 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
@@ -23,6 +22,7 @@ from kringwerk.accounts.models import User
 from kringwerk.extensions import db, utcnow
 from kringwerk.members.models import BusinessPark, Company, ContactPerson, Theme
 from kringwerk.plugin_api import DemoContribution
+from plugins.polls.invitations import answer_link
 from plugins.polls.models import (
     AudienceKind,
     Poll,
@@ -318,11 +318,7 @@ def _entrepreneur_link(tenant, poll: Poll) -> str | None:
         return None
     raw, invitation.token_hash = new_token()
     db.session.flush()
-    # Outside a request: build the path from the URL map, as the demo's other links are.
-    path = current_app.url_map.bind("localhost").build(
-        "polls.answer", {"tenant": tenant.slug, "poll_id": poll.id, "token": raw}
-    )
-    return current_app.config["BASE_URL"] + path
+    return answer_link(tenant, poll, raw)
 
 
 WHY_NOT = (

@@ -405,7 +405,11 @@ def match_threshold(poll: Poll) -> int:
     """The poll's own threshold, else the tenant's plugin setting, else 3."""
     if poll.match_threshold is not None:
         return poll.match_threshold
-    tenant = db.session.get(Tenant, poll.tenant_id)
+    return default_match_threshold(db.session.get(Tenant, poll.tenant_id))
+
+
+def default_match_threshold(tenant) -> int:
+    """The tenant's plugin setting for polls without a threshold of their own, else 3."""
     value = plugin_settings(tenant, "polls").get("match_threshold", DEFAULT_MATCH_THRESHOLD)
     try:
         return max(1, int(value))

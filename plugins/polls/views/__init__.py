@@ -7,11 +7,20 @@ the panel), ``respond`` (answering by personal link, no account needed) and
 where a plain name could clash.
 """
 
-from flask import Blueprint
+from flask import Blueprint, abort
+
+from kringwerk.extensions import db
+from plugins.polls.models import Poll
 
 bp = Blueprint(
     "polls", __name__, template_folder="../templates", static_folder="../static", static_url_path="/static"
 )
+
+
+def poll_or_404(poll_id: int) -> Poll:
+    """The poll of the tenant in scope; another tenant's poll finds nothing and is a 404 like a missing one."""
+    return db.session.get(Poll, poll_id) or abort(404)
+
 
 # The route modules register on bp when imported.
 from plugins.polls.views import audience, builder, respond, results  # noqa: E402, F401

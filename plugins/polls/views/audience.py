@@ -37,7 +37,7 @@ from plugins.polls import audience, invitations, panel
 from plugins.polls.audience import AudienceError
 from plugins.polls.invitations import InvitationError
 from plugins.polls.models import AudienceKind, PanelMember, Poll, PollInvitation
-from plugins.polls.views import bp
+from plugins.polls.views import bp, poll_or_404
 
 BUILDERS = (Role.ADMIN, Role.FACILITATOR)
 ADD_SEARCH_LIMIT = 20
@@ -102,11 +102,6 @@ class ReminderForm(FlaskForm):
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def _poll_or_404(poll_id: int) -> Poll:
-    # Tenant-scoped: another tenant's poll finds nothing and answers 404 like a missing one.
-    return db.session.get(Poll, poll_id) or abort(404)
 
 
 def _local_zone() -> ZoneInfo:
@@ -180,7 +175,7 @@ def _render_audience(poll: Poll, status: int = 200, *, form=None, reminder_form=
 @bp.route("/<int:poll_id>/audience", methods=["GET", "POST"], endpoint="audience")
 @require_member(*BUILDERS)
 def audience_page(poll_id: int):
-    poll = _poll_or_404(poll_id)
+    poll = poll_or_404(poll_id)
     if request.method == "GET":
         if wants_fragment() and "audience" in request.args:
             # Live counts for the choice being made, before it is saved.
@@ -214,7 +209,7 @@ def audience_page(poll_id: int):
 @bp.post("/<int:poll_id>/invitations/send")
 @require_member(*BUILDERS)
 def send_invitations(poll_id: int):
-    poll = _poll_or_404(poll_id)
+    poll = poll_or_404(poll_id)
     try:
         task = invitations.start_sending(poll, actor=current_user)
     except InvitationError as error:
@@ -228,7 +223,7 @@ def send_invitations(poll_id: int):
 @bp.post("/<int:poll_id>/reminders/send")
 @require_member(*BUILDERS)
 def send_reminders(poll_id: int):
-    poll = _poll_or_404(poll_id)
+    poll = poll_or_404(poll_id)
     try:
         task = invitations.send_reminders(poll, actor=current_user)
     except InvitationError as error:
@@ -242,7 +237,7 @@ def send_reminders(poll_id: int):
 @bp.post("/<int:poll_id>/reminders/schedule")
 @require_member(*BUILDERS)
 def schedule_reminder(poll_id: int):
-    poll = _poll_or_404(poll_id)
+    poll = poll_or_404(poll_id)
     form = ReminderForm(request.form)
     typed = (form.reminder_at.data or "").strip()
     if "clear" in request.form:

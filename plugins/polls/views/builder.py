@@ -20,13 +20,13 @@ from kringwerk.accounts.models import Role
 from kringwerk.accounts.permissions import has_role, require_member
 from kringwerk.extensions import db
 from kringwerk.members.models import Theme
-from kringwerk.plugin_api.services import plugin_settings
 from kringwerk.tenancy.routing import current_tenant
 from kringwerk.web.htmx import page_or_block, wants_fragment
 from kringwerk.web.pagination import paginate
 from plugins.polls import services
 from plugins.polls.forms import PollForm, QuestionForm
 from plugins.polls.models import Poll, PollQuestion
+from plugins.polls.results import default_match_threshold
 from plugins.polls.views import bp
 
 BUILDERS = (Role.ADMIN, Role.FACILITATOR)
@@ -144,7 +144,7 @@ def new_poll():
         status=error_status(form, error),
         form=form,
         poll=None,
-        default_threshold=plugin_settings(current_tenant(), "polls").get("match_threshold", 3),
+        default_threshold=default_match_threshold(current_tenant()),
     )
 
 
@@ -158,7 +158,7 @@ def poll(poll_id: int):
         poll=poll,
         counts=services.response_counts(poll),
         questions=sum(1 for item in poll.questions if item.is_question),
-        default_threshold=plugin_settings(current_tenant(), "polls").get("match_threshold", 3),
+        default_threshold=default_match_threshold(current_tenant()),
     )
 
 
@@ -189,7 +189,7 @@ def edit_poll(poll_id: int):
         form=form,
         poll=poll,
         locked=services.has_responses(poll),
-        default_threshold=plugin_settings(current_tenant(), "polls").get("match_threshold", 3),
+        default_threshold=default_match_threshold(current_tenant()),
     )
 
 
@@ -257,7 +257,7 @@ def _state_change(poll_id: int, change, message: str):
             poll=poll,
             counts=services.response_counts(poll),
             questions=sum(1 for item in poll.questions if item.is_question),
-            default_threshold=plugin_settings(current_tenant(), "polls").get("match_threshold", 3),
+            default_threshold=default_match_threshold(current_tenant()),
         )
     return redirect(url_for("polls.poll", poll_id=poll.id))
 

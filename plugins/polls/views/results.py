@@ -34,7 +34,7 @@ from plugins.polls import exports
 from plugins.polls.charts import question_chart
 from plugins.polls.models import Poll, PollQuestion, PollState, ResultsVisibility
 from plugins.polls.results import TEXT_KINDS, match_threshold, open_answers, poll_results, theme_matches
-from plugins.polls.views import bp
+from plugins.polls.views import bp, poll_or_404
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -53,18 +53,13 @@ class VisibilityForm(FlaskForm):
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def get_poll(poll_id: int) -> Poll:
-    # Tenant-scoped: another tenant's poll finds nothing and answers 404 like a missing one.
-    return db.session.get(Poll, poll_id) or abort(404)
-
-
 def is_board() -> bool:
     return has_role(*MANAGERS)
 
 
 def readable_poll(poll_id: int) -> tuple[Poll, bool]:
     """The poll if the signed-in member may see its results, and whether they are the board."""
-    poll = get_poll(poll_id)
+    poll = poll_or_404(poll_id)
     board = is_board()
     if board:
         return poll, True
@@ -150,7 +145,7 @@ def results_match(poll_id: int, theme_id: int):
 @bp.get("/<int:poll_id>/results/public")
 def results_public(poll_id: int):
     # No sign-in: the tenant's plugin gate and the tenant scope still apply.
-    poll = get_poll(poll_id)
+    poll = poll_or_404(poll_id)
     if poll.state == PollState.DRAFT or poll.results_visibility != ResultsVisibility.PUBLIC:
         abort(404)
     return render_results(poll, board=False, public=True)
@@ -180,7 +175,7 @@ def open_answers_page(poll_id: int, poll_question_id: int):
 @bp.post("/<int:poll_id>/results/visibility")
 @require_member(*MANAGERS)
 def publish_results(poll_id: int):
-    poll = get_poll(poll_id)
+    poll = poll_or_404(poll_id)
     form = VisibilityForm()
     if not form.validate():
         return render_results(poll, board=True, form=form, status=422)
@@ -200,7 +195,7 @@ def publish_results(poll_id: int):
 
 
 def export(poll_id: int, fmt: str, kind: str):
-    poll = get_poll(poll_id)
+    poll = poll_or_404(poll_id)
     if fmt not in FORMATS:
         abort(404)
     if kind == "responses":
