@@ -26,6 +26,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from kringwerk.extensions import db, utcnow
+from plugins.polls import tallies
 from plugins.polls.models import (
     InterestLevel,
     Poll,
@@ -486,6 +487,7 @@ def _start_of_day(moment: datetime) -> datetime:
 
 def _write_answers(poll: Poll, response: PollResponse, atoms: list[dict], now: datetime) -> None:
     response.answers = [PollAnswer(poll_id=poll.id, **atom) for atom in atoms]
+    tallies.count_answers(poll, atoms)
     response.status = ResponseStatus.SUBMITTED
     response.submitted_at = now
     response.updated_at = now

@@ -6,7 +6,8 @@ Answers are stored one row per atom (an option chosen, a number given, a rank,
 points, a theme interest level, a text) so the results are plain SQL
 aggregates over ``poll_answers``. A response in progress keeps what was typed
 in ``PollResponse.draft`` (the raw form values, valid or not); answer rows are
-written only on submission, so results never see drafts.
+written only on submission, so results never see drafts. Submission also adds
+to ``PollTally``, the running counts the results page reads.
 """
 
 from __future__ import annotations
@@ -322,7 +323,8 @@ class PollAnswer(TenantScoped, db.Model):
         tenant_fk("response_id", "poll_responses", ondelete="CASCADE"),
         tenant_fk("question_id", "poll_questions", ondelete="CASCADE"),
         tenant_fk("option_id", "poll_options", ondelete="CASCADE"),
-        # Results group a poll's answers by question, option and value: one index covers them.
+        # A recount, the per-company theme counts and a match's companies read a poll's answers by
+        # question, option and value: one index covers them.
         Index("ix_poll_answers_results", "tenant_id", "poll_id", "question_id", "option_id", "value_number"),
         Index("ix_poll_answers_tenant_response", "tenant_id", "response_id"),
     )
@@ -336,6 +338,35 @@ class PollAnswer(TenantScoped, db.Model):
     value_text: Mapped[str | None] = mapped_column(Text)
 
     response: Mapped[PollResponse] = relationship(back_populates="answers", foreign_keys=[response_id])
+
+
+class PollTally(TenantScoped, db.Model):
+    """A running count of a poll's submitted answers: how many answer rows a question
+    has with one (option, value), kept at submission by ``plugins.polls.tallies``.
+
+    The results page reads these few rows per question instead of every answer, so
+    its cost does not grow with the number of responses. ``bucket`` names the
+    (option, value) pair in one non-null column the upsert can conflict on (NULLs
+    never conflict in a unique index); the bucket ``tallies.RESPONDENTS`` counts the
+    responses that answered the question at all.
+    """
+
+    __tablename__ = "poll_tallies"
+    __tenant_table_args__ = (
+        tenant_fk("poll_id", "polls", ondelete="CASCADE"),
+        tenant_fk("question_id", "poll_questions", ondelete="CASCADE"),
+        tenant_fk("option_id", "poll_options", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "question_id", "bucket", name="uq_poll_tallies_question_bucket"),
+        Index("ix_poll_tallies_tenant_poll", "tenant_id", "poll_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    poll_id: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[int] = mapped_column(Integer)
+    bucket: Mapped[str] = mapped_column(String(80))
+    option_id: Mapped[int | None] = mapped_column(Integer)
+    value_number: Mapped[float | None] = mapped_column(Float)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PanelMember(TenantScoped, db.Model):

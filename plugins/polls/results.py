@@ -3,9 +3,11 @@ per business park, circle and sector), per question the counts, percentages
 and averages, the open answers, and the cooperation matches per theme.
 
 Everything here runs without a request. The number of statements is fixed by
-the poll's structure, never by the number of responses: a poll with 10,000
-responses costs the same handful of grouped queries as one with ten (the index
-``ix_poll_answers_results`` covers the main aggregate).
+the poll's structure, never by the number of responses. The per-question figures
+come from the running counts kept at submission (``tallies``): a few rows per
+question, so a poll with 10,000 responses reads as little as one with ten. Only
+what needs the answers themselves (open answers, the companies of a match, themes
+counted per company across several questions) reads ``poll_answers``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from kringwerk.members.models import BusinessPark, Circle, Company, Theme, compa
 from kringwerk.plugin_api import CooperationMatch, ThemeActivity, hookimpl
 from kringwerk.plugin_api.services import plugin_settings
 from kringwerk.tenancy.models import Tenant
+from plugins.polls import tallies
 from plugins.polls.models import (
     InterestLevel,
     Poll,
@@ -32,6 +35,7 @@ from plugins.polls.models import (
     PollQuestion,
     PollResponse,
     PollState,
+    PollTally,
     QuestionKind,
     ResponseStatus,
     ResponseUnit,
@@ -40,11 +44,6 @@ from plugins.polls.models import (
 DEFAULT_MATCH_THRESHOLD = 3
 TEXT_KINDS = frozenset({QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT})
 NUMBER_KINDS = frozenset({QuestionKind.SCALE, QuestionKind.NUMBER})
-# Kinds where one response leaves a varying number of rows per question, so the
-# number of respondents needs a COUNT(DISTINCT response_id) of its own. (Points need
-# none: every response spreads exactly 100, see answering._check_points.)
-DISTINCT_KINDS = frozenset({QuestionKind.MULTIPLE_CHOICE})
-POINTS_PER_RESPONSE = 100
 
 
 def percent(part: float, whole: float) -> float | None:
@@ -238,32 +237,23 @@ def response_rates(poll: Poll) -> tuple[Rate, list[Rate], list[Rate], list[Rate]
 
 def _answer_groups(
     poll: Poll, option_ids: list[int] | None = None
-) -> dict[int, list[tuple[int | None, float | None, int]]]:
-    """question id -> [(option id, value, count)] of submitted answers (only
-    submitted responses have answer rows): one statement over the results index."""
-    statement = (
-        select(PollAnswer.question_id, PollAnswer.option_id, PollAnswer.value_number, func.count())
-        .where(PollAnswer.poll_id == poll.id)
-        .group_by(PollAnswer.question_id, PollAnswer.option_id, PollAnswer.value_number)
-    )
+) -> tuple[dict[int, list[tuple[int | None, float | None, int]]], dict[int, int]]:
+    """question id -> [(option id, value, count)] of submitted answers, and question id ->
+    the number of responses that answered it: one statement over the poll's running
+    counts (``tallies``), a few rows per question however many responses there are."""
+    statement = select(
+        PollTally.question_id, PollTally.option_id, PollTally.value_number, PollTally.count, PollTally.bucket
+    ).where(PollTally.poll_id == poll.id, PollTally.count > 0)
     if option_ids is not None:
-        statement = statement.where(PollAnswer.option_id.in_(option_ids))
-    rows = db.session.execute(statement)
+        statement = statement.where(PollTally.option_id.in_(option_ids))
     groups: dict[int, list] = defaultdict(list)
-    for question_id, option_id, value, count in rows:
-        groups[question_id].append((option_id, value, count))
-    return groups
-
-
-def _respondents(poll: Poll, question_ids: list[int]) -> dict[int, int]:
-    if not question_ids:
-        return {}
-    rows = db.session.execute(
-        select(PollAnswer.question_id, func.count(distinct(PollAnswer.response_id)))
-        .where(PollAnswer.poll_id == poll.id, PollAnswer.question_id.in_(question_ids))
-        .group_by(PollAnswer.question_id)
-    )
-    return dict(rows.all())
+    respondents: dict[int, int] = {}
+    for question_id, option_id, value, count, bucket in db.session.execute(statement):
+        if bucket == tallies.RESPONDENTS:
+            respondents[question_id] = count
+        else:
+            groups[question_id].append((option_id, value, count))
+    return groups, respondents
 
 
 def _question_result(question: PollQuestion, groups: list, respondents: dict[int, int]) -> QuestionResult:
@@ -311,17 +301,7 @@ def _question_result(question: PollQuestion, groups: list, respondents: dict[int
                 if value is not None and int(value) in item.levels:
                     item.levels[int(value)] += count
 
-    if kind == QuestionKind.SINGLE_CHOICE:
-        result.answered = sum(item.count for item in options)
-    elif kind == QuestionKind.RANKING:
-        # Every ranking response gives exactly one first place.
-        result.answered = sum(item.first or 0 for item in options)
-    elif kind == QuestionKind.THEME_INTEREST:
-        result.answered = max((item.count for item in options), default=0)
-    elif kind == QuestionKind.POINTS:
-        result.answered = round(sum(item.total or 0 for item in options) / POINTS_PER_RESPONSE)
-    else:
-        result.answered = respondents.get(question.id, 0)
+    result.answered = respondents.get(question.id, 0)
 
     for item in options:
         if kind == QuestionKind.POINTS:
@@ -339,8 +319,7 @@ def _question_result(question: PollQuestion, groups: list, respondents: dict[int
 def poll_results(poll: Poll) -> PollResults:
     """Everything the results page shows except the open answers and the matches."""
     questions = poll_questions(poll)
-    groups = _answer_groups(poll)
-    respondents = _respondents(poll, [q.id for q in questions if q.kind in DISTINCT_KINDS])
+    groups, respondents = _answer_groups(poll)
     rate, by_park, by_circle, by_sector = response_rates(poll)
     return PollResults(
         poll=poll,
@@ -550,7 +529,9 @@ def theme_matches(
         return []
     themes = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.id.in_(list(theme_options))))}
     if groups is None:
-        groups = _answer_groups(poll, [o for options in theme_options.values() for o in options])
+        groups, _respondents = _answer_groups(
+            poll, [o for options in theme_options.values() for o in options]
+        )
     counts = _theme_counts(poll, theme_options, groups)
     companies = _companies(poll, theme_options) if with_companies else {}
     source_url = (

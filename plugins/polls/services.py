@@ -26,6 +26,7 @@ from sqlalchemy import delete, exists, func, select
 from kringwerk.audit.services import record
 from kringwerk.extensions import db, utcnow
 from kringwerk.members.models import Theme
+from plugins.polls import tallies
 from plugins.polls.models import (
     OPTION_KINDS,
     Poll,
@@ -278,6 +279,7 @@ def delete_poll(poll: Poll, *, actor) -> None:
     record("poll.deleted", actor=actor, target=poll, details={"state": str(poll.state)})
     # Explicit deletes, children first: the database's ON DELETE CASCADE is not
     # something every engine in use enforces (SQLite needs a pragma).
+    tallies.forget(poll)
     db.session.execute(delete(PollAnswer).where(PollAnswer.poll_id == poll.id))
     db.session.execute(delete(PollResponse).where(PollResponse.poll_id == poll.id))
     db.session.execute(delete(PollInvitation).where(PollInvitation.poll_id == poll.id))

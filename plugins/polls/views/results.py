@@ -28,7 +28,7 @@ from kringwerk.audit.services import record
 from kringwerk.extensions import db, utcnow
 from kringwerk.plugin_api import collect, hooks
 from kringwerk.tenancy.routing import current_tenant
-from kringwerk.web.htmx import page_or_block
+from kringwerk.web.htmx import page_or_block, wants_fragment
 from kringwerk.web.pagination import paginate
 from plugins.polls import exports
 from plugins.polls.charts import question_chart
@@ -91,8 +91,9 @@ def followups(matches) -> dict[int, list[tuple[object, str]]]:
 
 def render_results(poll: Poll, *, board: bool, public: bool = False, form=None, status: int = 200):
     results = poll_results(poll)
-    # Counts only: the companies and the follow-ups are on each match's own page, whose
-    # cost grows with that theme's companies rather than with the whole poll's.
+    # Counts only: each match's companies and follow-ups load when its disclosure opens
+    # (or on its own page without JavaScript), at a cost that grows with that theme's
+    # companies; listing every theme's here would grow with the whole poll's answers.
     threshold = match_threshold(poll)
     matches = theme_matches(poll, threshold, questions=results.items, groups=results.groups)
     return (
@@ -132,13 +133,17 @@ def results_match(poll_id: int, theme_id: int):
     if not found:
         abort(404)  # not a theme of this poll (or another tenant's theme)
     item = found[0]
-    return render_template(
+    # Whole, the match's own page; as a fragment, the companies and follow-ups the
+    # results page loads into the match's disclosure, under its h3.
+    return page_or_block(
         "polls/results/match.html",
+        "match_detail",
         poll=poll,
         item=item,
         threshold=threshold,
         offers=followups([item]).get(theme_id, []),
         board=board,
+        level=4 if wants_fragment() else 2,
     )
 
 

@@ -166,6 +166,36 @@ def test_results_page_shows_counts_and_links_each_match(interest, poll_id, clien
     assert f"/kring-a/polls/{poll_id}/results/themes/{second}" in body
 
 
+def test_match_disclosure_loads_companies_and_followups_into_the_results_page(
+    interest, poll_id, client, login_as
+):
+    enable_plugin(interest.a.tenant, "dummy")
+    db.session.commit()
+    first, *_ = theme_ids(interest, poll_id)
+    match_url = f"/kring-a/polls/{poll_id}/results/themes/{first}"
+    login_as(interest.a.admin)
+    body = client.get(f"/kring-a/polls/{poll_id}/results").get_data(as_text=True)
+    # The disclosure asks for the match when opened, into its own box; the names are not on the page.
+    assert f'hx-get="{match_url}" hx-trigger="toggle once"' in body
+    assert f'hx-target="#match-detail-{first}"' in body and f'id="match-detail-{first}"' in body
+    assert "Bakkerij Berends" not in body
+
+    fragment = client.get(match_url, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    html = fragment.get_data(as_text=True)
+    assert "<html" not in html and "<h1" not in html
+    assert '<h4 id="companies-heading-' in html  # under the match's h3 on the results page
+    for name in NAMES:
+        assert name in html
+    assert [f["action"] for f in Forms(html).forms if "dummy follow-up" in f["text"]] == [
+        "/kring-a/dummy/followups/note"
+    ]
+    # Tenant B's address gives no fragment of A's poll either.
+    assert (
+        client.get(match_url.replace("kring-a", "kring-b"), headers={"HX-Request": "true"}).status_code == 404
+    )
+
+
 def test_match_page_offers_followup_that_posts_to_the_other_plugin(interest, poll_id, client, login_as):
     enable_plugin(interest.a.tenant, "dummy")
     db.session.commit()

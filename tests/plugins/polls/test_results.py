@@ -3,8 +3,9 @@ the aggregates of every question kind with exact numbers, open answers, and
 the theme-activity hook. Tenant B's results never include tenant A's rows.
 
 The helpers here (``items``, ``add_response``, ``invite``) build submitted
-responses straight from the models, so these tests do not depend on the
-answering code; the other results tests import them.
+responses straight from the models (and count them as a submission does, with
+``tallies.count_answers``), so these tests do not depend on the answering code;
+the other results tests import them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from kringwerk.extensions import db, utcnow
 from kringwerk.members.models import Theme
 from kringwerk.tenancy import tenant_scope
 from kringwerk.web.pagination import paginate
-from plugins.polls import results
+from plugins.polls import results, tallies
 from plugins.polls.models import (
     Poll,
     PollAnswer,
@@ -111,6 +112,7 @@ def add_response(
                     if level is not None:
                         atom(option_id, level)
         db.session.add_all(rows)
+        tallies.count_answers(db.session.get(Poll, poll_id), rows)
         db.session.flush()
         response_id = response.id
     db.session.commit()

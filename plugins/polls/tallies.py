@@ -1,0 +1,111 @@
+"""Running counts of a poll's submitted answers (``PollTally``), kept at submission.
+
+The results page groups answers by question, option and value; reading every
+answer makes it grow with the number of responses (see docs/performance.md).
+Answers are only ever added by a submission and removed with their poll, so the
+counts are added to in the same transaction as the answers and read back as a
+few rows per question. ``recount`` rebuilds a poll's counts from its answers:
+for answers written in bulk (the benchmark) and as a repair.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import delete, distinct, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kringwerk.extensions import db
+from plugins.polls.models import Poll, PollAnswer, PollTally
+
+# The bucket counting the responses that answered a question at all (one per
+# response however many rows it left, e.g. three options of a multiple choice).
+RESPONDENTS = "respondents"
+CHUNK = 1000  # rows per statement: well inside SQLite's limit on bound parameters
+
+
+def bucket(option_id: int | None, value: float | None) -> str:
+    """The name of an (option, value) pair; the same float always gives the same name."""
+    return f"{'' if option_id is None else option_id}:{'' if value is None else repr(float(value))}"
+
+
+def count_answers(poll: Poll, answers: Iterable[Mapping[str, Any]]) -> None:
+    """Add one submitted response's answers (dicts or rows with question_id,
+    option_id and value_number) to the poll's counts: one upsert."""
+    rows: Counter = Counter()
+    values: dict[tuple[int, str], tuple[int | None, float | None]] = {}
+    answered: set[int] = set()
+    for answer in answers:
+        question_id, option_id, value = _fields(answer)
+        key = (question_id, bucket(option_id, value))
+        rows[key] += 1
+        values[key] = (option_id, value)
+        answered.add(question_id)
+    for question_id in answered:
+        rows[(question_id, RESPONDENTS)] += 1
+        values[(question_id, RESPONDENTS)] = (None, None)
+    _add(poll, rows, values)
+
+
+def recount(poll: Poll) -> None:
+    """Rebuild the poll's counts from its answers: two grouped statements and one insert."""
+    db.session.execute(delete(PollTally).where(PollTally.poll_id == poll.id))
+    grouped = db.session.execute(
+        select(PollAnswer.question_id, PollAnswer.option_id, PollAnswer.value_number, func.count())
+        .where(PollAnswer.poll_id == poll.id)
+        .group_by(PollAnswer.question_id, PollAnswer.option_id, PollAnswer.value_number)
+    ).all()
+    respondents = db.session.execute(
+        select(PollAnswer.question_id, func.count(distinct(PollAnswer.response_id)))
+        .where(PollAnswer.poll_id == poll.id)
+        .group_by(PollAnswer.question_id)
+    ).all()
+    rows: Counter = Counter()
+    values: dict[tuple[int, str], tuple[int | None, float | None]] = {}
+    for question_id, option_id, value, count in grouped:
+        key = (question_id, bucket(option_id, value))
+        rows[key] += count
+        values[key] = (option_id, value)
+    for question_id, count in respondents:
+        rows[(question_id, RESPONDENTS)] = count
+        values[(question_id, RESPONDENTS)] = (None, None)
+    _add(poll, rows, values)
+
+
+def forget(poll: Poll) -> None:
+    """Remove the poll's counts (its answers are being deleted)."""
+    db.session.execute(delete(PollTally).where(PollTally.poll_id == poll.id))
+
+
+def _fields(answer) -> tuple[int, int | None, float | None]:
+    if isinstance(answer, Mapping):
+        return answer["question_id"], answer.get("option_id"), answer.get("value_number")
+    return answer.question_id, answer.option_id, answer.value_number
+
+
+def _add(poll: Poll, rows: Counter, values: dict) -> None:
+    if not rows:
+        return
+    # Sorted, so concurrent submissions lock the same rows in the same order (no deadlock).
+    records = [
+        {
+            "tenant_id": poll.tenant_id,
+            "poll_id": poll.id,
+            "question_id": question_id,
+            "bucket": name,
+            "option_id": values[(question_id, name)][0],
+            "value_number": values[(question_id, name)][1],
+            "count": rows[(question_id, name)],
+        }
+        for question_id, name in sorted(rows)
+    ]
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    for start in range(0, len(records), CHUNK):
+        statement = dialect.insert(PollTally).values(records[start : start + CHUNK])
+        statement = statement.on_conflict_do_update(
+            index_elements=["tenant_id", "question_id", "bucket"],
+            set_={"count": PollTally.count + statement.excluded["count"]},
+        )
+        db.session.execute(statement)
