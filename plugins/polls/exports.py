@@ -2,6 +2,11 @@
 (UTF-8 with a BOM so Excel reads the accents; comma-separated, quoted) or
 XLSX (openpyxl in write-only mode, so memory stays flat).
 
+The summary is small and downloads straight away. All responses can take
+seconds (about 10 s for an XLSX of 10,000 responses), so they are written by a
+background task into the tenant's export folder and downloaded from there for
+``EXPORT_RETENTION``; ``prune_exports`` removes older files.
+
 Headers and level labels are in the poll's language, not the exporter's: the
 file goes round the board with the poll. Responses are read in one streamed
 statement (answers outer-joined to their responses, in response order), so
@@ -12,14 +17,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
 from itertools import groupby
+from pathlib import Path
 
-from flask_babel import force_locale
+from flask import current_app
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
 
-from kringwerk.extensions import db
+from kringwerk.extensions import db, utcnow
 from kringwerk.members.models import Company, Theme
 from plugins.polls.charts import format_number
 from plugins.polls.models import (
@@ -33,6 +42,9 @@ from plugins.polls.models import (
 from plugins.polls.results import TEXT_KINDS, poll_questions, poll_results
 
 Row = list[object]
+EXPORT_RETENTION = timedelta(days=1)
+PROGRESS_EVERY = 500  # responses between progress reports
+FILE_NAME = re.compile(r"^[0-9]+-[A-Za-z0-9_-]{8,64}\.(csv|xlsx)$")
 
 
 def _columns(poll: Poll, questions) -> list[tuple[object, object, str]]:
@@ -245,3 +257,90 @@ def _sheet_title(title: str) -> str:
     # Excel refuses these characters and titles over 31 characters.
     cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in str(title)).strip()
     return cleaned[:31] or "Sheet"
+
+
+# --- files of the responses export -------------------------------------------------------------
+
+
+def export_folder(tenant_id: int) -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / "poll-exports" / str(tenant_id)
+
+
+def start_responses_export(poll: Poll, fmt: str, *, actor):
+    """Start writing all responses as ``fmt`` in a background task (returned) and record
+    the export in the audit trail. The caller commits; the job starts then."""
+    from kringwerk.audit.services import record
+    from kringwerk.jobs.services import start_task
+    from plugins.polls.jobs import export_responses
+    from plugins.polls.results import submitted_count
+
+    total = submitted_count(poll)
+    task = start_task(
+        "polls.export",
+        export_responses,
+        poll.id,
+        fmt,
+        actor=actor,
+        plugin="polls",
+        total=total,
+        message=ngettext("Exporting %(num)s response…", "Exporting %(num)s responses…", total),
+    )
+    record("poll.exported", actor=actor, target=poll, details={"export": "responses", "format": fmt})
+    return task
+
+
+def write_responses_file(
+    poll: Poll, fmt: str, name: str, *, progress: Callable[[int], None] | None = None
+) -> Path:
+    """Write every submitted response of ``poll`` as ``fmt`` to ``name`` in the tenant's
+    export folder; ``progress(responses written)`` every ``PROGRESS_EVERY`` responses."""
+    # Read first: reporting progress commits, which would end a streamed cursor.
+    rows = list(responses_rows(poll))
+
+    def counted() -> Iterator[Row]:
+        for number, row in enumerate(rows):  # row 0 is the header
+            if progress is not None and number > 1 and (number - 1) % PROGRESS_EVERY == 0:
+                progress(number - 1)
+            yield row
+
+    if fmt == "csv":
+        data = write_csv(counted())
+    else:
+        with force_locale(poll.language or "nl"):
+            title = _("Responses")
+        data = write_xlsx([(title, counted())])
+    folder = export_folder(poll.tenant_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    partial = path.with_name(path.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(path)  # whole or not at all: a download never finds half a file
+    return path
+
+
+def export_file(tenant_id: int, name: str, now: datetime | None = None) -> Path | None:
+    """The export file ``name`` of the tenant while it is kept, else None."""
+    if not isinstance(name, str) or not FILE_NAME.match(name):
+        return None
+    path = export_folder(tenant_id) / name
+    if not path.is_file() or _age(path, now) > EXPORT_RETENTION:
+        return None
+    return path
+
+
+def prune_exports(tenant_id: int, now: datetime | None = None) -> int:
+    """Delete the tenant's export files older than ``EXPORT_RETENTION``; returns how many."""
+    folder = export_folder(tenant_id)
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    for path in folder.iterdir():
+        if path.is_file() and _age(path, now) > EXPORT_RETENTION:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _age(path: Path, now: datetime | None) -> timedelta:
+    moment = (now or utcnow()).timestamp()
+    return timedelta(seconds=moment - path.stat().st_mtime)

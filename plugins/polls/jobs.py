@@ -4,20 +4,24 @@ Job functions take ids (they run later, in their own session, inside the
 tenant's scope); the work itself lives in ``plugins.polls.invitations``.
 ``periodic_jobs`` is a hookimpl (imported into ``plugins.polls.hooks``): every
 five minutes per tenant with the plugin, close polls past their end time and
-send scheduled reminders that are due.
+send scheduled reminders that are due; every hour, delete export files past
+their retention.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from kringwerk.extensions import db
-from kringwerk.jobs.services import fail_task, finish_task
+from kringwerk.jobs.services import fail_task, finish_task, report_progress
 from kringwerk.plugin_api import PeriodicJob, hookimpl
-from plugins.polls import invitations
+from kringwerk.tenancy.models import Tenant
+from plugins.polls import exports, invitations
 from plugins.polls.models import Poll
 
 
@@ -49,6 +53,37 @@ def send_reminder_mails(poll_id: int, started: str, *, task_id: int | None = Non
     return {"sent": sent, "message": message}
 
 
+def export_responses(poll_id: int, fmt: str, *, task_id: int | None = None) -> dict:
+    """Write all submitted responses of the poll to a file; the task's result links to its download."""
+    poll = db.session.get(Poll, poll_id)
+    if poll is None:
+        if task_id is not None:
+            fail_task(task_id, str(_l("The poll no longer exists.")))
+        return {}
+    # The task id in the name for the people reading the folder; the random part so nobody guesses it.
+    name = f"{task_id or 0}-{secrets.token_urlsafe(16)}.{fmt}"
+
+    def progress(done: int) -> None:
+        if task_id is not None:
+            report_progress(task_id, done)
+
+    exports.write_responses_file(poll, fmt, name, progress=progress)
+    tenant = db.session.get(Tenant, poll.tenant_id)
+    url = current_app.url_map.bind("localhost").build(
+        "polls.export_download",
+        {"tenant": tenant.slug, "poll_id": poll.id, "background_task_id": task_id or 0},
+    )
+    result = {"url": url, "file": name, "poll_id": poll.id, "format": fmt}
+    if task_id is not None:
+        finish_task(task_id, message=str(_l("The export is ready to download.")), result=result)
+    return result
+
+
+def prune_exports_job(tenant_id: int) -> int:
+    """Periodic, per tenant: delete export files past their retention."""
+    return exports.prune_exports(tenant_id)
+
+
 def close_due_polls_job(tenant_id: int) -> int:
     """Periodic, per tenant: close the open polls whose end time has passed."""
     return invitations.close_due_polls()
@@ -64,4 +99,5 @@ def periodic_jobs():
     return [
         PeriodicJob("polls.close_due", close_due_polls_job, interval=timedelta(minutes=5)),
         PeriodicJob("polls.scheduled_reminders", scheduled_reminders_job, interval=timedelta(minutes=5)),
+        PeriodicJob("polls.prune_exports", prune_exports_job, interval=timedelta(hours=1)),
     ]

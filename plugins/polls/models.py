@@ -16,6 +16,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -33,7 +34,7 @@ class PollState(enum.StrEnum):
     def label(self) -> str:
         return {
             PollState.DRAFT: _l("Draft"),
-            PollState.OPEN: _l("Open"),
+            PollState.OPEN: lazy_pgettext("poll state", "Open"),  # not the verb on links
             PollState.CLOSED: _l("Closed"),
         }[self]
 

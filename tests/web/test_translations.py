@@ -3,7 +3,7 @@ complete, and pages really come out in Dutch or English.
 
 Refresh after changing user-facing strings (from the repository root):
 
-    .venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o platform/kringwerk/translations/messages.pot .
+    .venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o platform/kringwerk/translations/messages.pot .
     .venv/bin/pybabel update -i platform/kringwerk/translations/messages.pot -d platform/kringwerk/translations
     (translate platform/kringwerk/translations/nl/LC_MESSAGES/messages.po)
     .venv/bin/pybabel compile -d platform/kringwerk/translations
@@ -53,6 +53,8 @@ def extracted(tmp_path_factory) -> set:
             "_l",
             "-k",
             "lazy_gettext",
+            "-k",
+            "lazy_pgettext:1c,2",
             "-o",
             str(target),
             ".",

@@ -10,6 +10,7 @@ where a plain name could clash.
 from flask import Blueprint, abort
 
 from kringwerk.extensions import db
+from kringwerk.jobs.models import BackgroundTask
 from plugins.polls.models import Poll
 
 bp = Blueprint(
@@ -20,6 +21,14 @@ bp = Blueprint(
 def poll_or_404(poll_id: int) -> Poll:
     """The poll of the tenant in scope; another tenant's poll finds nothing and is a 404 like a missing one."""
     return db.session.get(Poll, poll_id) or abort(404)
+
+
+def polls_task(raw_id: str | None, kind: str = "polls.") -> BackgroundTask | None:
+    """The task named in a ``?task=`` parameter, if it is this tenant's and of ``kind`` (a prefix)."""
+    if not raw_id or not raw_id.isdigit():
+        return None
+    task = db.session.get(BackgroundTask, int(raw_id))  # tenant-scoped: only this tenant's tasks
+    return task if task is not None and task.kind.startswith(kind) else None
 
 
 # The route modules register on bp when imported.

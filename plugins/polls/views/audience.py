@@ -28,7 +28,6 @@ from wtforms.validators import NumberRange, Optional
 from kringwerk.accounts.models import Role
 from kringwerk.accounts.permissions import has_role, require_member
 from kringwerk.extensions import db
-from kringwerk.jobs.models import BackgroundTask
 from kringwerk.members import services as members
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson
 from kringwerk.web.htmx import page_or_block, wants_fragment
@@ -37,7 +36,7 @@ from plugins.polls import audience, invitations, panel
 from plugins.polls.audience import AudienceError
 from plugins.polls.invitations import InvitationError
 from plugins.polls.models import AudienceKind, PanelMember, Poll, PollInvitation
-from plugins.polls.views import bp, poll_or_404
+from plugins.polls.views import bp, poll_or_404, polls_task
 
 BUILDERS = (Role.ADMIN, Role.FACILITATOR)
 ADD_SEARCH_LIMIT = 20
@@ -121,13 +120,6 @@ def _parse_local(value: str) -> datetime | None:
     return None
 
 
-def _task(task_id: str | None) -> BackgroundTask | None:
-    if not task_id or not task_id.isdigit():
-        return None
-    task = db.session.get(BackgroundTask, int(task_id))  # tenant-scoped: only this tenant's tasks
-    return task if task is not None and task.kind.startswith("polls.") else None
-
-
 def _audience_form(poll: Poll, data=None) -> AudienceForm:
     if data is None:
         criteria = poll.audience_filter or {}
@@ -164,7 +156,7 @@ def _render_audience(poll: Poll, status: int = 200, *, form=None, reminder_form=
         filter_labels=audience.filter_labels(poll),
         counts=counts,
         page=page,
-        task=_task(request.args.get("task")),
+        task=polls_task(request.args.get("task")),
         **extra,
     )
 

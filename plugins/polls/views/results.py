@@ -1,8 +1,10 @@
 """Results of a poll: response rates, a chart per question, open answers, cooperation matches with their follow-ups, publishing, and CSV/XLSX exports.
 
-The results page shows the counts of the cooperation matches; each match has a
-page of its own with the companies and the follow-up buttons (its cost grows
-with that theme's interested companies, not with the whole poll's answers).
+The results page shows the counts of the cooperation matches; each match's
+companies and follow-up buttons load into it on demand from the match's own page
+(its cost grows with that theme's interested companies, not with the whole
+poll's answers). The summary downloads at once; all responses are written by a
+background task whose progress the results page shows, then downloaded.
 
 Who sees what: the board (admins and facilitators) always; other members when
 the poll's results are published to members or the public; anyone on the
@@ -13,7 +15,7 @@ anonymous polls; the public page shows numbers only.
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -34,7 +36,7 @@ from plugins.polls import exports
 from plugins.polls.charts import question_chart
 from plugins.polls.models import Poll, PollQuestion, PollState, ResultsVisibility
 from plugins.polls.results import TEXT_KINDS, match_threshold, open_answers, poll_results, theme_matches
-from plugins.polls.views import bp, poll_or_404
+from plugins.polls.views import bp, poll_or_404, polls_task
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -108,6 +110,7 @@ def render_results(poll: Poll, *, board: bool, public: bool = False, form=None, 
             form=form or VisibilityForm(visibility=poll.results_visibility.value),
             chart=question_chart,
             text_kinds=TEXT_KINDS,
+            export_task=polls_task(request.args.get("task"), kind="polls.export") if board else None,
         ),
         status,
     )
@@ -199,42 +202,62 @@ def publish_results(poll_id: int):
     return redirect(url_for("polls.results", poll_id=poll.id))
 
 
-def export(poll_id: int, fmt: str, kind: str):
+@bp.post("/<int:poll_id>/results/export/responses.<fmt>")
+@require_member(*MANAGERS)
+def export_responses(poll_id: int, fmt: str):
+    """Start writing all responses in the background; the results page shows its progress."""
     poll = poll_or_404(poll_id)
     if fmt not in FORMATS:
         abort(404)
-    if kind == "responses":
-        title = _("Responses")
-        rows = list(exports.responses_rows(poll))
-        sheets = [(title, rows)]
-    else:
-        title = _("Summary")
-        rows = list(exports.summary_rows(poll))
-        sheets = [(title, rows)]
-    data = exports.write_csv(rows) if fmt == "csv" else exports.write_xlsx(sheets)
-    record(
-        "poll.exported",
-        actor=current_user._get_current_object(),
-        target=poll,
-        details={"export": kind, "format": fmt},
-    )
-    db.session.commit()
-    # ASCII only: the header cannot carry what a title might contain.
-    name = secure_filename(f"{poll.title}-{kind}-{utcnow():%Y-%m-%d}.{fmt}") or f"poll-{poll.id}-{kind}.{fmt}"
-    return Response(
-        data,
-        mimetype=FORMATS[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-    )
+    task = exports.start_responses_export(poll, fmt, actor=current_user._get_current_object())
+    task_id = task.id
+    db.session.commit()  # the job starts now
+    return redirect(url_for("polls.results", poll_id=poll_id, task=task_id, _anchor="exports"), 303)
 
 
-@bp.get("/<int:poll_id>/results/export/responses.<fmt>")
+@bp.get("/<int:poll_id>/results/exports/<int:background_task_id>")
 @require_member(*MANAGERS)
-def export_responses(poll_id: int, fmt: str):
-    return export(poll_id, fmt, "responses")
+def export_download(poll_id: int, background_task_id: int):
+    """The file a responses export wrote, while it is kept."""
+    poll = poll_or_404(poll_id)
+    task = polls_task(str(background_task_id), kind="polls.export")
+    result = task.result if task is not None and isinstance(task.result, dict) else None
+    if result is None or result.get("poll_id") != poll.id or result.get("format") not in FORMATS:
+        abort(404)
+    path = exports.export_file(poll.tenant_id, result.get("file"))
+    if path is None:
+        flash(_("That export is no longer available. Export the responses again."), "warning")
+        return redirect(url_for("polls.results", poll_id=poll.id, _anchor="exports"))
+    fmt = result["format"]
+    name = (
+        secure_filename(f"{poll.title}-responses-{task.created_at:%Y-%m-%d}.{fmt}") or f"poll-{poll.id}.{fmt}"
+    )
+    response = send_file(path, mimetype=FORMATS[fmt], as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/<int:poll_id>/results/export/summary.<fmt>")
 @require_member(*MANAGERS)
 def export_summary(poll_id: int, fmt: str):
-    return export(poll_id, fmt, "summary")
+    poll = poll_or_404(poll_id)
+    if fmt not in FORMATS:
+        abort(404)
+    rows = list(exports.summary_rows(poll))
+    data = exports.write_csv(rows) if fmt == "csv" else exports.write_xlsx([(_("Summary"), rows)])
+    record(
+        "poll.exported",
+        actor=current_user._get_current_object(),
+        target=poll,
+        details={"export": "summary", "format": fmt},
+    )
+    db.session.commit()
+    # ASCII only: the header cannot carry what a title might contain.
+    name = (
+        secure_filename(f"{poll.title}-summary-{utcnow():%Y-%m-%d}.{fmt}") or f"poll-{poll.id}-summary.{fmt}"
+    )
+    return Response(
+        data,
+        mimetype=FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )

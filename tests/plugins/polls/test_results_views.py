@@ -238,7 +238,8 @@ def test_tenant_b_gets_404_for_everything_of_tenant_a(answered, poll_id, client,
             "",
             "/public" if tenant == "kring-b" else "",
             f"/questions/{question_id}",
-            "/export/responses.csv",
             "/export/summary.xlsx",
+            "/exports/1",
         ):
             assert client.get(url(poll_id, suffix, tenant)).status_code == 404, (tenant, suffix)
+        assert client.post(url(poll_id, "/export/responses.csv", tenant)).status_code == 404, tenant
