@@ -235,7 +235,7 @@ def test_without_an_offering_plugin_the_page_says_how_to_get_one(interest, poll_
     first, *_ = theme_ids(interest, poll_id)
     login_as(interest.a.admin)
     body = client.get(f"/kring-a/polls/{poll_id}/results/themes/{first}").get_data(as_text=True)
-    assert "Enable events or masterplans to start a follow-up from here." in body
+    assert "Once the operator enables events or masterplans for this organisation, a follow-up can start from here." in body
     assert "dummy follow-up" not in body
 
 
