@@ -545,6 +545,16 @@ def submit(
     if errors:
         save_draft(response, values)
         return errors
+    # Claim the response in the database: of two submissions racing (a double click, two
+    # colleagues at once) only one finds it still a draft, so answers and counts go in once.
+    claimed = db.session.execute(
+        update(PollResponse)
+        .where(PollResponse.id == response.id, PollResponse.status == ResponseStatus.DRAFT)
+        .values(status=ResponseStatus.SUBMITTED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise AlreadySubmitted("this response was submitted meanwhile")
     now = utcnow()
     company_id, contact_person_id = response.company_id, response.contact_person_id
     _write_answers(poll, response, atoms, now)

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.datastructures import MultiDict
 
 from kringwerk.extensions import db, utcnow
@@ -26,6 +26,7 @@ from plugins.polls.models import (
     PollQuestion,
     PollResponse,
     PollState,
+    PollTally,
     QuestionKind,
     ResponseStatus,
     ResponseUnit,
@@ -490,6 +491,38 @@ def test_submit_writes_answers_and_refuses_a_second_time(polls_world, poll_id, q
     db.session.commit()
     with tenant_scope(w.b.tenant):  # tenant B sees none of it
         assert db.session.scalar(select(func.count(PollAnswer.id))) == 0
+
+
+def test_a_submission_racing_another_writes_nothing(polls_world, poll_id, q):
+    """Two requests hold the same draft; the one arriving second finds it submitted in the
+    database (though its own copy still says draft) and adds no answers and no counts."""
+    w = polls_world
+    token = invite(
+        w.a.tenant,
+        poll_id,
+        "carla@chemie.test",
+        w.company_ids["Chemie Colmschate"],
+        w.contact_ids["carla@chemie.test"],
+    )
+    with tenant_scope(w.a.tenant):
+        invitation = answering.find_invitation(poll_id, token)
+        response = answering.response_for(invitation)
+        db.session.commit()
+        # The other request's submission, as the database has it after its commit.
+        db.session.execute(
+            update(PollResponse)
+            .where(PollResponse.id == response.id)
+            .values(status=ResponseStatus.SUBMITTED)
+            .execution_options(synchronize_session=False)
+        )
+        assert response.status == ResponseStatus.DRAFT  # this request's stale copy
+        with pytest.raises(answering.AlreadySubmitted):
+            answering.submit(response, invitation, valid_values(q))
+        db.session.flush()
+        assert db.session.scalar(select(func.count(PollAnswer.id))) == 0
+        assert db.session.scalar(select(func.count(PollTally.id))) == 0
+    with tenant_scope(w.b.tenant):
+        assert db.session.scalar(select(func.count(PollResponse.id))) == 0
 
 
 def test_submit_refused_when_closed(polls_world, poll_id, q):
