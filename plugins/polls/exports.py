@@ -28,7 +28,9 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
 
+from kringwerk.audit.services import record
 from kringwerk.extensions import db, utcnow
+from kringwerk.jobs.services import start_task
 from kringwerk.members.models import Company, Theme
 from plugins.polls.charts import format_number
 from plugins.polls.models import (
@@ -39,7 +41,7 @@ from plugins.polls.models import (
     QuestionKind,
     ResponseStatus,
 )
-from plugins.polls.results import TEXT_KINDS, poll_questions, poll_results
+from plugins.polls.results import TEXT_KINDS, poll_questions, poll_results, submitted_count
 
 Row = list[object]
 EXPORT_RETENTION = timedelta(days=1)
@@ -269,10 +271,7 @@ def export_folder(tenant_id: int) -> Path:
 def start_responses_export(poll: Poll, fmt: str, *, actor):
     """Start writing all responses as ``fmt`` in a background task (returned) and record
     the export in the audit trail. The caller commits; the job starts then."""
-    from kringwerk.audit.services import record
-    from kringwerk.jobs.services import start_task
-    from plugins.polls.jobs import export_responses
-    from plugins.polls.results import submitted_count
+    from plugins.polls.jobs import export_responses  # the jobs module imports this one
 
     total = submitted_count(poll)
     task = start_task(

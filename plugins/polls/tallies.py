@@ -10,7 +10,6 @@ for answers written in bulk (the benchmark) and as a repair.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -34,19 +33,8 @@ def bucket(option_id: int | None, value: float | None) -> str:
 def count_answers(poll: Poll, answers: Iterable[Mapping[str, Any]]) -> None:
     """Add one submitted response's answers (dicts or rows with question_id,
     option_id and value_number) to the poll's counts: one upsert."""
-    rows: Counter = Counter()
-    values: dict[tuple[int, str], tuple[int | None, float | None]] = {}
-    answered: set[int] = set()
-    for answer in answers:
-        question_id, option_id, value = _fields(answer)
-        key = (question_id, bucket(option_id, value))
-        rows[key] += 1
-        values[key] = (option_id, value)
-        answered.add(question_id)
-    for question_id in answered:
-        rows[(question_id, RESPONDENTS)] += 1
-        values[(question_id, RESPONDENTS)] = (None, None)
-    _add(poll, rows, values)
+    atoms = [_fields(answer) for answer in answers]
+    _add(poll, [(*atom, 1) for atom in atoms], [(question_id, 1) for question_id in {a[0] for a in atoms}])
 
 
 def recount(poll: Poll) -> None:
@@ -62,16 +50,7 @@ def recount(poll: Poll) -> None:
         .where(PollAnswer.poll_id == poll.id)
         .group_by(PollAnswer.question_id)
     ).all()
-    rows: Counter = Counter()
-    values: dict[tuple[int, str], tuple[int | None, float | None]] = {}
-    for question_id, option_id, value, count in grouped:
-        key = (question_id, bucket(option_id, value))
-        rows[key] += count
-        values[key] = (option_id, value)
-    for question_id, count in respondents:
-        rows[(question_id, RESPONDENTS)] = count
-        values[(question_id, RESPONDENTS)] = (None, None)
-    _add(poll, rows, values)
+    _add(poll, grouped, respondents)
 
 
 def forget(poll: Poll) -> None:
@@ -85,25 +64,40 @@ def _fields(answer) -> tuple[int, int | None, float | None]:
     return answer.question_id, answer.option_id, answer.value_number
 
 
-def _add(poll: Poll, rows: Counter, values: dict) -> None:
-    if not rows:
+def _add(
+    poll: Poll,
+    grouped: Iterable[tuple[int, int | None, float | None, int]],
+    respondents: Iterable[tuple[int, int]],
+) -> None:
+    """Add (question, option, value, count) and (question, respondents) to the counts."""
+    records: dict[tuple[int, str], dict] = {}
+
+    def add(question_id: int, name: str, option_id, value, count: int) -> None:
+        record = records.setdefault(
+            (question_id, name),
+            {
+                "tenant_id": poll.tenant_id,
+                "poll_id": poll.id,
+                "question_id": question_id,
+                "bucket": name,
+                "option_id": option_id,
+                "value_number": value,
+                "count": 0,
+            },
+        )
+        record["count"] += count
+
+    for question_id, option_id, value, count in grouped:
+        add(question_id, bucket(option_id, value), option_id, value, count)
+    for question_id, count in respondents:
+        add(question_id, RESPONDENTS, None, None, count)
+    if not records:
         return
     # Sorted, so concurrent submissions lock the same rows in the same order (no deadlock).
-    records = [
-        {
-            "tenant_id": poll.tenant_id,
-            "poll_id": poll.id,
-            "question_id": question_id,
-            "bucket": name,
-            "option_id": values[(question_id, name)][0],
-            "value_number": values[(question_id, name)][1],
-            "count": rows[(question_id, name)],
-        }
-        for question_id, name in sorted(rows)
-    ]
+    rows = [records[key] for key in sorted(records)]
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    for start in range(0, len(records), CHUNK):
-        statement = dialect.insert(PollTally).values(records[start : start + CHUNK])
+    for start in range(0, len(rows), CHUNK):
+        statement = dialect.insert(PollTally).values(rows[start : start + CHUNK])
         statement = statement.on_conflict_do_update(
             index_elements=["tenant_id", "question_id", "bucket"],
             set_={"count": PollTally.count + statement.excluded["count"]},

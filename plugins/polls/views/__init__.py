@@ -23,11 +23,11 @@ def poll_or_404(poll_id: int) -> Poll:
     return db.session.get(Poll, poll_id) or abort(404)
 
 
-def polls_task(raw_id: str | None, kind: str = "polls.") -> BackgroundTask | None:
-    """The task named in a ``?task=`` parameter, if it is this tenant's and of ``kind`` (a prefix)."""
-    if not raw_id or not raw_id.isdigit():
+def polls_task(task_id: int | None, kind: str = "polls.") -> BackgroundTask | None:
+    """The task ``task_id`` (a ``?task=`` parameter, say) if it is this tenant's and of ``kind`` (a prefix)."""
+    if task_id is None:
         return None
-    task = db.session.get(BackgroundTask, int(raw_id))  # tenant-scoped: only this tenant's tasks
+    task = db.session.get(BackgroundTask, task_id)  # tenant-scoped: only this tenant's tasks
     return task if task is not None and task.kind.startswith(kind) else None
 
 

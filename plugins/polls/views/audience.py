@@ -156,7 +156,7 @@ def _render_audience(poll: Poll, status: int = 200, *, form=None, reminder_form=
         filter_labels=audience.filter_labels(poll),
         counts=counts,
         page=page,
-        task=polls_task(request.args.get("task")),
+        task=polls_task(request.args.get("task", type=int)),
         **extra,
     )
 

@@ -110,7 +110,9 @@ def render_results(poll: Poll, *, board: bool, public: bool = False, form=None, 
             form=form or VisibilityForm(visibility=poll.results_visibility.value),
             chart=question_chart,
             text_kinds=TEXT_KINDS,
-            export_task=polls_task(request.args.get("task"), kind="polls.export") if board else None,
+            export_task=polls_task(request.args.get("task", type=int), kind="polls.export")
+            if board
+            else None,
         ),
         status,
     )
@@ -220,7 +222,7 @@ def export_responses(poll_id: int, fmt: str):
 def export_download(poll_id: int, background_task_id: int):
     """The file a responses export wrote, while it is kept."""
     poll = poll_or_404(poll_id)
-    task = polls_task(str(background_task_id), kind="polls.export")
+    task = polls_task(background_task_id, kind="polls.export")
     result = task.result if task is not None and isinstance(task.result, dict) else None
     if result is None or result.get("poll_id") != poll.id or result.get("format") not in FORMATS:
         abort(404)
