@@ -50,6 +50,7 @@ test: install system-deps
 lint: $(VENV)/.installed
 	$(BIN)/ruff check platform plugins tests bench
 	$(BIN)/ruff format --check platform plugins tests bench
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python bench/run_all.py

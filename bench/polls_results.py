@@ -252,7 +252,7 @@ def fill(app, responses: int):
     from kringwerk.accounts.models import Role
     from kringwerk.accounts.services import add_membership, create_user
     from kringwerk.extensions import db
-    from kringwerk.plugin_api.services import enable_plugin
+    from kringwerk.pluginhost.services import enable_plugin
     from kringwerk.tenancy import tenant_scope
     from kringwerk.tenancy.services import create_tenant
 

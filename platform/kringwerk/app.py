@@ -54,7 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
         mail,
         members,
         operator,
-        plugin_api,
+        pluginhost,
         tenancy,
         web,
     )
@@ -65,7 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     audit.init_app(app)
     jobs.init_app(app)
     mail.init_app(app)
-    plugin_api.init_app(app)
+    pluginhost.init_app(app)
     operator.init_app(app)
     web.init_app(app)
     cli.init_app(app)

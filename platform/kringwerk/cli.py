@@ -17,7 +17,7 @@ from flask.cli import FlaskGroup
 def init_app(app: Flask) -> None:
     from kringwerk.demo import cli as demo_cli
     from kringwerk.jobs import cli as jobs_cli
-    from kringwerk.plugin_api import cli as plugins_cli
+    from kringwerk.pluginhost import cli as plugins_cli
     from kringwerk.tenancy import cli as tenants_cli
 
     for module in (tenants_cli, plugins_cli, jobs_cli, demo_cli):

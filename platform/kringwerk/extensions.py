@@ -44,7 +44,7 @@ def add_plugin_migrations(config):
     """Alembic sees the core versions plus each installed plugin's own branch."""
     from flask import current_app
 
-    from kringwerk.plugin_api import get_registry
+    from kringwerk.pluginhost import get_registry
 
     locations = [str(Path(current_app.config["MIGRATIONS_DIR"]) / "versions")]
     locations += [plugin.migrations for plugin in get_registry() if plugin.migrations]

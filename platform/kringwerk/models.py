@@ -7,7 +7,7 @@ from kringwerk.audit.models import AuditEntry
 from kringwerk.jobs.models import BackgroundTask
 from kringwerk.mail.models import SentMail
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme
-from kringwerk.plugin_api.models import TenantPlugin
+from kringwerk.pluginhost.models import TenantPlugin
 from kringwerk.tenancy.models import Affiliation, Tenant, TenantScoped
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, render_template
 
-from kringwerk.accounts.permissions import require_member
+from kringwerk.plugin_api import require_member
 
 bp = Blueprint("mkb_toets", __name__, template_folder="templates")
 

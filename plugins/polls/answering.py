@@ -25,7 +25,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from kringwerk.extensions import db, utcnow
+from kringwerk.plugin_api import db, utcnow
 from plugins.polls import tallies
 from plugins.polls.models import (
     InterestLevel,

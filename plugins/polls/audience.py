@@ -17,9 +17,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, select
 
-from kringwerk.audit.services import record
-from kringwerk.extensions import db
-from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson
+from kringwerk.plugin_api import BusinessPark, Circle, Company, ContactPerson, db, record
 from plugins.polls.models import AudienceKind, PanelMember, Poll
 
 FILTER_KEYS = ("park_ids", "circle_ids", "sectors", "min_employees", "max_employees")

@@ -18,10 +18,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from kringwerk.accounts.models import User
-from kringwerk.extensions import db, utcnow
-from kringwerk.members.models import BusinessPark, Company, ContactPerson, Theme
-from kringwerk.plugin_api import DemoContribution
+from kringwerk.plugin_api import (
+    BusinessPark,
+    Company,
+    ContactPerson,
+    DemoContribution,
+    Theme,
+    User,
+    db,
+    utcnow,
+)
 from plugins.polls.invitations import answer_link
 from plugins.polls.models import (
     AudienceKind,

@@ -28,10 +28,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
 
-from kringwerk.audit.services import record
-from kringwerk.extensions import db, utcnow
-from kringwerk.jobs.services import start_task
-from kringwerk.members.models import Company, Theme
+from kringwerk.plugin_api import Company, Theme, db, record, start_task, utcnow
 from plugins.polls.charts import format_number
 from plugins.polls.models import (
     InterestLevel,

@@ -18,18 +18,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from kringwerk.audit.services import record
-from kringwerk.extensions import db, utcnow
-from kringwerk.jobs.services import report_progress, start_task
-from kringwerk.mail import send_mail
-from kringwerk.mail.services import delivery_key, was_sent
-from kringwerk.tenancy.models import Tenant
+from kringwerk.plugin_api import (
+    Tenant,
+    db,
+    delivery_key,
+    external_url,
+    record,
+    report_progress,
+    send_mail,
+    start_task,
+    utcnow,
+    was_sent,
+)
 from plugins.polls import panel
 from plugins.polls.audience import audience_contacts
 from plugins.polls.models import (
@@ -150,18 +155,12 @@ def start_sending(poll: Poll, *, actor) -> object:
 
 def answer_link(tenant: Tenant, poll: Poll, raw_token: str) -> str:
     """The personal link: BASE_URL plus the answering page's path (also outside a request)."""
-    path = current_app.url_map.bind("localhost").build(
-        "polls.answer", {"tenant": tenant.slug, "poll_id": poll.id, "token": raw_token}
-    )
-    return current_app.config["BASE_URL"] + path
+    return external_url("polls.answer", tenant=tenant, poll_id=poll.id, token=raw_token)
 
 
 def opt_out_link(tenant: Tenant, contact_person_id: int) -> str:
     token = panel.opt_out_token_for(tenant.id, contact_person_id)
-    path = current_app.url_map.bind("localhost").build(
-        "polls.panel_opt_out", {"tenant": tenant.slug, "token": token}
-    )
-    return current_app.config["BASE_URL"] + path
+    return external_url("polls.panel_opt_out", tenant=tenant, token=token)
 
 
 def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:

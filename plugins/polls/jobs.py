@@ -17,10 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from kringwerk.extensions import db
-from kringwerk.jobs.services import fail_task, finish_task, report_progress
-from kringwerk.plugin_api import PeriodicJob, hookimpl
-from kringwerk.tenancy.models import Tenant
+from kringwerk.plugin_api import PeriodicJob, Tenant, db, fail_task, finish_task, hookimpl, report_progress
 from plugins.polls import exports, invitations
 from plugins.polls.models import Poll
 

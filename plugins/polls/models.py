@@ -20,9 +20,7 @@ from flask_babel import lazy_pgettext
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kringwerk.extensions import db, utcnow
-from kringwerk.sqltypes import UTCDateTime, json_type
-from kringwerk.tenancy.models import TenantScoped, str_enum, tenant_fk
+from kringwerk.plugin_api import TenantScoped, UTCDateTime, db, json_type, str_enum, tenant_fk, utcnow
 
 
 class PollState(enum.StrEnum):

@@ -12,10 +12,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Select, select
 
-from kringwerk.audit.services import record
-from kringwerk.extensions import db, utcnow
-from kringwerk.members.models import ContactPerson
-from kringwerk.tenancy.context import current_tenant_id
+from kringwerk.plugin_api import ContactPerson, current_tenant_id, db, record, utcnow
 from plugins.polls.models import PanelMember
 
 OPT_OUT_SALT = "polls-panel-opt-out"

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, or_, select, update
 
-from kringwerk.extensions import db
-from kringwerk.members.models import ContactPerson
-from kringwerk.plugin_api import hookimpl
-from kringwerk.tenancy import tenant_scope
+from kringwerk.plugin_api import ContactPerson, db, hookimpl, tenant_scope
 from plugins.polls import answering
 from plugins.polls.models import (
     PanelMember,

@@ -15,16 +15,26 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from flask import has_request_context, url_for
+from flask import has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, distinct, func, literal, select
 from sqlalchemy.orm import selectinload
 
-from kringwerk.extensions import db
-from kringwerk.members.models import BusinessPark, Circle, Company, Theme, company_circles
-from kringwerk.plugin_api import CooperationMatch, ThemeActivity, hookimpl
-from kringwerk.plugin_api.services import plugin_settings
-from kringwerk.tenancy.models import Tenant
+from kringwerk.plugin_api import (
+    BusinessPark,
+    Circle,
+    Company,
+    CooperationMatch,
+    Tenant,
+    Theme,
+    ThemeActivity,
+    company_circles,
+    current_tenant,
+    db,
+    external_url,
+    hookimpl,
+    plugin_settings,
+)
 from plugins.polls import tallies
 from plugins.polls.models import (
     InterestLevel,
@@ -534,11 +544,7 @@ def theme_matches(
         )
     counts = _theme_counts(poll, theme_options, groups)
     companies = _companies(poll, theme_options) if with_companies else {}
-    source_url = (
-        url_for("polls.results", poll_id=poll.id, _external=True)
-        if has_request_context() and _tenant_in_request()
-        else None
-    )
+    source_url = external_url("polls.results", poll_id=poll.id) if current_tenant() is not None else None
     result = []
     for each in theme_options:
         theme = themes.get(each)
@@ -569,12 +575,6 @@ def cooperation_matches(poll: Poll, threshold: int | None = None) -> list[Cooper
 
 def _theme_name(theme: Theme, language: str) -> str:
     return theme.name_en if language == "en" else theme.name_nl
-
-
-def _tenant_in_request() -> bool:
-    from kringwerk.tenancy.routing import current_tenant
-
-    return current_tenant() is not None
 
 
 # --- the theme page ----------------------------------------------------------------------------

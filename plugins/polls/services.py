@@ -23,9 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, select
 
-from kringwerk.audit.services import record
-from kringwerk.extensions import db, utcnow
-from kringwerk.members.models import Theme
+from kringwerk.plugin_api import Theme, db, record, utcnow
 from plugins.polls import tallies
 from plugins.polls.models import (
     OPTION_KINDS,

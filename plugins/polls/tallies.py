@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, distinct, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from kringwerk.extensions import db
+from kringwerk.plugin_api import db
 from plugins.polls.models import Poll, PollAnswer, PollTally
 
 # The bucket counting the responses that answered a question at all (one per

@@ -14,7 +14,7 @@ from kringwerk.audit.models import AuditEntry
 from kringwerk.extensions import db
 from kringwerk.mail.models import SentMail
 from kringwerk.members.models import Company, ContactPerson
-from kringwerk.plugin_api.services import enable_plugin
+from kringwerk.pluginhost.services import enable_plugin
 from kringwerk.tenancy import tenant_scope
 from tests.support.dummy_plugin.models import DummyNote
 
@@ -101,7 +101,7 @@ def test_export_holds_what_this_tenant_has_on_the_member(login_as, data):
 
 
 def test_export_leaves_out_disabled_plugins(login_as, data):
-    from kringwerk.plugin_api.services import disable_plugin
+    from kringwerk.pluginhost.services import disable_plugin
 
     world = data
     disable_plugin(world.a.tenant, "dummy")

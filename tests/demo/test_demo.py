@@ -16,7 +16,7 @@ from kringwerk.demo import data
 from kringwerk.demo.services import generate_companies, load_demo
 from kringwerk.extensions import db
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson
-from kringwerk.plugin_api.gating import enabled_keys
+from kringwerk.pluginhost.gating import enabled_keys
 from kringwerk.tenancy import tenant_scope, unscoped
 from kringwerk.tenancy.models import Affiliation, AffiliationStatus, Tenant, TenantKind
 from tests.conftest import base_config, login

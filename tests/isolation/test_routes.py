@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from kringwerk.extensions import db
-from kringwerk.plugin_api.services import enable_plugin
+from kringwerk.pluginhost.services import enable_plugin
 from tests.conftest import login
 from tests.isolation.factory import build_tenant_rows, model_for_argument
 

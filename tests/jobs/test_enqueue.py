@@ -12,7 +12,7 @@ from kringwerk.extensions import db
 from kringwerk.jobs import SKIPPED, enqueue, pending_jobs
 from kringwerk.jobs.dispatch import dispatch
 from kringwerk.members.models import Company
-from kringwerk.plugin_api.services import enable_plugin
+from kringwerk.pluginhost.services import enable_plugin
 from kringwerk.tenancy.context import tenant_scope, unscoped
 from tests.jobs import sample_jobs
 from tests.jobs.sample_jobs import seen

@@ -18,7 +18,7 @@ from kringwerk.jobs.periodic import (
     periodic_slot,
     tick,
 )
-from kringwerk.plugin_api.services import disable_plugin, enable_plugin
+from kringwerk.pluginhost.services import disable_plugin, enable_plugin
 from kringwerk.tenancy.context import tenant_scope, unscoped
 from tests.jobs import sample_jobs
 from tests.support.dummy_plugin import hooks as dummy_hooks

@@ -14,7 +14,7 @@ from kringwerk.extensions import db
 from kringwerk.jobs import SKIPPED, enqueue
 from kringwerk.jobs.queue import SERIALIZER, redis_connection
 from kringwerk.members.models import Company
-from kringwerk.plugin_api.services import enable_plugin
+from kringwerk.pluginhost.services import enable_plugin
 from kringwerk.tenancy.context import tenant_scope
 from tests.jobs import sample_jobs
 from tests.jobs.sample_jobs import seen
@@ -117,7 +117,7 @@ def test_disabled_plugins_job_is_skipped_by_the_worker(world, queue, work):
 
 
 def test_plugin_disabled_after_enqueue_stops_the_job(world, queue, work):
-    from kringwerk.plugin_api.services import disable_plugin
+    from kringwerk.pluginhost.services import disable_plugin
 
     enable_plugin(world.a.tenant, "dummy")
     db.session.commit()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from kringwerk.extensions import db
 from kringwerk.members import services
 from kringwerk.members.models import Theme
-from kringwerk.plugin_api.services import enable_plugin
+from kringwerk.pluginhost.services import enable_plugin
 from kringwerk.tenancy import tenant_scope
 from tests.members.support import audit_actions, page_text, theme_by_key
 

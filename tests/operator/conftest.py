@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from kringwerk.extensions import db
-from kringwerk.plugin_api import Plugin, get_registry
+from kringwerk.pluginhost import Plugin, get_registry
 
 
 @pytest.fixture

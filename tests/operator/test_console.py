@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from kringwerk.audit.models import AuditEntry
 from kringwerk.extensions import db
 from kringwerk.members.models import Company, Theme
-from kringwerk.plugin_api import enabled_keys
-from kringwerk.plugin_api.models import TenantPlugin
+from kringwerk.pluginhost import enabled_keys
+from kringwerk.pluginhost.models import TenantPlugin
 from kringwerk.tenancy import tenant_scope, unscoped
 from kringwerk.tenancy.models import Tenant, TenantKind
 from kringwerk.tenancy.services import create_tenant

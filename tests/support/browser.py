@@ -78,7 +78,7 @@ def live_server(tmp_path_factory, sqlite_template):
     app = create_app(config, environ={})
     with app.app_context():
         from kringwerk.accounts.services import create_user
-        from kringwerk.plugin_api.services import enable_plugin
+        from kringwerk.pluginhost.services import enable_plugin
 
         a = _make_side("kring-a", "Kring A", World.password)
         b = _make_side("kring-b", "Kring B", World.password)

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from kringwerk.audit.models import AuditEntry
 from kringwerk.extensions import db
 from kringwerk.members.models import BusinessPark, Circle, Theme
-from kringwerk.plugin_api.gating import enabled_keys
-from kringwerk.plugin_api.models import TenantPlugin
-from kringwerk.plugin_api.services import enable_plugin
+from kringwerk.pluginhost.gating import enabled_keys
+from kringwerk.pluginhost.models import TenantPlugin
+from kringwerk.pluginhost.services import enable_plugin
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tenancy.models import Affiliation, AffiliationStatus, Tenant, TenantKind
 from kringwerk.tenancy.sync import SyncError, sync_tenants

@@ -11,7 +11,7 @@ from flask import abort
 from sqlalchemy import event
 
 from kringwerk.extensions import db
-from kringwerk.plugin_api.services import enable_plugin
+from kringwerk.pluginhost.services import enable_plugin
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import pytest
 from kringwerk.accounts.models import Role
 from kringwerk.accounts.services import add_membership
 from kringwerk.extensions import db
-from kringwerk.plugin_api.services import disable_plugin, enable_plugin
+from kringwerk.pluginhost.services import disable_plugin, enable_plugin
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tenancy.services import create_tenant
 from tests.support.dummy_plugin.models import DummyNote

@@ -103,7 +103,7 @@ def test_no_navigation_for_visitors_and_other_tenants(client, world, login_as):
 
 
 def test_navigation_skips_an_item_whose_view_does_not_exist(client, world, login_as, monkeypatch):
-    from kringwerk.plugin_api import NavItem
+    from kringwerk.pluginhost import NavItem
     from kringwerk.web import navigation
 
     monkeypatch.setattr(

@@ -627,7 +627,7 @@ def export_member(tenant: Tenant, membership: Membership, *, actor) -> dict[str,
     The account is global, but only what this tenant holds is exported.
     """
     from kringwerk.members.models import ContactPerson
-    from kringwerk.plugin_api import hooks
+    from kringwerk.pluginhost import hooks
 
     with tenant_scope(tenant):
         user = membership.user
@@ -701,7 +701,7 @@ def erase_member(tenant: Tenant, membership: Membership, *, actor) -> None:
     The global account and its other memberships stay: erasure never reaches beyond the tenant.
     """
     from kringwerk.members.models import ContactPerson
-    from kringwerk.plugin_api import hooks
+    from kringwerk.pluginhost import hooks
 
     with tenant_scope(tenant):
         user = membership.user

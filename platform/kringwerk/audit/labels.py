@@ -59,7 +59,7 @@ def _all_labels() -> dict:
 
     labels = dict(ACTION_LABELS)
     if has_app_context():
-        from kringwerk.plugin_api import get_registry
+        from kringwerk.pluginhost import get_registry
 
         for plugin in get_registry():
             labels.update(plugin.audit_labels)

@@ -29,7 +29,7 @@ from kringwerk.demo.data import DEMO_PASSWORD, AssociationProfile
 from kringwerk.extensions import db
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme
 from kringwerk.members.themes import DEFAULT_THEMES
-from kringwerk.plugin_api import hooks
+from kringwerk.pluginhost import hooks
 from kringwerk.tenancy.context import tenant_scope
 from kringwerk.tenancy.models import Tenant
 from kringwerk.tenancy.sync import SyncReport, sync_tenants

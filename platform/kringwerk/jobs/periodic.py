@@ -76,7 +76,7 @@ def core_periodic_jobs() -> list[ScheduledJob]:
 
 def all_periodic_jobs(app: Flask | None = None) -> list[ScheduledJob]:
     """Core jobs, then each plugin's; a faulty or repeated entry is logged and left out."""
-    from kringwerk.plugin_api.registry import get_registry
+    from kringwerk.pluginhost.registry import get_registry
 
     registry = get_registry(app)
     jobs = {job.name: job for job in core_periodic_jobs()}
@@ -202,7 +202,7 @@ def run_scheduler(app: Flask, every: float = 15.0, parent_pid: int | None = None
 
 def tenants_for(job: ScheduledJob) -> list[int]:
     """Ids of the tenants a per-tenant job runs for (one query)."""
-    from kringwerk.plugin_api.models import TenantPlugin
+    from kringwerk.pluginhost.models import TenantPlugin
     from kringwerk.tenancy.context import unscoped
     from kringwerk.tenancy.models import Tenant
 

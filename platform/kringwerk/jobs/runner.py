@@ -138,7 +138,7 @@ def execute(
 
 
 def _plugin_enabled(tenant_id: int, plugin: str) -> bool:
-    from kringwerk.plugin_api.gating import is_enabled
+    from kringwerk.pluginhost.gating import is_enabled
     from kringwerk.tenancy.models import Tenant
 
     tenant = db.session.get(Tenant, tenant_id)

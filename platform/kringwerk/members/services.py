@@ -28,7 +28,7 @@ from kringwerk.audit.services import record
 from kringwerk.extensions import db
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme
 from kringwerk.members.themes import seed_default_themes  # noqa: F401 - tenancy imports it from here
-from kringwerk.plugin_api import all_hooks
+from kringwerk.pluginhost import all_hooks
 from kringwerk.tenancy.models import Tenant
 
 # --- errors and normalisation ---------------------------------------------------------

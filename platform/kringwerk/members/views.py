@@ -50,7 +50,7 @@ from kringwerk.members.models import (
     company_circles,
     company_themes,
 )
-from kringwerk.plugin_api import collect, hooks
+from kringwerk.pluginhost import collect, hooks
 from kringwerk.tenancy.routing import current_tenant
 from kringwerk.web.htmx import wants_fragment
 from kringwerk.web.pagination import paginate

@@ -11,8 +11,8 @@ from sqlalchemy import Select, func, or_, select
 from kringwerk.accounts.models import Membership
 from kringwerk.extensions import db
 from kringwerk.members.models import Company
-from kringwerk.plugin_api import enabled_keys, get_registry
-from kringwerk.plugin_api.manifest import Plugin
+from kringwerk.pluginhost import enabled_keys, get_registry
+from kringwerk.pluginhost.manifest import Plugin
 from kringwerk.tenancy.context import tenant_scope
 from kringwerk.tenancy.models import Tenant, TenantKind
 

@@ -23,7 +23,7 @@ from kringwerk.accounts.permissions import require_operator
 from kringwerk.extensions import db
 from kringwerk.operator import services
 from kringwerk.operator.forms import NewTenantForm, TenantFilterForm
-from kringwerk.plugin_api.services import PluginError, disable_plugin, enable_plugin
+from kringwerk.pluginhost.services import PluginError, disable_plugin, enable_plugin
 from kringwerk.tenancy.models import Tenant
 from kringwerk.tenancy.services import TenantError, create_tenant
 from kringwerk.web.htmx import is_htmx, render_block

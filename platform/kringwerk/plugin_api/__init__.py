@@ -1,16 +1,24 @@
-"""The plugin host: the only part of the core plugins import besides models.
+"""The one door from a plugin to the core: everything a plugin may use.
 
-A plugin package exposes ``plugin = Plugin(...)``; see ``manifest`` and
-``hookspecs``. The core never imports a plugin; it iterates the registry.
+Plugins import ``from kringwerk.plugin_api import ...`` and nothing else of
+``kringwerk`` (an import-linter contract in pyproject.toml checks it, and so
+does ``tests/plugin_api``). The core itself never imports this module: it is
+a list of re-exports, so the core's own modules stay free to move while this
+surface stays put. docs/architecture.md gives one line per name.
 """
 
-from __future__ import annotations
-
-from flask import Flask
-
-from kringwerk.plugin_api.gating import all_hooks, collect, enabled_keys, hooks, is_enabled
-from kringwerk.plugin_api.hookspecs import hookimpl
-from kringwerk.plugin_api.manifest import (
+from kringwerk.accounts.models import Role, User
+from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, require_member
+from kringwerk.audit.services import record
+from kringwerk.extensions import db, utcnow
+from kringwerk.jobs.dispatch import enqueue
+from kringwerk.jobs.services import fail_task, finish_task, get_task, report_progress, start_task
+from kringwerk.mail.services import delivery_key, send_mail, was_sent
+from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme, company_circles
+from kringwerk.members.services import sectors as company_sectors
+from kringwerk.pluginhost.gating import all_hooks, collect, hooks, is_enabled
+from kringwerk.pluginhost.hookspecs import hookimpl
+from kringwerk.pluginhost.manifest import (
     CooperationMatch,
     DashboardCard,
     DemoContribution,
@@ -20,30 +28,75 @@ from kringwerk.plugin_api.manifest import (
     Plugin,
     ThemeActivity,
 )
-from kringwerk.plugin_api.registry import EXTENSION_KEY, PluginRegistry, get_registry
+from kringwerk.pluginhost.services import plugin_settings
+from kringwerk.sqltypes import UTCDateTime, json_type
+from kringwerk.tenancy.context import current_tenant_id, tenant_scope, unscoped
+from kringwerk.tenancy.models import Tenant, TenantScoped, str_enum, tenant_fk
+from kringwerk.tenancy.routing import current_tenant
+from kringwerk.web.htmx import is_htmx, page_or_block, wants_fragment
+from kringwerk.web.pagination import paginate
+from kringwerk.web.urls import external_url
 
 __all__ = [
-    "CooperationMatch",
-    "DashboardCard",
-    "DemoContribution",
-    "FollowUpOffer",
-    "NavItem",
-    "PeriodicJob",
+    # the plugin's manifest and what its hooks return
     "Plugin",
+    "hookimpl",
+    "NavItem",
+    "DashboardCard",
     "ThemeActivity",
+    "PeriodicJob",
+    "CooperationMatch",
+    "FollowUpOffer",
+    "DemoContribution",
+    # hooks of other plugins
+    "hooks",
     "all_hooks",
     "collect",
-    "enabled_keys",
-    "get_registry",
-    "hookimpl",
-    "hooks",
-    "init_app",
     "is_enabled",
+    "plugin_settings",
+    # data and the tenant wall
+    "db",
+    "utcnow",
+    "UTCDateTime",
+    "json_type",
+    "str_enum",
+    "TenantScoped",
+    "tenant_fk",
+    "tenant_scope",
+    "unscoped",
+    "current_tenant",
+    "current_tenant_id",
+    # core models a plugin may reference
+    "Tenant",
+    "User",
+    "Role",
+    "Company",
+    "ContactPerson",
+    "BusinessPark",
+    "Circle",
+    "Theme",
+    "company_circles",
+    "company_sectors",
+    # permissions
+    "require_member",
+    "has_role",
+    "current_membership",
+    "MANAGERS",
+    # audit, jobs, mail
+    "record",
+    "enqueue",
+    "start_task",
+    "report_progress",
+    "finish_task",
+    "fail_task",
+    "get_task",
+    "send_mail",
+    "delivery_key",
+    "was_sent",
+    # pages
+    "page_or_block",
+    "wants_fragment",
+    "is_htmx",
+    "paginate",
+    "external_url",
 ]
-
-
-def init_app(app: Flask) -> None:
-    registry = PluginRegistry()
-    registry.load([*app.config["BUNDLED_PLUGINS"], *app.config["EXTRA_PLUGINS"]])
-    app.extensions[EXTENSION_KEY] = registry
-    registry.install(app)

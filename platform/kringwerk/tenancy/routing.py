@@ -8,19 +8,30 @@ current request, so views and templates never pass it by hand.
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, g
+from flask import Flask, abort, current_app, g, has_app_context
 from sqlalchemy import select
 
 from kringwerk.extensions import db
-from kringwerk.tenancy.context import tenant_scope
+from kringwerk.tenancy.context import current_tenant_id, tenant_scope
 from kringwerk.tenancy.models import Tenant
 
 TENANT_ARG = "tenant"
 
 
 def current_tenant() -> Tenant | None:
-    """The tenant of the current request, or None outside a tenant URL."""
-    return g.get("tenant")
+    """The tenant being worked for: the request's tenant, or inside a job or a CLI
+    command the tenant whose scope is entered; None outside both."""
+    tenant = g.get("tenant") if has_app_context() else None
+    if tenant is not None:
+        return tenant
+    tenant_id = current_tenant_id()
+    if tenant_id is None or not has_app_context():
+        return None
+    cached = g.get("_scope_tenant")
+    if cached is None or cached.id != tenant_id:
+        cached = db.session.get(Tenant, tenant_id)  # Tenant is not tenant-scoped
+        g._scope_tenant = cached
+    return cached
 
 
 def install(app: Flask) -> None:

@@ -32,9 +32,9 @@ from kringwerk.audit.services import record
 from kringwerk.extensions import db
 from kringwerk.members.models import BusinessPark, Circle, Theme
 from kringwerk.members.themes import DEFAULT_THEMES
-from kringwerk.plugin_api import gating
-from kringwerk.plugin_api.registry import get_registry
-from kringwerk.plugin_api.services import (
+from kringwerk.pluginhost import gating
+from kringwerk.pluginhost.registry import get_registry
+from kringwerk.pluginhost.services import (
     PluginError,
     disable_plugin,
     enable_plugin,

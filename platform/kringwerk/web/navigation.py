@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, is_operator
-from kringwerk.plugin_api import NavItem, collect, hooks
+from kringwerk.pluginhost import NavItem, collect, hooks
 
 log = logging.getLogger("kringwerk.web")
 

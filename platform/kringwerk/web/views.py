@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from kringwerk.accounts.permissions import MANAGERS, current_membership, is_operator, require_member
 from kringwerk.extensions import db
-from kringwerk.plugin_api import collect, hooks
+from kringwerk.pluginhost import collect, hooks
 from kringwerk.tenancy.routing import current_tenant
 from kringwerk.web.admin import visible_sections
 from kringwerk.web.i18n import remember_language

@@ -9,8 +9,7 @@ where a plain name could clash.
 
 from flask import Blueprint, abort
 
-from kringwerk.extensions import db
-from kringwerk.jobs.models import BackgroundTask
+from kringwerk.plugin_api import db, get_task
 from plugins.polls.models import Poll
 
 bp = Blueprint(
@@ -23,11 +22,11 @@ def poll_or_404(poll_id: int) -> Poll:
     return db.session.get(Poll, poll_id) or abort(404)
 
 
-def polls_task(task_id: int | None, kind: str = "polls.") -> BackgroundTask | None:
+def polls_task(task_id: int | None, kind: str = "polls."):
     """The task ``task_id`` (a ``?task=`` parameter, say) if it is this tenant's and of ``kind`` (a prefix)."""
     if task_id is None:
         return None
-    task = db.session.get(BackgroundTask, task_id)  # tenant-scoped: only this tenant's tasks
+    task = get_task(task_id)  # tenant-scoped: only this tenant's tasks
     return task if task is not None and task.kind.startswith(kind) else None
 
 

@@ -25,13 +25,20 @@ from sqlalchemy.orm import selectinload
 from wtforms import IntegerField, RadioField, SelectChoice, SelectMultipleField, StringField, widgets
 from wtforms.validators import NumberRange, Optional
 
-from kringwerk.accounts.models import Role
-from kringwerk.accounts.permissions import has_role, require_member
-from kringwerk.extensions import db
-from kringwerk.members import services as members
-from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson
-from kringwerk.web.htmx import page_or_block, wants_fragment
-from kringwerk.web.pagination import paginate
+from kringwerk.plugin_api import (
+    BusinessPark,
+    Circle,
+    Company,
+    ContactPerson,
+    Role,
+    company_sectors,
+    db,
+    has_role,
+    page_or_block,
+    paginate,
+    require_member,
+    wants_fragment,
+)
 from plugins.polls import audience, invitations, panel
 from plugins.polls.audience import AudienceError
 from plugins.polls.invitations import InvitationError
@@ -77,7 +84,7 @@ class AudienceForm(FlaskForm):
         circles = db.session.execute(select(Circle.id, Circle.name).order_by(Circle.name))
         self.park_ids.choices = [SelectChoice(str(row.id), row.name) for row in parks]
         self.circle_ids.choices = [SelectChoice(str(row.id), row.name) for row in circles]
-        self.sectors.choices = [SelectChoice(sector, sector) for sector in members.sectors()]
+        self.sectors.choices = [SelectChoice(sector, sector) for sector in company_sectors()]
 
     def values(self) -> dict:
         return {

@@ -16,13 +16,17 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from kringwerk.accounts.models import Role
-from kringwerk.accounts.permissions import has_role, require_member
-from kringwerk.extensions import db
-from kringwerk.members.models import Theme
-from kringwerk.tenancy.routing import current_tenant
-from kringwerk.web.htmx import page_or_block, wants_fragment
-from kringwerk.web.pagination import paginate
+from kringwerk.plugin_api import (
+    Role,
+    Theme,
+    current_tenant,
+    db,
+    has_role,
+    page_or_block,
+    paginate,
+    require_member,
+    wants_fragment,
+)
 from plugins.polls import services
 from plugins.polls.forms import PollForm, QuestionForm
 from plugins.polls.models import Poll, PollQuestion

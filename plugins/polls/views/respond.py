@@ -11,8 +11,7 @@ from __future__ import annotations
 from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_time
 
-from kringwerk.extensions import db, utcnow
-from kringwerk.web.htmx import is_htmx
+from kringwerk.plugin_api import db, is_htmx, utcnow
 from plugins.polls import answering
 from plugins.polls.models import InterestLevel, PollAnswer
 from plugins.polls.views import bp

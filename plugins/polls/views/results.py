@@ -25,13 +25,20 @@ from werkzeug.utils import secure_filename
 from wtforms import RadioField, SelectChoice
 from wtforms.validators import InputRequired
 
-from kringwerk.accounts.permissions import MANAGERS, has_role, require_member
-from kringwerk.audit.services import record
-from kringwerk.extensions import db, utcnow
-from kringwerk.plugin_api import collect, hooks
-from kringwerk.tenancy.routing import current_tenant
-from kringwerk.web.htmx import page_or_block, wants_fragment
-from kringwerk.web.pagination import paginate
+from kringwerk.plugin_api import (
+    MANAGERS,
+    collect,
+    current_tenant,
+    db,
+    has_role,
+    hooks,
+    page_or_block,
+    paginate,
+    record,
+    require_member,
+    utcnow,
+    wants_fragment,
+)
 from plugins.polls import exports
 from plugins.polls.charts import question_chart
 from plugins.polls.models import Poll, PollQuestion, PollState, ResultsVisibility

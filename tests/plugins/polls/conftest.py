@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from kringwerk.extensions import db, utcnow
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme
-from kringwerk.plugin_api.services import enable_plugin
+from kringwerk.pluginhost.services import enable_plugin
 from kringwerk.tenancy import tenant_scope
 from plugins.polls.models import (
     Poll,

@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from kringwerk import create_app
 from kringwerk.extensions import db
-from kringwerk.plugin_api.services import enable_plugin
+from kringwerk.pluginhost.services import enable_plugin
 from kringwerk.tenancy import tenant_scope
 from plugins.polls.models import PollQuestion, PollState
 from tests.conftest import World, _make_side, base_config

@@ -13,7 +13,7 @@ import pytest
 
 from kringwerk.extensions import db
 from kringwerk.members.models import Theme
-from kringwerk.plugin_api.services import enable_plugin, update_plugin_settings
+from kringwerk.pluginhost.services import enable_plugin, update_plugin_settings
 from kringwerk.tenancy import tenant_scope
 from plugins.polls import results
 from plugins.polls.models import ResponseUnit

@@ -13,7 +13,7 @@ from kringwerk.extensions import db, utcnow
 from kringwerk.jobs.models import BackgroundTask, TaskStatus
 from kringwerk.jobs.periodic import all_periodic_jobs, tick
 from kringwerk.jobs.services import create_task
-from kringwerk.plugin_api.services import disable_plugin
+from kringwerk.pluginhost.services import disable_plugin
 from kringwerk.tenancy import tenant_scope
 from plugins.polls import invitations, jobs
 from plugins.polls.models import Poll, PollState

@@ -11,7 +11,7 @@ from kringwerk.accounts.services import erase_member, export_member
 from kringwerk.extensions import db
 from kringwerk.members.models import Company, ContactPerson
 from kringwerk.members.services import delete_company, delete_contact
-from kringwerk.plugin_api.services import disable_plugin
+from kringwerk.pluginhost.services import disable_plugin
 from kringwerk.tenancy import tenant_scope
 from plugins.polls import answering
 from plugins.polls.models import Poll, PollAnswer, PollInvitation, PollResponse, ResponseStatus, ResponseUnit

@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 from kringwerk import create_app
 from kringwerk.extensions import db
 from kringwerk.members.models import Company
-from kringwerk.plugin_api.services import enable_plugin
+from kringwerk.pluginhost.services import enable_plugin
 from kringwerk.tenancy import tenant_scope
 from tests.conftest import World, _make_side, base_config
 from tests.plugins.polls.conftest import make_poll

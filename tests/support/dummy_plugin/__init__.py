@@ -2,7 +2,7 @@
 per-tenant gating of routes, hooks and jobs, and gives the isolation walk a
 plugin route with an object id."""
 
-from kringwerk.plugin_api import Plugin
+from kringwerk.pluginhost import Plugin
 from tests.support.dummy_plugin import hooks
 from tests.support.dummy_plugin.views import bp
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from kringwerk.extensions import db
-from kringwerk.plugin_api import DashboardCard, FollowUpOffer, NavItem, PeriodicJob, ThemeActivity, hookimpl
+from kringwerk.pluginhost import DashboardCard, FollowUpOffer, NavItem, PeriodicJob, ThemeActivity, hookimpl
 from tests.support.dummy_plugin.models import DummyNote
 
 calls: list[tuple[str, int | None]] = []

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from kringwerk.audit.models import AuditEntry
 from kringwerk.extensions import db
-from kringwerk.plugin_api import collect, enabled_keys, hooks, is_enabled
-from kringwerk.plugin_api.services import (
+from kringwerk.pluginhost import collect, enabled_keys, hooks, is_enabled
+from kringwerk.pluginhost.services import (
     PluginError,
     disable_plugin,
     enable_plugin,

@@ -1,6 +1,6 @@
 """Command-line commands of the plugin host (collected by kringwerk.cli):
 ``kringwerk plugins list [TENANT]``, ``plugins enable TENANT KEY`` and
-``plugins disable TENANT KEY``. Changes go through ``plugin_api.services``, so
+``plugins disable TENANT KEY``. Changes go through ``pluginhost.services``, so
 the ``requires`` rules and the audit trail apply as in the operator console."""
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ def _tenant(slug: str):
 @needs_database
 def list_command(tenant: str | None) -> None:
     """List the installed plugins; with TENANT, also whether each is enabled there."""
-    from kringwerk.plugin_api.gating import enabled_keys
-    from kringwerk.plugin_api.registry import get_registry
+    from kringwerk.pluginhost.gating import enabled_keys
+    from kringwerk.pluginhost.registry import get_registry
 
     registry = get_registry()
     enabled = enabled_keys(_tenant(tenant)) if tenant else None
@@ -59,8 +59,8 @@ def list_command(tenant: str | None) -> None:
 @needs_database
 def enable_command(tenant: str, key: str) -> None:
     """Enable plugin KEY in TENANT (a slug)."""
-    from kringwerk.plugin_api.gating import is_enabled
-    from kringwerk.plugin_api.services import PluginError, enable_plugin
+    from kringwerk.pluginhost.gating import is_enabled
+    from kringwerk.pluginhost.services import PluginError, enable_plugin
 
     target = _tenant(tenant)
     try:
@@ -81,8 +81,8 @@ def enable_command(tenant: str, key: str) -> None:
 @needs_database
 def disable_command(tenant: str, key: str) -> None:
     """Disable plugin KEY in TENANT (a slug). The plugin's data stays."""
-    from kringwerk.plugin_api.gating import is_enabled
-    from kringwerk.plugin_api.services import PluginError, disable_plugin
+    from kringwerk.pluginhost.gating import is_enabled
+    from kringwerk.pluginhost.services import PluginError, disable_plugin
 
     target = _tenant(tenant)
     try:

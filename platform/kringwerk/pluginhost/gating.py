@@ -6,8 +6,8 @@ from flask import g, has_app_context
 from sqlalchemy import select
 
 from kringwerk.extensions import db
-from kringwerk.plugin_api.models import TenantPlugin
-from kringwerk.plugin_api.registry import get_registry
+from kringwerk.pluginhost.models import TenantPlugin
+from kringwerk.pluginhost.registry import get_registry
 from kringwerk.tenancy.context import tenant_scope
 
 _CACHE = "_kringwerk_enabled_plugins"

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from kringwerk.audit.services import record
 from kringwerk.extensions import db, utcnow
-from kringwerk.plugin_api import gating
-from kringwerk.plugin_api.models import TenantPlugin
-from kringwerk.plugin_api.registry import get_registry
+from kringwerk.pluginhost import gating
+from kringwerk.pluginhost.models import TenantPlugin
+from kringwerk.pluginhost.registry import get_registry
 from kringwerk.tenancy.context import tenant_scope
 
 

@@ -15,8 +15,8 @@ from importlib.metadata import entry_points
 import pluggy
 from flask import Flask, abort, current_app, request
 
-from kringwerk.plugin_api import hookspecs
-from kringwerk.plugin_api.manifest import Plugin
+from kringwerk.pluginhost import hookspecs
+from kringwerk.pluginhost.manifest import Plugin
 
 log = logging.getLogger("kringwerk.plugins")
 
@@ -101,7 +101,7 @@ def get_registry(app: Flask | None = None) -> PluginRegistry:
 
 def _refuse_disabled_plugin() -> None:
     """A disabled plugin's routes answer 404, as if they did not exist."""
-    from kringwerk.plugin_api.gating import is_enabled
+    from kringwerk.pluginhost.gating import is_enabled
     from kringwerk.tenancy.routing import current_tenant
 
     registry = get_registry()

@@ -1,4 +1,4 @@
-"""``kringwerk plugins list|enable|disable``: the command line over plugin_api.services."""
+"""``kringwerk plugins list|enable|disable``: the command line over pluginhost.services."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from kringwerk.audit.models import AuditEntry
 from kringwerk.extensions import db
-from kringwerk.plugin_api.gating import enabled_keys
-from kringwerk.plugin_api.models import TenantPlugin
-from kringwerk.plugin_api.services import enable_plugin
+from kringwerk.pluginhost.gating import enabled_keys
+from kringwerk.pluginhost.models import TenantPlugin
+from kringwerk.pluginhost.services import enable_plugin
 from kringwerk.tenancy import tenant_scope
 from tests.conftest import TEST_PLUGINS, base_config
 

@@ -9,8 +9,8 @@ import textwrap
 import pytest
 
 from kringwerk import create_app
-from kringwerk.plugin_api import Plugin, get_registry
-from kringwerk.plugin_api.registry import PluginLoadError, PluginRegistry
+from kringwerk.pluginhost import Plugin, get_registry
+from kringwerk.pluginhost.registry import PluginLoadError, PluginRegistry
 from tests.conftest import base_config
 
 
@@ -29,7 +29,7 @@ def test_third_party_plugin_found_through_entry_point(tmp_path, monkeypatch, dat
     (tmp_path / "kw_thirdparty_plugin.py").write_text(
         textwrap.dedent(
             """
-            from kringwerk.plugin_api import Plugin
+            from kringwerk.pluginhost import Plugin
             plugin = Plugin(key="thirdparty", name="Third party")
             """
         )
@@ -57,7 +57,7 @@ def test_two_plugins_with_one_key_are_refused():
 def test_a_module_without_manifest_is_refused():
     registry = PluginRegistry()
     with pytest.raises(PluginLoadError, match="manifest"):
-        registry.load(["kringwerk.plugin_api.hookspecs"])
+        registry.load(["kringwerk.pluginhost.hookspecs"])
 
 
 def test_missing_requirement_is_refused():

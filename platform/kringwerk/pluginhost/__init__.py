@@ -1,0 +1,49 @@
+"""The plugin host: the only part of the core plugins import besides models.
+
+A plugin package exposes ``plugin = Plugin(...)``; see ``manifest`` and
+``hookspecs``. The core never imports a plugin; it iterates the registry.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from kringwerk.pluginhost.gating import all_hooks, collect, enabled_keys, hooks, is_enabled
+from kringwerk.pluginhost.hookspecs import hookimpl
+from kringwerk.pluginhost.manifest import (
+    CooperationMatch,
+    DashboardCard,
+    DemoContribution,
+    FollowUpOffer,
+    NavItem,
+    PeriodicJob,
+    Plugin,
+    ThemeActivity,
+)
+from kringwerk.pluginhost.registry import EXTENSION_KEY, PluginRegistry, get_registry
+
+__all__ = [
+    "CooperationMatch",
+    "DashboardCard",
+    "DemoContribution",
+    "FollowUpOffer",
+    "NavItem",
+    "PeriodicJob",
+    "Plugin",
+    "ThemeActivity",
+    "all_hooks",
+    "collect",
+    "enabled_keys",
+    "get_registry",
+    "hookimpl",
+    "hooks",
+    "init_app",
+    "is_enabled",
+]
+
+
+def init_app(app: Flask) -> None:
+    registry = PluginRegistry()
+    registry.load([*app.config["BUNDLED_PLUGINS"], *app.config["EXTRA_PLUGINS"]])
+    app.extensions[EXTENSION_KEY] = registry
+    registry.install(app)

@@ -1,0 +1,1 @@
+"""Tenant administration: settings, tenants as code, network affiliations and the network scope."""
