@@ -1,0 +1,1 @@
+"""One upsert for SQLite and PostgreSQL: INSERT ... ON CONFLICT DO UPDATE through each dialect's construct."""
