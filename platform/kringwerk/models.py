@@ -9,6 +9,7 @@ from kringwerk.mail.models import SentMail
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme
 from kringwerk.pluginhost.models import TenantPlugin
 from kringwerk.tenancy.models import Affiliation, Tenant, TenantScoped
+from kringwerk.tokens.models import PersonalToken
 
 __all__ = [
     "Affiliation",
@@ -21,6 +22,7 @@ __all__ = [
     "ContactPerson",
     "Invitation",
     "Membership",
+    "PersonalToken",
     "Role",
     "SentMail",
     "Tenant",

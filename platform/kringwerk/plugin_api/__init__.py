@@ -33,6 +33,11 @@ from kringwerk.sqltypes import UTCDateTime, json_type
 from kringwerk.tenancy.context import current_tenant_id, tenant_scope, unscoped
 from kringwerk.tenancy.models import Tenant, TenantScoped, str_enum, tenant_fk
 from kringwerk.tenancy.routing import current_tenant
+from kringwerk.tokens.models import PersonalToken
+from kringwerk.tokens.services import issue as issue_token
+from kringwerk.tokens.services import mark_used as mark_token_used
+from kringwerk.tokens.services import resolve as resolve_token
+from kringwerk.tokens.services import revoke as revoke_tokens
 from kringwerk.web.htmx import is_htmx, page_or_block, wants_fragment
 from kringwerk.web.pagination import paginate
 from kringwerk.web.urls import external_url
@@ -93,6 +98,12 @@ __all__ = [
     "send_mail",
     "delivery_key",
     "was_sent",
+    # personal links
+    "PersonalToken",
+    "issue_token",
+    "resolve_token",
+    "revoke_tokens",
+    "mark_token_used",
     # pages
     "page_or_block",
     "wants_fragment",
