@@ -15,6 +15,8 @@ neither superuser nor ``BYPASSRLS``; FORCE makes the tables' owner obey too.
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Connection, Engine
 
@@ -22,6 +24,9 @@ from kringwerk.tenancy.context import current_tenant_id, unscoped_reason
 
 POLICY = "tenant_isolation"
 _TOLD = "kringwerk_rls_scope"
+# Savepoint statements read no rows, and ROLLBACK TO must reach an aborted
+# transaction untouched: anything sent before it fails (InFailedSqlTransaction).
+_SAVEPOINT_STATEMENT = re.compile(r"\s*(SAVEPOINT|ROLLBACK\s+TO|RELEASE)\b", re.IGNORECASE)
 
 # The same condition the migrations write; keep both in step.
 CONDITION = (
@@ -65,7 +70,7 @@ def install(engine_class: type[Engine] = Engine) -> None:
 
 
 def _tell_scope(connection, cursor, statement, parameters, context, executemany) -> None:
-    if connection.dialect.name != "postgresql":
+    if connection.dialect.name != "postgresql" or _SAVEPOINT_STATEMENT.match(statement):
         return
     wanted = (str(current_tenant_id() or ""), "on" if unscoped_reason() is not None else "off")
     if connection.info.get(_TOLD) != wanted:
@@ -80,5 +85,6 @@ def _forget_scope(connection) -> None:
 
 
 def _forget_scope_after_savepoint(connection, name, context) -> None:
-    # Rolling back to a savepoint also undoes a set_config made after it.
+    # Rolling back to a savepoint also undoes a set_config made after it; the
+    # next statement after the rollback tells the scope again.
     connection.info.pop(_TOLD, None)
