@@ -36,7 +36,7 @@ def fill(app, companies: int):
     from kringwerk.extensions import db
     from kringwerk.members.models import BusinessPark, Circle, Company, Theme, company_circles, company_themes
     from kringwerk.tenancy import tenant_scope
-    from kringwerk.tenancy.services import create_tenant
+    from kringwerk.tenants.services import create_tenant
 
     rng = random.Random(7)
     with app.app_context():

@@ -254,7 +254,7 @@ def fill(app, responses: int):
     from kringwerk.extensions import db
     from kringwerk.pluginhost.services import enable_plugin
     from kringwerk.tenancy import tenant_scope
-    from kringwerk.tenancy.services import create_tenant
+    from kringwerk.tenants.services import create_tenant
 
     rng = random.Random(7)
     with app.app_context():

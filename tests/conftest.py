@@ -253,7 +253,7 @@ def _make_side(slug: str, name: str, password: str) -> Side:
     from kringwerk.accounts.models import Role
     from kringwerk.accounts.services import add_membership, create_user
     from kringwerk.tenancy.context import tenant_scope
-    from kringwerk.tenancy.services import create_tenant
+    from kringwerk.tenants.services import create_tenant
 
     # English tenants, so pages match the English assertions; Dutch is tested explicitly.
     tenant = create_tenant(slug, name, "association", default_locale="en")

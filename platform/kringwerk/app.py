@@ -56,10 +56,12 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
         operator,
         pluginhost,
         tenancy,
+        tenants,
         web,
     )
 
     tenancy.init_app(app)
+    tenants.init_app(app)
     accounts.init_app(app)
     members.init_app(app)
     audit.init_app(app)

@@ -18,7 +18,7 @@ def init_app(app: Flask) -> None:
     from kringwerk.demo import cli as demo_cli
     from kringwerk.jobs import cli as jobs_cli
     from kringwerk.pluginhost import cli as plugins_cli
-    from kringwerk.tenancy import cli as tenants_cli
+    from kringwerk.tenants import cli as tenants_cli
 
     for module in (tenants_cli, plugins_cli, jobs_cli, demo_cli):
         for command in module.commands:

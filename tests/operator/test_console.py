@@ -15,7 +15,7 @@ from kringwerk.pluginhost import enabled_keys
 from kringwerk.pluginhost.models import TenantPlugin
 from kringwerk.tenancy import tenant_scope, unscoped
 from kringwerk.tenancy.models import Tenant, TenantKind
-from kringwerk.tenancy.services import create_tenant
+from kringwerk.tenants.services import create_tenant
 
 HTMX = {"HX-Request": "true"}
 

@@ -11,7 +11,7 @@ from kringwerk.accounts.services import add_membership
 from kringwerk.extensions import db
 from kringwerk.pluginhost.services import disable_plugin, enable_plugin
 from kringwerk.tenancy import tenant_scope
-from kringwerk.tenancy.services import create_tenant
+from kringwerk.tenants.services import create_tenant
 from tests.support.dummy_plugin.models import DummyNote
 from tests.web.conftest import count_queries, page
 

@@ -35,7 +35,7 @@ def demo_command(tenants_dir: Path | None) -> None:
     """
     from kringwerk.cli import fail_unready_database
     from kringwerk.demo.services import load_demo
-    from kringwerk.tenancy.sync import SyncError
+    from kringwerk.tenants.sync import SyncError
 
     try:
         result = load_demo(tenants_dir)

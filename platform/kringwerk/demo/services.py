@@ -32,7 +32,7 @@ from kringwerk.members.themes import DEFAULT_THEMES
 from kringwerk.pluginhost import hooks
 from kringwerk.tenancy.context import tenant_scope
 from kringwerk.tenancy.models import Tenant
-from kringwerk.tenancy.sync import SyncReport, sync_tenants
+from kringwerk.tenants.sync import SyncReport, sync_tenants
 
 
 @dataclass(frozen=True)

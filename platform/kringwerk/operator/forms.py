@@ -7,9 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, Form, SearchField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from kringwerk.tenancy.forms import LANGUAGE_CHOICES, checked_by
 from kringwerk.tenancy.models import TenantKind
-from kringwerk.tenancy.services import clean_timezone
+from kringwerk.tenants.forms import LANGUAGE_CHOICES, checked_by
+from kringwerk.tenants.services import clean_timezone
 
 
 def kind_choices(empty_label=None) -> list[SelectChoice]:

@@ -25,7 +25,7 @@ from kringwerk.operator import services
 from kringwerk.operator.forms import NewTenantForm, TenantFilterForm
 from kringwerk.pluginhost.services import PluginError, disable_plugin, enable_plugin
 from kringwerk.tenancy.models import Tenant
-from kringwerk.tenancy.services import TenantError, create_tenant
+from kringwerk.tenants.services import TenantError, create_tenant
 from kringwerk.web.htmx import is_htmx, render_block
 from kringwerk.web.pagination import Page, paginate, requested_page
 

@@ -21,7 +21,7 @@ def _fail(message) -> None:
 
 
 def _tenant(slug: str):
-    from kringwerk.tenancy.services import find_tenant
+    from kringwerk.tenants.services import find_tenant
 
     tenant = find_tenant(slug)
     if tenant is None:

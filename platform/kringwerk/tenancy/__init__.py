@@ -1,4 +1,6 @@
-"""Tenancy: tenants, network affiliations, and the wall between tenants.
+"""Tenancy: the wall between tenants - context, scoping, row-level security,
+routing and the models (Tenant, Affiliation, TenantScoped). Tenant
+administration (settings, tenants as code, affiliations) is ``kringwerk.tenants``.
 
 Public API: ``current_tenant``, ``tenant_scope``, ``unscoped``,
 ``current_tenant_id``, ``TenantScoped``, ``tenant_fk``, ``TenantScopeError``.
@@ -37,14 +39,13 @@ __all__ = [
 
 
 def init_app(app: Flask) -> None:
-    from kringwerk.tenancy import rls, routing, scoping, views
+    from kringwerk.tenancy import rls, routing, scoping
 
     scoping.install(Session)
     rls.install()
     if not event.contains(Engine, "connect", _sqlite_foreign_keys):
         event.listen(Engine, "connect", _sqlite_foreign_keys)
     routing.install(app)
-    app.register_blueprint(views.bp)
 
 
 def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:

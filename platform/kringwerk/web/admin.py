@@ -90,7 +90,7 @@ ADMIN_SECTIONS: tuple[AdminSection, ...] = (
         order=50,
     ),
     AdminSection(
-        "tenancy.affiliations",
+        "tenants.affiliations",
         _l("Member associations"),
         _l("The associations and municipalities in this regional network."),
         roles=(Role.ADMIN,),
@@ -98,7 +98,7 @@ ADMIN_SECTIONS: tuple[AdminSection, ...] = (
         order=60,
     ),
     AdminSection(
-        "tenancy.networks",
+        "tenants.networks",
         _l("Regional networks"),
         _l("The regional networks this organisation belongs to."),
         roles=(Role.ADMIN,),
@@ -106,7 +106,7 @@ ADMIN_SECTIONS: tuple[AdminSection, ...] = (
         order=60,
     ),
     AdminSection(
-        "tenancy.settings",
+        "tenants.settings",
         _l("Settings"),
         _l("Name, contact details, language, colour and logo."),
         roles=(Role.ADMIN,),

@@ -8,7 +8,7 @@ from flask_migrate import downgrade, upgrade
 from kringwerk import create_app
 from kringwerk.extensions import db
 from kringwerk.pluginhost.services import enable_plugin
-from kringwerk.tenancy.services import create_tenant
+from kringwerk.tenants.services import create_tenant
 from tests.conftest import base_config
 from tests.migrations.test_migrations import empty_database  # noqa: F401 - the fixture
 from tests.plugins.polls.conftest import make_poll

@@ -1,4 +1,4 @@
-"""Tenant-level pages that belong to tenancy itself: the tenant's logo, its
+"""Tenant administration pages: the tenant's logo, its
 settings (contact details, language, time zone, branding), and its network
 affiliations - seen from the regional network (``/admin/affiliations/``) and
 from the member association or municipality (``/admin/networks/``)."""
@@ -24,15 +24,15 @@ from flask_login import current_user
 from kringwerk.accounts.models import Role
 from kringwerk.accounts.permissions import require_member
 from kringwerk.extensions import db
-from kringwerk.tenancy import affiliations as rules
-from kringwerk.tenancy import services
-from kringwerk.tenancy.forms import AffiliationSearchForm, InviteForm, NoteForm, TenantSettingsForm
 from kringwerk.tenancy.models import Affiliation, AffiliationStatus, Tenant, TenantKind
 from kringwerk.tenancy.routing import current_tenant
+from kringwerk.tenants import affiliations as rules
+from kringwerk.tenants import services
+from kringwerk.tenants.forms import AffiliationSearchForm, InviteForm, NoteForm, TenantSettingsForm
 from kringwerk.web.converters import MAX_DATABASE_ID
 from kringwerk.web.pagination import paginate
 
-bp = Blueprint("tenancy", __name__, url_prefix="/<tenant>")
+bp = Blueprint("tenants", __name__, url_prefix="/<tenant>")
 
 
 def _actor():
@@ -70,10 +70,10 @@ def settings():
         else:
             db.session.commit()
             flash(_("The settings are saved.") if changed else _("Nothing was changed."), "success")
-            return redirect(url_for("tenancy.settings"))
+            return redirect(url_for("tenants.settings"))
     status = 422 if form.errors else 200
     return render_template(
-        "tenancy/settings.html", form=form, time_zones=sorted(services.time_zones())
+        "tenants/settings.html", form=form, time_zones=sorted(services.time_zones())
     ), status
 
 
@@ -83,18 +83,18 @@ def remove_logo():
     tenant = current_tenant()
     if not tenant.logo_filename:
         flash(_("There is no logo to remove."), "info")
-        return redirect(url_for("tenancy.settings"))
+        return redirect(url_for("tenants.settings"))
     if request.method == "POST":
         services.remove_logo(tenant, actor=_actor())
         db.session.commit()
         flash(_("The logo is removed."), "success")
-        return redirect(url_for("tenancy.settings"))
+        return redirect(url_for("tenants.settings"))
     return render_template(
-        "tenancy/confirm.html",
+        "tenants/confirm.html",
         title=_("Remove the logo?"),
         message=_("The logo disappears from the header of every page of %(name)s.", name=tenant.name),
         confirm_label=_("Remove logo"),
-        cancel_url=url_for("tenancy.settings"),
+        cancel_url=url_for("tenants.settings"),
         show_logo=True,
     )
 
@@ -118,7 +118,7 @@ def _own_affiliation(affiliation_id: int) -> Affiliation:
 def _affiliations_page(network: Tenant, *, error: str | None = None, status: int = 200):
     page = paginate(rules.network_affiliations(network))
     return render_template(
-        "tenancy/affiliations.html",
+        "tenants/affiliations.html",
         page=page,
         error=error,
         status_label=rules.status_label,
@@ -156,7 +156,7 @@ def invite():
                 _("%(name)s is invited to join %(network)s.", name=member.name, network=network.name),
                 "success",
             )
-            return redirect(url_for("tenancy.affiliations"))
+            return redirect(url_for("tenants.affiliations"))
     elif form.errors:
         error = _("Choose an association or municipality from the list.")
     query = (search.q.data or "").strip() if search.validate() else ""
@@ -164,7 +164,7 @@ def invite():
     status = 422 if error else (400 if search.errors else 200)
     return (
         render_template(
-            "tenancy/affiliation_invite.html",
+            "tenants/affiliation_invite.html",
             search=search,
             query=query,
             candidates=candidates,
@@ -189,9 +189,9 @@ def affiliation_note(affiliation_id: int):
         else:
             db.session.commit()
             flash(_("The note is saved."), "success")
-            return redirect(url_for("tenancy.affiliations"))
+            return redirect(url_for("tenants.affiliations"))
     status = 422 if form.errors else 200
-    return render_template("tenancy/affiliation_note.html", form=form, affiliation=affiliation), status
+    return render_template("tenants/affiliation_note.html", form=form, affiliation=affiliation), status
 
 
 @bp.route("/admin/affiliations/<int:affiliation_id>/end", methods=["GET", "POST"])
@@ -206,7 +206,7 @@ def end_affiliation(affiliation_id: int):
         if request.method == "POST":
             return _affiliations_page(network, error=message, status=409)
         flash(message, "info")
-        return redirect(url_for("tenancy.affiliations"))
+        return redirect(url_for("tenants.affiliations"))
     if request.method == "POST":
         rules.end_affiliation(network, affiliation, actor=_actor())
         db.session.commit()
@@ -216,9 +216,9 @@ def end_affiliation(affiliation_id: int):
             else _("%(name)s is no longer a member of %(network)s.", name=name, network=network.name),
             "success",
         )
-        return redirect(url_for("tenancy.affiliations"))
+        return redirect(url_for("tenants.affiliations"))
     return render_template(
-        "tenancy/confirm.html",
+        "tenants/confirm.html",
         title=_("Withdraw the invitation?") if invited else _("End the affiliation?"),
         message=_(
             "%(name)s can no longer accept the invitation to %(network)s.", name=name, network=network.name
@@ -230,7 +230,7 @@ def end_affiliation(affiliation_id: int):
             network=network.name,
         ),
         confirm_label=_("Withdraw invitation") if invited else _("End affiliation"),
-        cancel_url=url_for("tenancy.affiliations"),
+        cancel_url=url_for("tenants.affiliations"),
     )
 
 
@@ -252,7 +252,7 @@ def _member_affiliation(member: Tenant, affiliation_id: int) -> Affiliation:
 def _networks_page(member: Tenant, *, error: str | None = None, status: int = 200):
     rows = rules.member_affiliations(member)
     return render_template(
-        "tenancy/networks.html",
+        "tenants/networks.html",
         invitations=[a for a in rows if a.status == AffiliationStatus.INVITED],
         active=[a for a in rows if a.status == AffiliationStatus.ACTIVE],
         past=[a for a in rows if a.status == AffiliationStatus.LEFT],
@@ -285,7 +285,7 @@ def accept_affiliation(affiliation_id: int):
     rules.accept(member, affiliation, actor=_actor())
     db.session.commit()
     flash(_("%(name)s is now a member of %(network)s.", name=member.name, network=network_name), "success")
-    return redirect(url_for("tenancy.networks"))
+    return redirect(url_for("tenants.networks"))
 
 
 def _member_confirmation(affiliation_id: int, *, expected, action, done, title, message, label):
@@ -297,18 +297,18 @@ def _member_confirmation(affiliation_id: int, *, expected, action, done, title, 
         if request.method == "POST":
             return _networks_page(member, error=_not_open(expected), status=409)
         flash(_not_open(expected), "info")
-        return redirect(url_for("tenancy.networks"))
+        return redirect(url_for("tenants.networks"))
     if request.method == "POST":
         action(member, affiliation, actor=_actor())
         db.session.commit()
         flash(done % {"network": network_name}, "success")
-        return redirect(url_for("tenancy.networks"))
+        return redirect(url_for("tenants.networks"))
     return render_template(
-        "tenancy/confirm.html",
+        "tenants/confirm.html",
         title=title,
         message=message % {"network": network_name, "name": member.name},
         confirm_label=label,
-        cancel_url=url_for("tenancy.networks"),
+        cancel_url=url_for("tenants.networks"),
     )
 
 

@@ -1,4 +1,4 @@
-"""Command-line commands of tenancy (collected by kringwerk.cli): ``kringwerk tenants sync``."""
+"""Command-line commands of tenant administration (collected by kringwerk.cli): ``kringwerk tenants sync``."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def sync_command(path: Path | None, dry_run: bool) -> None:
     Every file is validated first; with any error nothing changes and the
     command exits with status 1.
     """
-    from kringwerk.tenancy.sync import SyncError, sync_tenants
+    from kringwerk.tenants.sync import SyncError, sync_tenants
 
     root = path or Path(current_app.config["TENANTS_DIR"])
     try:

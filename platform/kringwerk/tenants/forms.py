@@ -1,6 +1,6 @@
 """Forms for a tenant's settings and its network affiliations.
 
-Field checks call the same cleaners the services use (``tenancy.services``),
+Field checks call the same cleaners the services use (``tenants.services``),
 so the form shows every problem at once next to its field, and the service
 still refuses bad values when called without a form.
 """
@@ -23,8 +23,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from kringwerk.tenancy import services
-from kringwerk.tenancy.affiliations import MAX_NOTE_LENGTH
+from kringwerk.tenants import services
+from kringwerk.tenants.affiliations import MAX_NOTE_LENGTH
 
 LANGUAGE_CHOICES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
 

@@ -18,7 +18,7 @@ from kringwerk.pluginhost.models import TenantPlugin
 from kringwerk.pluginhost.services import enable_plugin
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tenancy.models import Affiliation, AffiliationStatus, Tenant, TenantKind
-from kringwerk.tenancy.sync import SyncError, sync_tenants
+from kringwerk.tenants.sync import SyncError, sync_tenants
 from tests.conftest import TEST_PLUGINS, base_config
 
 IKL = """

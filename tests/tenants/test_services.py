@@ -13,7 +13,7 @@ from kringwerk.audit.models import AuditEntry
 from kringwerk.extensions import db
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tenancy.models import TenantKind
-from kringwerk.tenancy.services import (
+from kringwerk.tenants.services import (
     MAX_LOGO_BYTES,
     TenantError,
     clean_brand_colour,

@@ -14,10 +14,10 @@ from kringwerk.accounts.models import Role
 from kringwerk.accounts.services import add_membership, create_user
 from kringwerk.audit.models import AuditEntry
 from kringwerk.extensions import db
-from kringwerk.tenancy import affiliations as rules
 from kringwerk.tenancy import tenant_scope, unscoped
 from kringwerk.tenancy.models import Affiliation, AffiliationStatus
-from kringwerk.tenancy.services import create_tenant
+from kringwerk.tenants import affiliations as rules
+from kringwerk.tenants.services import create_tenant
 
 
 @dataclass

@@ -43,7 +43,7 @@ from kringwerk.pluginhost.services import (
 )
 from kringwerk.tenancy.context import tenant_scope
 from kringwerk.tenancy.models import Affiliation, AffiliationStatus, Tenant, TenantKind
-from kringwerk.tenancy.services import TenantError, create_tenant, validate_slug
+from kringwerk.tenants.services import TenantError, create_tenant, validate_slug
 
 FILE_NAME = "tenant.toml"
 
