@@ -7,9 +7,10 @@ import pytest
 
 from kringwerk.accounts.models import Role
 from kringwerk.extensions import db
+from kringwerk.pluginhost import AdminSection
 from kringwerk.tenancy.models import TenantKind
-from kringwerk.web import admin
-from kringwerk.web.admin import ADMIN_SECTIONS, AdminSection, is_not_region, is_region
+from kringwerk.web import hooks
+from kringwerk.web.hooks import ADMIN_SECTIONS, is_not_region, is_region
 from tests.web.conftest import count_queries, page
 
 TEST_SECTIONS = (
@@ -23,7 +24,7 @@ TEST_SECTIONS = (
 
 @pytest.fixture
 def test_sections(monkeypatch):
-    monkeypatch.setattr(admin, "ADMIN_SECTIONS", TEST_SECTIONS)
+    monkeypatch.setattr(hooks, "ADMIN_SECTIONS", TEST_SECTIONS)
 
 
 def section_labels(response) -> list[str]:
@@ -71,7 +72,7 @@ def test_sections_link_inside_the_tenant(client, world, login_as, test_sections)
 
 
 def test_no_sections_shows_an_empty_state(client, world, login_as, monkeypatch):
-    monkeypatch.setattr(admin, "ADMIN_SECTIONS", (AdminSection("nowhere.missing", "Nothing"),))
+    monkeypatch.setattr(hooks, "ADMIN_SECTIONS", (AdminSection("nowhere.missing", "Nothing"),))
     login_as(world.a.admin)
     response = client.get("/kring-a/admin/")
     assert response.status_code == 200

@@ -104,11 +104,9 @@ def test_no_navigation_for_visitors_and_other_tenants(client, world, login_as):
 
 def test_navigation_skips_an_item_whose_view_does_not_exist(client, world, login_as, monkeypatch):
     from kringwerk.pluginhost import NavItem
-    from kringwerk.web import navigation
+    from kringwerk.web import hooks
 
-    monkeypatch.setattr(
-        navigation, "CORE_ITEMS", (*navigation.CORE_ITEMS, NavItem("Ghost", "ghost.index", order=5))
-    )
+    monkeypatch.setattr(hooks, "NAV_ITEMS", (*hooks.NAV_ITEMS, NavItem("Ghost", "ghost.index", order=5)))
     login_as(world.a.member)
     response = client.get("/kring-a/")
     assert response.status_code == 200

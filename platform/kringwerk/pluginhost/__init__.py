@@ -11,6 +11,7 @@ from flask import Flask
 from kringwerk.pluginhost.gating import all_hooks, collect, enabled_keys, hooks, is_enabled
 from kringwerk.pluginhost.hookspecs import hookimpl
 from kringwerk.pluginhost.manifest import (
+    AdminSection,
     CooperationMatch,
     DashboardCard,
     DemoContribution,
@@ -18,11 +19,14 @@ from kringwerk.pluginhost.manifest import (
     NavItem,
     PeriodicJob,
     Plugin,
+    PublicLink,
+    SettingsForm,
     ThemeActivity,
 )
 from kringwerk.pluginhost.registry import EXTENSION_KEY, PluginRegistry, get_registry
 
 __all__ = [
+    "AdminSection",
     "CooperationMatch",
     "DashboardCard",
     "DemoContribution",
@@ -30,6 +34,8 @@ __all__ = [
     "NavItem",
     "PeriodicJob",
     "Plugin",
+    "PublicLink",
+    "SettingsForm",
     "ThemeActivity",
     "all_hooks",
     "collect",
@@ -43,7 +49,15 @@ __all__ = [
 
 
 def init_app(app: Flask) -> None:
+    from kringwerk.pluginhost import views
+
     registry = PluginRegistry()
     registry.load([*app.config["BUNDLED_PLUGINS"], *app.config["EXTRA_PLUGINS"]])
     app.extensions[EXTENSION_KEY] = registry
     registry.install(app)
+    views.install(app)
+    # Each plugin brings its own catalogs. Flask-Babel merges the folders in order
+    # and a later one wins, so the core's comes last: a plugin cannot reword the core.
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
+        [*registry.translation_directories(), app.config["BABEL_TRANSLATION_DIRECTORIES"]]
+    )

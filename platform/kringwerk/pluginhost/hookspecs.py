@@ -6,7 +6,8 @@ the data hooks ``company_removed`` / ``contact_removed``, which reach every
 installed plugin (call them with ``all_hooks()``): a disabled plugin's data
 stays, so it must still let go of a row that is about to be deleted.
 Implement one with ``@hookimpl`` on a function taking any subset of the
-arguments below.
+arguments below. The core answers the same hooks for its own navigation and
+admin sections, as the always-enabled participant ``core``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,21 @@ hookimpl = pluggy.HookimplMarker("kringwerk")
 @hookspec
 def nav_items(tenant, user):
     """Return NavItems for the tenant's navigation bar."""
+
+
+@hookspec
+def admin_sections(tenant, user):
+    """Return AdminSections for the tenant's admin home."""
+
+
+@hookspec
+def public_links(tenant):
+    """Return PublicLinks: pages of ``tenant`` a visitor may open without signing in."""
+
+
+@hookspec
+def tenant_settings_forms(tenant):
+    """Return SettingsForms: the plugin's per-tenant settings, shown on the tenant's settings page."""
 
 
 @hookspec

@@ -33,6 +33,9 @@ class Plugin:
     migrations: str | None = None  # folder of the plugin's Alembic branch
     version: str = "1"
     audit_labels: Mapping[str, Any] = field(default_factory=dict)  # action -> readable label
+    # Folder of the plugin's own catalogs (<locale>/LC_MESSAGES/messages.mo); None: the
+    # package's ``translations`` folder when there is one (the registry looks it up).
+    translations: str | None = None
 
     def __post_init__(self) -> None:
         if not KEY_PATTERN.match(self.key):
@@ -46,6 +49,58 @@ class NavItem:
     order: int = 100
     roles: tuple[str, ...] | None = None  # None: every member of the tenant
     values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AdminSection:
+    """A section of the tenant's admin home (/<tenant>/admin/), linking to ``endpoint``.
+
+    Keep ``roles`` in step with what the linked view requires: the admin home only
+    hides links, the view is what refuses. ``condition`` narrows it to some tenants
+    (a region, say); a section whose endpoint does not exist is left out.
+    """
+
+    endpoint: str
+    label: Any
+    description: Any = ""
+    roles: tuple[str, ...] = ("admin", "facilitator")
+    condition: Callable[[Any], bool] | None = None  # called with the tenant
+    values: Mapping[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class PublicLink:
+    """A page anyone may open without signing in, listed on the tenant's home for visitors."""
+
+    label: Any
+    endpoint: str
+    description: Any = ""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class SettingsForm:
+    """A plugin's per-tenant settings, shown on the tenant's settings page.
+
+    Either ``form``, a Flask-WTF form class whose field names are keys of the
+    plugin's settings (the host fills it from them, validates it, answers 422 on
+    errors and saves ``form.data`` into ``tenant_plugins.settings``), or
+    ``endpoint``, a page of the plugin's own that the settings page links to.
+    """
+
+    plugin: str  # the plugin's key: whose settings these are
+    title: Any
+    form: type | None = None
+    endpoint: str | None = None
+    description: Any = ""
+    roles: tuple[str, ...] = ("admin",)
+    order: int = 100
+
+    def __post_init__(self) -> None:
+        if (self.form is None) == (self.endpoint is None):
+            raise ValueError("a settings form needs exactly one of form or endpoint")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ import logging
 from collections.abc import Iterator
 from importlib import import_module
 from importlib.metadata import entry_points
+from pathlib import Path
+from types import ModuleType
 
 import pluggy
 from flask import Flask, abort, current_app, request
@@ -22,6 +24,8 @@ log = logging.getLogger("kringwerk.plugins")
 
 ENTRY_POINT_GROUP = "kringwerk.plugins"
 EXTENSION_KEY = "kringwerk.plugins"
+# The core's own hook implementations take part under this name, in every tenant.
+CORE = "core"
 
 
 class PluginLoadError(RuntimeError):
@@ -32,6 +36,7 @@ class PluginRegistry:
     def __init__(self) -> None:
         self._plugins: dict[str, Plugin] = {}
         self._by_blueprint: dict[str, str] = {}
+        self._translations: dict[str, Path] = {}
         self.pm = pluggy.PluginManager("kringwerk")
         self.pm.add_hookspecs(hookspecs)
 
@@ -53,9 +58,20 @@ class PluginRegistry:
     def plugin_for_blueprint(self, blueprint_name: str | None) -> str | None:
         return self._by_blueprint.get(blueprint_name) if blueprint_name else None
 
-    def add(self, plugin: Plugin) -> None:
+    def translation_directories(self) -> list[str]:
+        """The catalog folders of the installed plugins, in key order."""
+        return [str(self._translations[key]) for key in self.plugin_keys() if key in self._translations]
+
+    def add_core(self, hooks: object) -> None:
+        """Register the core's own hook implementations: always on, in every tenant."""
+        self.pm.register(hooks, name=CORE)
+
+    def add(self, plugin: Plugin, module: ModuleType | None = None) -> None:
+        """Add ``plugin``; ``module`` is where its manifest lives (for its default translations folder)."""
         if not isinstance(plugin, Plugin):
             raise PluginLoadError(f"{plugin!r} is not a kringwerk Plugin manifest")
+        if plugin.key == CORE:
+            raise PluginLoadError(f"the plugin key {CORE!r} is the core's own")
         if plugin.key in self._plugins:
             raise PluginLoadError(f"two plugins use the key {plugin.key!r}")
         if plugin.models:
@@ -63,17 +79,21 @@ class PluginRegistry:
         if plugin.hooks is not None:
             self.pm.register(plugin.hooks, name=plugin.key)
         self._plugins[plugin.key] = plugin
+        translations = _translations_folder(plugin, module)
+        if translations is not None:
+            self._translations[plugin.key] = translations
 
     def load(self, module_paths) -> None:
         for path in module_paths:
-            self.add(_manifest_from(import_module(path), path))
+            module = import_module(path)
+            self.add(_manifest_from(module, path), module)
         for entry_point in entry_points(group=ENTRY_POINT_GROUP):
             loaded = entry_point.load()
             plugin = loaded if isinstance(loaded, Plugin) else _manifest_from(loaded, entry_point.value)
             if plugin.key in self._plugins:
                 log.info("entry point %s repeats plugin %s; keeping the first", entry_point.name, plugin.key)
                 continue
-            self.add(plugin)
+            self.add(plugin, import_module(entry_point.module))
         for plugin in self._plugins.values():
             missing = [key for key in plugin.requires if key not in self._plugins]
             if missing:
@@ -93,6 +113,16 @@ def _manifest_from(module, where: str) -> Plugin:
     if not isinstance(plugin, Plugin):
         raise PluginLoadError(f"{where} has no `plugin = Plugin(...)` manifest")
     return plugin
+
+
+def _translations_folder(plugin: Plugin, module: ModuleType | None) -> Path | None:
+    if plugin.translations is not None:
+        return Path(plugin.translations)
+    where = getattr(module, "__file__", None)
+    if where is None:
+        return None
+    folder = Path(where).parent / "translations"
+    return folder if folder.is_dir() else None
 
 
 def get_registry(app: Flask | None = None) -> PluginRegistry:

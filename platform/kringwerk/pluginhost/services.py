@@ -102,3 +102,35 @@ def update_plugin_settings(tenant, key: str, changes: dict[str, Any], *, actor=N
         record("plugin.settings_changed", actor=actor, target=row, target_label=key, details=changes)
         db.session.flush()
     return plugin_settings(tenant, key)
+
+
+# --- settings forms plugins add to the tenant's settings page --------------------------------
+
+_NOT_SETTINGS = ("CSRFTokenField", "SubmitField")
+
+
+def settings_forms(tenant) -> list:
+    """The SettingsForms of the plugins enabled in ``tenant``, in order; one per plugin."""
+    enabled = gating.enabled_keys(tenant)
+    offered = gating.collect(gating.hooks(tenant).tenant_settings_forms(tenant=tenant))
+    chosen: dict[str, Any] = {}
+    for spec in sorted(offered, key=lambda s: (s.order, s.plugin)):
+        # A plugin speaks for its own settings only, and only where it is on.
+        if spec.plugin in enabled and spec.plugin not in chosen:
+            chosen[spec.plugin] = spec
+    return list(chosen.values())
+
+
+def settings_form(tenant, key: str):
+    """The SettingsForm plugin ``key`` offers in ``tenant``, or None (not offered, or not enabled)."""
+    return next((spec for spec in settings_forms(tenant) if spec.plugin == key), None)
+
+
+def save_settings_form(tenant, key: str, form, *, actor=None) -> dict[str, Any]:
+    """Store a validated settings form's fields in the plugin's settings; returns what changed."""
+    values = {name: fld.data for name, fld in form._fields.items() if fld.type not in _NOT_SETTINGS}
+    current = plugin_settings(tenant, key)
+    changes = {name: value for name, value in values.items() if current.get(name) != value}
+    if changes:
+        update_plugin_settings(tenant, key, changes, actor=actor)
+    return changes

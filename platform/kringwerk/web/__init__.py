@@ -1,7 +1,7 @@
 """The web shell: the template loader and context (templating), language
 (i18n), security headers (security), error pages and htmx error fragments
 (errors), the tenant's colours (theme), navigation, the admin home's sections
-(admin), pagination, and the shell's pages: landing, tenant home, admin home,
+(admin), the core's own hook implementations (hooks), pagination, and the shell's pages: landing, tenant home, admin home,
 language switch and health check (views)."""
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from kringwerk.extensions import babel
 
 
 def init_app(app: Flask) -> None:
-    from kringwerk.web import errors, i18n, security, templating, views
+    from kringwerk.pluginhost import get_registry
+    from kringwerk.web import errors, hooks, i18n, security, templating, views
 
     # The shared look in templates/ comes first; blueprints (plugins) add their own folders.
     app.jinja_loader = FileSystemLoader(app.config["TEMPLATES_DIR"])
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    get_registry(app).add_core(hooks)
     security.install(app)
     errors.install(app)
     templating.install(app)

@@ -23,6 +23,7 @@ from kringwerk.pluginhost import collect, hooks
 from kringwerk.tenancy.routing import current_tenant
 from kringwerk.web.admin import visible_sections
 from kringwerk.web.i18n import remember_language
+from kringwerk.web.navigation import build_public_links
 from kringwerk.web.safety import safe_next_url
 from kringwerk.web.theme import tenant_css
 
@@ -43,7 +44,9 @@ def landing():
 def tenant_home():
     tenant = current_tenant()
     if not current_user.is_authenticated or (current_membership() is None and not is_operator()):
-        return render_template("web/tenant_public.html", tenant=tenant)
+        return render_template(
+            "web/tenant_public.html", tenant=tenant, public_links=build_public_links(tenant)
+        )
     cards = collect(hooks(tenant).dashboard_cards(tenant=tenant, user=current_user))
     cards.sort(key=lambda card: card.order)
     return render_template("web/dashboard.html", tenant=tenant, cards=cards)

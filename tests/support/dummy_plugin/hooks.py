@@ -5,7 +5,18 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from kringwerk.extensions import db
-from kringwerk.pluginhost import DashboardCard, FollowUpOffer, NavItem, PeriodicJob, ThemeActivity, hookimpl
+from kringwerk.pluginhost import (
+    AdminSection,
+    DashboardCard,
+    FollowUpOffer,
+    NavItem,
+    PeriodicJob,
+    PublicLink,
+    SettingsForm,
+    ThemeActivity,
+    hookimpl,
+)
+from tests.support.dummy_plugin.forms import DummySettingsForm
 from tests.support.dummy_plugin.models import DummyNote
 
 calls: list[tuple[str, int | None]] = []
@@ -58,3 +69,28 @@ def periodic_jobs():
 def followup_offers(tenant, user, match):
     # Not recorded in ``calls``: other tests assert that list exactly.
     return [FollowUpOffer("dummy", "Start a dummy follow-up", "dummy.followup", {"kind": "note"})]
+
+
+# The three hooks below are not recorded in ``calls`` either.
+
+
+@hookimpl
+def admin_sections(tenant, user):
+    # Between the core's themes (50) and settings (80); for the board only.
+    return [
+        AdminSection(
+            "dummy.index", "Dummy administration", "Manage the dummy notes.", roles=("admin",), order=55
+        )
+    ]
+
+
+@hookimpl
+def public_links(tenant):
+    return [PublicLink("Dummy public page", "dummy.public_page", "Open to every visitor.")]
+
+
+@hookimpl
+def tenant_settings_forms(tenant):
+    return [
+        SettingsForm("dummy", "Dummy settings", form=DummySettingsForm, description="How the dummy greets.")
+    ]

@@ -18,6 +18,12 @@ def index():
     return "dummy index"
 
 
+@bp.get("/public")
+def public_page():
+    """Open without signing in (listed through the ``public_links`` hook)."""
+    return "dummy public page"
+
+
 @bp.get("/notes/<int:dummy_note_id>")
 @require_member()
 def note(dummy_note_id: int):
