@@ -19,6 +19,7 @@ from kringwerk.members.services import sectors as company_sectors
 from kringwerk.pluginhost.gating import all_hooks, collect, hooks, is_enabled
 from kringwerk.pluginhost.hookspecs import hookimpl
 from kringwerk.pluginhost.manifest import (
+    AdminSection,
     CooperationMatch,
     DashboardCard,
     DemoContribution,
@@ -26,9 +27,11 @@ from kringwerk.pluginhost.manifest import (
     NavItem,
     PeriodicJob,
     Plugin,
+    PublicLink,
+    SettingsForm,
     ThemeActivity,
 )
-from kringwerk.pluginhost.services import plugin_settings
+from kringwerk.pluginhost.services import plugin_settings, update_plugin_settings
 from kringwerk.sqltypes import UTCDateTime, json_type
 from kringwerk.tenancy.context import current_tenant_id, tenant_scope, unscoped
 from kringwerk.tenancy.models import Tenant, TenantScoped, str_enum, tenant_fk
@@ -47,6 +50,9 @@ __all__ = [
     "Plugin",
     "hookimpl",
     "NavItem",
+    "AdminSection",
+    "PublicLink",
+    "SettingsForm",
     "DashboardCard",
     "ThemeActivity",
     "PeriodicJob",
@@ -59,6 +65,7 @@ __all__ = [
     "collect",
     "is_enabled",
     "plugin_settings",
+    "update_plugin_settings",
     # data and the tenant wall
     "db",
     "utcnow",
