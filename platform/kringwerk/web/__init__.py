@@ -14,13 +14,14 @@ from kringwerk.extensions import babel
 
 def init_app(app: Flask) -> None:
     from kringwerk.pluginhost import get_registry
-    from kringwerk.web import errors, hooks, i18n, security, templating, views
+    from kringwerk.web import errors, hooks, i18n, safety, security, templating, views
 
     # The shared look in templates/ comes first; blueprints (plugins) add their own folders.
     app.jinja_loader = FileSystemLoader(app.config["TEMPLATES_DIR"])
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     get_registry(app).add_core(hooks)
     security.install(app)
+    safety.install(app)
     errors.install(app)
     templating.install(app)
     app.register_blueprint(views.bp)

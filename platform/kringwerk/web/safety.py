@@ -1,8 +1,40 @@
-"""Small guards for user-supplied URLs."""
+"""Small guards for what users send: redirect targets, and control characters
+in any form or query string (refused once here, so no form has to)."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
+
+from flask import Flask, abort, request
+from flask_babel import gettext as _
+
+# C0 controls but tab, LF and CR (a textarea sends those), and DEL. PostgreSQL cannot
+# store a NUL in text at all; none of them belongs in anything a person types.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# In a single-line value (a redirect target) CR and LF are refused too.
+LINE_BREAKS = re.compile(r"[\r\n]")
+
+
+def install(app: Flask) -> None:
+    app.before_request(refuse_control_characters)
+
+
+def refuse_control_characters() -> None:
+    """400 for a request whose query string or form holds a control character."""
+    fields = [request.args]
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        fields.append(request.form)
+    for multidict in fields:
+        for key, value in multidict.items(multi=True):
+            if CONTROL_CHARACTERS.search(key) or CONTROL_CHARACTERS.search(value):
+                abort(
+                    400,
+                    _("The request contains a control character (such as a NUL byte) that cannot be stored."),
+                )
 
 
 def safe_next_url(target: str | None, *, fallback: str) -> str:
@@ -12,6 +44,6 @@ def safe_next_url(target: str | None, *, fallback: str) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return fallback
-    if "\\" in target:
+    if "\\" in target or LINE_BREAKS.search(target) or CONTROL_CHARACTERS.search(target):
         return fallback
     return target

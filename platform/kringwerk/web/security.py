@@ -9,6 +9,7 @@ A test scans every template for what this policy would block.
 from __future__ import annotations
 
 from flask import Flask, Response
+from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -48,4 +49,12 @@ def install(app: Flask) -> None:
             response.headers.setdefault(name, value)
         if https:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if "Cache-Control" not in response.headers and _signed_in():
+            # A page for a signed-in person must not be kept by a shared cache or the
+            # browser's back button after sign-out.
+            response.headers["Cache-Control"] = "private, no-store"
         return response
+
+
+def _signed_in() -> bool:
+    return current_user.is_authenticated
