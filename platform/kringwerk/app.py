@@ -50,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
         accounts,
         audit,
         cli,
+        documents,
         jobs,
         mail,
         members,
@@ -67,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     audit.init_app(app)
     jobs.init_app(app)
     mail.init_app(app)
+    documents.init_app(app)
     pluginhost.init_app(app)
     operator.init_app(app)
     web.init_app(app)

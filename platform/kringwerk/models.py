@@ -4,6 +4,7 @@ their manifest's ``models``."""
 
 from kringwerk.accounts.models import AuthToken, Invitation, Membership, Role, User
 from kringwerk.audit.models import AuditEntry
+from kringwerk.documents.models import StoredFile
 from kringwerk.jobs.models import BackgroundTask
 from kringwerk.mail.models import SentMail
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme
@@ -25,6 +26,7 @@ __all__ = [
     "PersonalToken",
     "Role",
     "SentMail",
+    "StoredFile",
     "Tenant",
     "TenantPlugin",
     "TenantScoped",
