@@ -81,3 +81,13 @@ def followup_offers(tenant, user, match):
 @hookspec
 def demo_data(tenant):
     """Add the plugin's demo data to ``tenant`` if missing; return a DemoContribution (``kringwerk demo``)."""
+
+
+@hookspec
+def network_cards(tenant, user):
+    """Return DashboardCards the network ``tenant`` shows people who reach it through an affiliated association."""
+
+
+@hookspec
+def network_figures(network, tenant_ids):
+    """Return NetworkFigures: aggregates (never rows) per tenant in ``tenant_ids``, members of ``network``."""

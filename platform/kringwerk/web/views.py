@@ -1,5 +1,6 @@
 """Pages of the web shell: the platform landing page, the tenant home
-(dashboard for members, public page for everyone else), the admin home, the
+(dashboard for members, the network home for people of its member
+associations, public page for everyone else), the admin home, the
 tenant's stylesheet, the language switch and the health check."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kringwerk.accounts.permissions import MANAGERS, current_membership, is_oper
 from kringwerk.extensions import db
 from kringwerk.pluginhost import collect, hooks
 from kringwerk.tenancy.routing import current_tenant
+from kringwerk.tenants.network import active_members, network_access
 from kringwerk.web.admin import visible_sections
 from kringwerk.web.i18n import remember_language
 from kringwerk.web.navigation import build_public_links
@@ -43,13 +45,23 @@ def landing():
 @bp.get("/<tenant>/")
 def tenant_home():
     tenant = current_tenant()
-    if not current_user.is_authenticated or (current_membership() is None and not is_operator()):
-        return render_template(
-            "web/tenant_public.html", tenant=tenant, public_links=build_public_links(tenant)
-        )
-    cards = collect(hooks(tenant).dashboard_cards(tenant=tenant, user=current_user))
+    if current_user.is_authenticated and (current_membership() is not None or is_operator()):
+        cards = collect(hooks(tenant).dashboard_cards(tenant=tenant, user=current_user))
+        cards.sort(key=lambda card: card.order)
+        return render_template("web/dashboard.html", tenant=tenant, cards=cards)
+    access = network_access(current_user, tenant)  # None for visitors and non-networks
+    if access is not None:
+        return _network_home(tenant, access)
+    return render_template("web/tenant_public.html", tenant=tenant, public_links=build_public_links(tenant))
+
+
+def _network_home(tenant, access):
+    """The network as people of its member associations see it: what it opens to them."""
+    cards = collect(hooks(tenant).network_cards(tenant=tenant, user=current_user))
     cards.sort(key=lambda card: card.order)
-    return render_template("web/dashboard.html", tenant=tenant, cards=cards)
+    return render_template(
+        "web/network_home.html", tenant=tenant, access=access, cards=cards, members=active_members(tenant)
+    )
 
 
 @bp.get("/<tenant>/admin/")
