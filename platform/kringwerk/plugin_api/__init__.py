@@ -36,6 +36,14 @@ from kringwerk.sqltypes import UTCDateTime, json_type
 from kringwerk.tenancy.context import current_tenant_id, tenant_scope, unscoped
 from kringwerk.tenancy.models import Tenant, TenantScoped, str_enum, tenant_fk
 from kringwerk.tenancy.routing import current_tenant
+from kringwerk.tenants.network import (
+    MemberFigures,
+    NetworkAccess,
+    NetworkFigure,
+    network_access,
+    network_figures,
+    require_member_or_network,
+)
 from kringwerk.tokens.models import PersonalToken
 from kringwerk.tokens.services import issue as issue_token
 from kringwerk.tokens.services import mark_used as mark_token_used
@@ -94,6 +102,13 @@ __all__ = [
     "has_role",
     "current_membership",
     "MANAGERS",
+    # the network scope
+    "require_member_or_network",
+    "network_access",
+    "NetworkAccess",
+    "network_figures",
+    "MemberFigures",
+    "NetworkFigure",
     # audit, jobs, mail
     "record",
     "enqueue",
