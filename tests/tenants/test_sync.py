@@ -460,6 +460,25 @@ INVALID = [
         '[tenant]\nname = "R"\nkind = "region"\n[[affiliations]]\nmember = "new"\n',
         "affiliations[0].member: a network cannot be its own member",
     ),
+    ('plugins = ["polls"]\n', "tenant: missing table [tenant]"),
+    ('tenant = "X"\n', "tenant: must be a table"),
+    ('circles = ["Noord"]\n' + MINIMAL, "circles[0]: must be a table"),
+    ("plugins = 3\n" + MINIMAL, "plugins: must be a list of plugin keys, or [plugins.<key>] tables"),
+    ("plugins = [3]\n" + MINIMAL, "plugins[0]: must be a plugin key (a string)"),
+    (MINIMAL + "contact_phone = 612345678\n", "tenant.contact_phone: must be a string"),
+    (
+        MINIMAL + 'nmae = "typo"\n',
+        "tenant.nmae: unknown key (expected one of: name, kind, locale, timezone, contact_name, "
+        "contact_email, contact_phone, website, brand_colour)",
+    ),
+    (
+        MINIMAL + '[[parks]]\nname = "P"\ncity = "Lochem"\n',
+        "parks[0].city: unknown key (expected one of: name, municipality, description)",
+    ),
+    (
+        '[tenant]\nname = "R"\nkind = "region"\n[[affiliations]]\nmember = "ikl"\njoined_on = 20180703\n',
+        "affiliations[0].joined_on: must be a date",
+    ),
 ]
 
 
@@ -516,6 +535,30 @@ def test_toml_syntax_error_names_the_line(app, root):
         sync_tenants(root)
     (message,) = raised.value.errors
     assert message.startswith(f"{path}: TOML syntax error") and "line 3" in message
+
+
+def test_all_problems_of_one_file_are_reported_together(app, root):
+    path = write(
+        root,
+        "one",
+        'plugins = ["nope"]\ncolours = 1\n[tenant]\nname = ""\nkind = "club"\nbrand_colour = "red"\n'
+        '[[circles]]\nname = "A"\n[[circles]]\nname = "A"\n'
+        '[[themes]]\nkey = "nieuw"\n',
+    )
+    with pytest.raises(SyncError) as raised:
+        sync_tenants(root)
+    assert all(message.startswith(f"{path}: ") for message in raised.value.errors)
+    fields = sorted(message.split(": ")[1] for message in raised.value.errors)
+    assert fields == [
+        "circles[1].name",
+        "colours",
+        "plugins[0]",
+        "tenant.brand_colour",
+        "tenant.kind",
+        "tenant.name",
+        "themes[0].en",
+        "themes[0].nl",
+    ]
 
 
 def test_all_problems_of_all_files_are_reported_together(app, root):

@@ -1,28 +1,25 @@
 """Tenants as code: ``tenants/<slug>/tenant.toml`` files brought into the database.
 
-``sync_tenants(path)`` first reads and validates every file; any problem is
-reported with the file and the field, and then nothing changes. Only when all
-files are valid does it apply them, in one transaction: tenants are created or
-updated, plugins enabled or disabled, circles, parks and themes added or
-updated (by name or key), and network affiliations added or updated once all
-tenants exist. What a file does not list is never deleted, so data added in the
-application survives a sync. A second run with the same files changes nothing.
+``sync_tenants(path)`` first reads and validates every file (the schema is in
+``tenants.toml_schema``); any problem is reported with the file and the field,
+and then nothing changes. Only when all files are valid does it apply them, in
+one transaction: tenants are created or updated, plugins enabled or disabled,
+circles, parks and themes added or updated (by name or key), and network
+affiliations added or updated once all tenants exist. What a file does not list
+is never deleted, so data added in the application survives a sync. A second
+run with the same files changes nothing.
 
 The schema is documented in ``tenants/README.md``.
 """
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -44,38 +41,10 @@ from kringwerk.pluginhost.services import (
 from kringwerk.tenancy.context import tenant_scope
 from kringwerk.tenancy.models import Affiliation, AffiliationStatus, Tenant, TenantKind
 from kringwerk.tenants.services import TenantError, create_tenant, validate_slug
+from kringwerk.tenants.toml_schema import SchemaError, TenantTable, parse
 
 FILE_NAME = "tenant.toml"
-
-TOP_LEVEL_KEYS = ("tenant", "plugins", "circles", "parks", "themes", "affiliations")
-# TOML key in [tenant] -> (Tenant attribute, maximum length).
-TENANT_FIELDS: dict[str, tuple[str, int]] = {
-    "name": ("name", 200),
-    "kind": ("kind", 32),
-    "locale": ("default_locale", 8),
-    "timezone": ("timezone", 64),
-    "contact_name": ("contact_name", 200),
-    "contact_email": ("contact_email", 254),
-    "contact_phone": ("contact_phone", 40),
-    "website": ("website", 300),
-    "brand_colour": ("brand_colour", 7),
-}
-CIRCLE_KEYS = ("name", "description")
-PARK_KEYS = ("name", "municipality", "description")
-THEME_KEYS = ("key", "nl", "en", "description_nl", "description_en")
-# TOML key in [[themes]] -> Theme attribute.
-THEME_FIELDS = {
-    "nl": "name_nl",
-    "en": "name_en",
-    "description_nl": "description_nl",
-    "description_en": "description_en",
-}
-AFFILIATION_KEYS = ("member", "status", "joined_on", "left_on", "note")
-
-COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
-THEME_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 DEFAULT_THEME_NAMES = {key: {"name_nl": nl, "name_en": en} for key, nl, en in DEFAULT_THEMES}
-DEFAULT_THEME_KEYS = frozenset(DEFAULT_THEME_NAMES)
 
 
 class SyncError(Exception):
@@ -173,296 +142,29 @@ def find_tenant_files(root: Path) -> list[Path]:
     ]
 
 
-class _Problems:
-    """Collects the problems of one file, each prefixed with the file and the field."""
-
-    def __init__(self, label: str, errors: list[str]) -> None:
-        self.label = label
-        self.errors = errors
-
-    def add(self, where: str, message: str) -> None:
-        self.errors.append(f"{self.label}: {where}: {message}" if where else f"{self.label}: {message}")
-
-    def unknown_keys(self, table: dict, allowed: Iterable[str], where: str) -> None:
-        allowed = tuple(allowed)
-        for key in table:
-            if key not in allowed:
-                self.add(
-                    f"{where}.{key}" if where else key,
-                    _("unknown key (expected one of: %(keys)s)", keys=", ".join(allowed)),
-                )
-
-    def table(self, value: Any, where: str) -> dict | None:
-        if not isinstance(value, dict):
-            self.add(where, _("must be a table"))
-            return None
-        return value
-
-    def tables(self, document: dict, key: str) -> list[tuple[str, dict]]:
-        """``[[key]]`` entries with their field paths (``circles[0]``)."""
-        if key not in document:
-            return []
-        value = document[key]
-        if not isinstance(value, list):
-            self.add(key, _("must be a list of tables, written [[%(key)s]]", key=key))
-            return []
-        entries = []
-        for index, item in enumerate(value):
-            where = f"{key}[{index}]"
-            if self.table(item, where) is not None:
-                entries.append((where, item))
-        return entries
-
-    def text(
-        self, table: dict, key: str, where: str, *, required: bool = False, max_length: int = 200
-    ) -> str | None:
-        path = f"{where}.{key}"
-        if key not in table:
-            if required:
-                self.add(path, _("is required"))
-            return None
-        value = table[key]
-        if not isinstance(value, str):
-            self.add(path, _("must be a string"))
-            return None
-        value = value.strip()
-        if required and not value:
-            self.add(path, _("must not be empty"))
-            return None
-        if len(value) > max_length:
-            self.add(path, _("must be at most %(max)s characters", max=max_length))
-            return None
-        return value
-
-    def day(self, table: dict, key: str, where: str) -> date | None:
-        value = table.get(key)
-        if value is None:
-            return None
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-        elif isinstance(value, date) and not isinstance(value, datetime):
-            return value
-        self.add(f"{where}.{key}", _("must be a date such as 2018-07-03"))
-        return None
-
-    def no_duplicates(self, entries: list[tuple[str, dict]], key: str) -> None:
-        seen: set = set()
-        for where, entry in entries:
-            value = entry.get(key)
-            if isinstance(value, str) and value.strip() in seen:
-                self.add(f"{where}.{key}", _("“%(value)s” is listed twice", value=value.strip()))
-            elif isinstance(value, str):
-                seen.add(value.strip())
-
-
-def _read(path: Path, problems: _Problems) -> dict | None:
+def _read(path: Path, label: str) -> dict:
     if not path.is_file():
-        problems.add("", _("file not found (every tenant folder needs a %(name)s)", name=FILE_NAME))
-        return None
+        raise SchemaError(
+            [f"{label}: " + _("file not found (every tenant folder needs a %(name)s)", name=FILE_NAME)]
+        )
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
-        problems.add("", _("TOML syntax error: %(error)s", error=str(error)))
+        raise SchemaError([f"{label}: " + _("TOML syntax error: %(error)s", error=str(error))]) from None
     except UnicodeDecodeError:
-        problems.add("", _("the file is not valid UTF-8"))
-    return None
+        raise SchemaError([f"{label}: " + _("the file is not valid UTF-8")]) from None
 
 
-def _validate_tenant(document: dict, problems: _Problems) -> dict[str, Any]:
-    if "tenant" not in document:
-        problems.add("tenant", _("missing table [tenant]"))
-        return {}
-    table = problems.table(document["tenant"], "tenant")
-    if table is None:
-        return {}
-    if "plugins" in table:
-        problems.add(
-            "tenant.plugins",
-            _("write plugins = [...] above [tenant]: in TOML a key belongs to the table above it"),
+def _slug_problem(slug: str) -> str | None:
+    try:
+        if validate_slug(slug) != slug:
+            raise TenantError(_("use lowercase letters, digits and hyphens"))
+    except TenantError as error:
+        return _(
+            "the folder name “%(slug)s” is not a valid slug: %(error)s", slug=slug, error=str(error.message)
         )
-    problems.unknown_keys({k: v for k, v in table.items() if k != "plugins"}, TENANT_FIELDS, "tenant")
-    values: dict[str, Any] = {}
-    for key, (attribute, max_length) in TENANT_FIELDS.items():
-        value = problems.text(table, key, "tenant", required=key in ("name", "kind"), max_length=max_length)
-        if value is None:
-            continue
-        where = f"tenant.{key}"
-        if key == "kind":
-            if value not in {kind.value for kind in TenantKind}:
-                problems.add(
-                    where,
-                    _("must be one of %(values)s", values=", ".join(kind.value for kind in TenantKind)),
-                )
-                continue
-            value = TenantKind(value)
-        elif key == "locale" and value not in current_app.config["LANGUAGES"]:
-            problems.add(
-                where, _("must be one of %(values)s", values=", ".join(current_app.config["LANGUAGES"]))
-            )
-            continue
-        elif key == "timezone":
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as 'Europe'
-                problems.add(where, _("unknown time zone “%(zone)s” (e.g. Europe/Amsterdam)", zone=value))
-                continue
-        elif key == "contact_email" and value:
-            try:
-                validate_email(value, check_deliverability=False)
-            except EmailNotValidError as error:
-                problems.add(where, _("not a valid e-mail address: %(error)s", error=str(error)))
-                continue
-        elif key == "brand_colour" and not COLOUR_PATTERN.match(value):
-            problems.add(where, _("must be a colour written #rrggbb, such as #1f5f8b"))
-            continue
-        # An empty optional field clears it.
-        values[attribute] = value if value else None
-    return values
-
-
-def _settings_problem(plugin, name: str, value: Any) -> str | None:
-    defaults = plugin.default_settings
-    if name not in defaults:
-        if not defaults:
-            return _("the plugin has no settings")
-        return _("unknown setting (known: %(keys)s)", keys=", ".join(sorted(defaults)))
-    default = defaults[name]
-    if default is None:
-        return None
-    if isinstance(default, bool):
-        ok = isinstance(value, bool)
-    elif isinstance(default, int | float):
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-    else:
-        ok = isinstance(value, type(default))
-    return None if ok else _("must be of type %(type)s", type=type(default).__name__)
-
-
-def _validate_plugins(document: dict, problems: _Problems) -> dict[str, dict[str, Any]] | None:
-    if "plugins" not in document:
-        return None
-    value = document["plugins"]
-    registry = get_registry()
-    known = ", ".join(registry.plugin_keys())
-    wanted: dict[str, dict[str, Any]] = {}
-    if isinstance(value, list):
-        for index, key in enumerate(value):
-            where = f"plugins[{index}]"
-            if not isinstance(key, str):
-                problems.add(where, _("must be a plugin key (a string)"))
-            elif key not in registry:
-                problems.add(where, _("unknown plugin '%(key)s' (known: %(known)s)", key=key, known=known))
-            elif key in wanted:
-                problems.add(where, _("'%(key)s' is listed twice", key=key))
-            else:
-                wanted[key] = {}
-    elif isinstance(value, dict):
-        for key, settings in value.items():
-            where = f"plugins.{key}"
-            if key not in registry:
-                problems.add(where, _("unknown plugin '%(key)s' (known: %(known)s)", key=key, known=known))
-                continue
-            if problems.table(settings, where) is None:
-                continue
-            plugin = registry.get(key)
-            for name, setting in settings.items():
-                problem = _settings_problem(plugin, name, setting)
-                if problem:
-                    problems.add(f"{where}.{name}", problem)
-            wanted[key] = dict(settings)
-    else:
-        problems.add("plugins", _("must be a list of plugin keys, or [plugins.<key>] tables"))
-        return None
-    for key in wanted:
-        missing = [required for required in registry.get(key).requires if required not in wanted]
-        if missing:
-            problems.add(
-                "plugins",
-                _(
-                    "'%(key)s' needs %(missing)s; list it as well",
-                    key=key,
-                    missing=", ".join(f"'{m}'" for m in missing),
-                ),
-            )
-    return wanted
-
-
-def _validate_named(
-    document: dict, key: str, allowed: tuple[str, ...], problems: _Problems, lengths: dict[str, int]
-) -> list[dict[str, Any]]:
-    """Circles and parks: tables with a required ``name`` and optional texts."""
-    entries = problems.tables(document, key)
-    problems.no_duplicates(entries, "name")
-    result = []
-    for where, entry in entries:
-        problems.unknown_keys(entry, allowed, where)
-        item = {}
-        for name in allowed:
-            value = problems.text(
-                entry, name, where, required=name == "name", max_length=lengths.get(name, 10_000)
-            )
-            if value is not None:
-                item[name] = value or None  # an empty text clears it
-        if "name" in item:
-            result.append(item)
-    return result
-
-
-def _validate_themes(document: dict, problems: _Problems) -> list[dict[str, Any]]:
-    entries = problems.tables(document, "themes")
-    problems.no_duplicates(entries, "key")
-    result = []
-    for where, entry in entries:
-        problems.unknown_keys(entry, THEME_KEYS, where)
-        key = problems.text(entry, "key", where, required=True, max_length=64)
-        if key is not None and not THEME_KEY_PATTERN.match(key):
-            problems.add(f"{where}.key", _("use lowercase letters, digits and hyphens"))
-            key = None
-        item: dict[str, Any] = {"key": key}
-        for name, attribute in THEME_FIELDS.items():
-            # A new theme needs both names; a default one may change only its texts.
-            required = name in ("nl", "en") and key is not None and key not in DEFAULT_THEME_KEYS
-            value = problems.text(
-                entry, name, where, required=required, max_length=120 if name in ("nl", "en") else 10_000
-            )
-            if value == "" and name in ("nl", "en"):
-                problems.add(f"{where}.{name}", _("must not be empty"))
-            elif value is not None:
-                item[attribute] = value or None  # an empty description clears it
-        if key is not None:
-            result.append(item)
-    return result
-
-
-def _validate_affiliations(document: dict, kind: TenantKind | None, problems: _Problems) -> list[dict]:
-    entries = problems.tables(document, "affiliations")
-    if entries and kind is not None and kind != TenantKind.REGION:
-        problems.add("affiliations", _("only a tenant of kind region has affiliations"))
-        return []
-    problems.no_duplicates(entries, "member")
-    statuses = [status.value for status in AffiliationStatus]
-    result = []
-    for where, entry in entries:
-        problems.unknown_keys(entry, AFFILIATION_KEYS, where)
-        item: dict[str, Any] = {"where": where}
-        item["member"] = problems.text(entry, "member", where, required=True, max_length=63)
-        status = problems.text(entry, "status", where)
-        if status is not None and status not in statuses:
-            problems.add(f"{where}.status", _("must be one of %(values)s", values=", ".join(statuses)))
-        elif status is not None:
-            item["status"] = AffiliationStatus(status)
-        for name in ("joined_on", "left_on"):
-            if name in entry:
-                item[name] = problems.day(entry, name, where)
-        if "note" in entry:
-            item["note"] = problems.text(entry, "note", where, max_length=10_000) or None
-        if item["member"]:
-            result.append(item)
-    return result
+    return None
 
 
 def load_tenant_files(root: Path | str) -> list[TenantFile]:
@@ -472,74 +174,62 @@ def load_tenant_files(root: Path | str) -> list[TenantFile]:
         raise SyncError([_("%(path)s: no such file or folder", path=_display(root))])
     errors: list[str] = []
     files: list[TenantFile] = []
+    unreadable: set[str] = set()  # tenants whose file failed: not to be reported missing as well
     for path in find_tenant_files(root):
-        label = _display(path)
-        problems = _Problems(label, errors)
-        slug = path.parent.name
+        label, slug = _display(path), path.parent.name
+        if problem := _slug_problem(slug):
+            errors.append(f"{label}: slug: {problem}")
         try:
-            if validate_slug(slug) != slug:
-                raise TenantError(_("use lowercase letters, digits and hyphens"))
-        except TenantError as error:
-            problems.add(
-                "slug",
-                _(
-                    "the folder name “%(slug)s” is not a valid slug: %(error)s",
-                    slug=slug,
-                    error=str(error.message),
-                ),
-            )
-        document = _read(path, problems)
-        if document is None:
+            document = parse(_read(path, label), label)
+        except SchemaError as error:
+            errors.extend(error.errors)
+            unreadable.add(slug)
             continue
-        problems.unknown_keys(document, TOP_LEVEL_KEYS, "")
-        tenant = _validate_tenant(document, problems)
         files.append(
             TenantFile(
                 slug=slug,
                 label=label,
-                tenant=tenant,
-                plugins=_validate_plugins(document, problems),
-                circles=_validate_named(document, "circles", CIRCLE_KEYS, problems, {"name": 200}),
-                parks=_validate_named(
-                    document, "parks", PARK_KEYS, problems, {"name": 200, "municipality": 200}
-                ),
-                themes=_validate_themes(document, problems),
-                affiliations=_validate_affiliations(document, tenant.get("kind"), problems),
+                tenant=document.tenant.stated(),
+                plugins=document.plugins,
+                circles=[entry.stated() for entry in document.circles],
+                parks=[entry.stated() for entry in document.parks],
+                themes=[entry.stated() for entry in document.themes],
+                affiliations=[
+                    {"where": f"affiliations[{index}]", **entry.stated()}
+                    for index, entry in enumerate(document.affiliations)
+                ],
             )
         )
-    _check_members(files, errors)
+    _check_members(files, unreadable, errors)
     if errors:
         raise SyncError(errors)
     return files
 
 
-def _check_members(files: list[TenantFile], errors: list[str]) -> None:
+def _check_members(files: list[TenantFile], unreadable: set[str], errors: list[str]) -> None:
     """Every affiliation names an association or municipality that is in the files or
     already in the database (a file's kind wins: the sync is about to apply it)."""
     wanted = {item["member"] for spec in files for item in spec.affiliations}
     if not wanted:
         return
     kinds = dict(db.session.execute(select(Tenant.slug, Tenant.kind).where(Tenant.slug.in_(wanted))).all())
-    kinds.update({spec.slug: spec.tenant.get("kind") for spec in files})
+    kinds.update({slug: None for slug in unreadable})
+    kinds.update({spec.slug: spec.tenant["kind"] for spec in files})
     for spec in files:
-        problems = _Problems(spec.label, errors)
         for item in spec.affiliations:
-            where = f"{item['where']}.member"
-            if item["member"] == spec.slug:
-                problems.add(where, _("a network cannot be its own member"))
-            elif item["member"] not in kinds:
-                problems.add(
-                    where,
-                    _("no tenant “%(slug)s” in the tenant files or the database", slug=item["member"]),
+            member = item["member"]
+            if member == spec.slug:
+                problem = _("a network cannot be its own member")
+            elif member not in kinds:
+                problem = _("no tenant “%(slug)s” in the tenant files or the database", slug=member)
+            elif kinds[member] == TenantKind.REGION:
+                problem = _(
+                    "“%(slug)s” is a regional network; members are associations or municipalities",
+                    slug=member,
                 )
-            elif kinds[item["member"]] == TenantKind.REGION:
-                problems.add(
-                    where,
-                    _(
-                        "“%(slug)s” is a regional network; members are associations or municipalities",
-                        slug=item["member"],
-                    ),
-                )
+            else:
+                continue
+            errors.append(f"{spec.label}: {item['where']}.member: {problem}")
 
 
 # --- applying --------------------------------------------------------------------------
@@ -627,7 +317,7 @@ def _shown(value: Any) -> str:
 
 
 def _update_tenant(tenant: Tenant, spec: TenantFile, report: TenantChanges) -> None:
-    names = {attribute: key for key, (attribute, _length) in TENANT_FIELDS.items()}
+    names = {attribute: field.alias or attribute for attribute, field in TenantTable.model_fields.items()}
     for attribute, value in spec.tenant.items():
         current = getattr(tenant, attribute)
         if current != value:
