@@ -55,7 +55,8 @@ def _problem(message: str) -> PydanticCustomError:
 
 
 def _fail(value: Any, *problems: tuple[tuple[str | int, ...], str]) -> NoReturn:
-    """Report problems below the value being validated (pydantic prefixes the locations)."""
+    """Report several problems below the value being validated: pydantic-core takes a
+    ValidationError raised in a validator as line errors and prefixes their locations."""
     raise ValidationError.from_exception_data(
         "tenant.toml",
         [InitErrorDetails(type=_problem(message), loc=loc, input=value) for loc, message in problems],
