@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from pypdf import PdfReader
 
 from kringwerk.documents.pdf import css_string, page_label_css, render_document_pdf
-from kringwerk.documents.structure import Document, Paragraph, Points, Section, Table
+from kringwerk.documents.structure import Document, DocumentTable, Paragraph, Points, Section
 from kringwerk.documents.word import render_docx
 from kringwerk.extensions import db
 from kringwerk.tenancy.context import tenant_scope
@@ -28,7 +28,7 @@ ADVICE = Document(
         Section("Recommendations", [Points(["Widen the road", "Add lighting"]), Points(["Start again"])]),
         Section(
             "Participants",
-            [Table(["Company", "Sector"], [["Bakery Jansen", "Food"], ["Garage Smit", "Mobility"]])],
+            [DocumentTable(["Company", "Sector"], [["Bakery Jansen", "Food"], ["Garage Smit", "Mobility"]])],
             level=2,
         ),
     ],

@@ -1,6 +1,6 @@
 """Documents: PDF and Word files rendered from templates in the tenant's look, and uploaded files kept per tenant.
 
-- ``structure``: ``Document`` / ``Section`` / ``Paragraph`` / ``Points`` / ``Table``, the
+- ``structure``: ``Document`` / ``Section`` / ``Paragraph`` / ``Points`` / ``DocumentTable``, the
   content a plugin writes once;
 - ``pdf``: ``render_pdf(template, **context)`` and ``render_document_pdf(document)``
   (WeasyPrint, templates under ``templates/documents/``);

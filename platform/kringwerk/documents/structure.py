@@ -4,7 +4,7 @@ HTML for the PDF (``templates/documents/document.html``) and as a Word file
 
 A plugin builds a ``Document`` of ``Section``s, each a heading with blocks:
 ``Paragraph`` (plain text; line breaks kept), ``Points`` (numbered, or bullets
-with ``numbered=False``) and ``Table`` (a header row and rows of text). Text is
+with ``numbered=False``) and ``DocumentTable`` (a header row and rows of text). Text is
 always plain: the HTML side escapes it and the Word side writes it as runs, so
 content from users can go in as it is.
 
@@ -14,7 +14,7 @@ content from users can go in as it is.
         sections=[
             Section("Aanleiding", [Paragraph("...")]),
             Section("Aanbevelingen", [Points(["...", "..."])]),
-            Section("Deelnemers", [Table(["Bedrijf", "Sector"], [["Bakkerij Jansen", "Food"]])]),
+            Section("Deelnemers", [DocumentTable(["Bedrijf", "Sector"], [["Bakkerij Jansen", "Food"]])]),
         ],
     )
 """
@@ -41,7 +41,7 @@ class Points:
 
 
 @dataclass(frozen=True)
-class Table:
+class DocumentTable:
     """A table of text: ``header`` names the columns, each row has one cell per column."""
 
     kind: ClassVar[str] = "table"
@@ -54,7 +54,7 @@ class Table:
                 raise ValueError(f"a table row has {len(row)} cells for {len(self.header)} columns")
 
 
-Block = Paragraph | Points | Table
+Block = Paragraph | Points | DocumentTable
 
 
 @dataclass(frozen=True)

@@ -18,18 +18,18 @@ bp = Blueprint("documents", __name__, url_prefix="/<tenant>")
 def file_url(stored: StoredFile, *, external: bool = False) -> str:
     """The address of a stored file in its tenant; ``external=True`` gives an absolute
     one from BASE_URL that works in mail and jobs too."""
-    values = {"file_id": stored.id, "name": stored.original_name}
+    values = {"stored_file_id": stored.id, "name": stored.original_name}
     if external:
         return external_url("documents.stored_file", **values)
     return url_for("documents.stored_file", **values)
 
 
-@bp.get("/files/<int:file_id>/<name>")
+@bp.get("/files/<int:stored_file_id>/<name>")
 @require_member()
-def stored_file(file_id: int, name: str):
+def stored_file(stored_file_id: int, name: str):
     """The file itself: a PDF or an image opens in the browser, anything else downloads.
     ``name`` only makes the address readable; the file is found by id in this tenant."""
-    stored = db.session.scalar(select(StoredFile).where(StoredFile.id == file_id))
+    stored = db.session.scalar(select(StoredFile).where(StoredFile.id == stored_file_id))
     if stored is None:
         abort(404)
     path = file_path(stored)
