@@ -10,6 +10,13 @@ surface stays put. docs/architecture.md gives one line per name.
 from kringwerk.accounts.models import Role, User
 from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, require_member
 from kringwerk.audit.services import record
+from kringwerk.documents.models import StoredFile
+from kringwerk.documents.pdf import render_document_pdf, render_pdf
+from kringwerk.documents.responses import send_document
+from kringwerk.documents.services import UploadError, check_upload, delete_file, store_upload
+from kringwerk.documents.structure import Document, DocumentTable, Paragraph, Points, Section
+from kringwerk.documents.views import file_url
+from kringwerk.documents.word import render_docx
 from kringwerk.extensions import db, utcnow
 from kringwerk.jobs.dispatch import enqueue
 from kringwerk.jobs.services import fail_task, finish_task, get_task, report_progress, start_task
@@ -126,6 +133,22 @@ __all__ = [
     "resolve_token",
     "revoke_tokens",
     "mark_token_used",
+    # documents and uploaded files
+    "Document",
+    "Section",
+    "Paragraph",
+    "Points",
+    "DocumentTable",
+    "render_pdf",
+    "render_document_pdf",
+    "render_docx",
+    "send_document",
+    "StoredFile",
+    "store_upload",
+    "check_upload",
+    "delete_file",
+    "UploadError",
+    "file_url",
     # pages
     "page_or_block",
     "wants_fragment",
