@@ -25,9 +25,10 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from kringwerk.plugin_api import db, utcnow
+from kringwerk.plugin_api import db, resolve_token, utcnow
 from plugins.polls import tallies
 from plugins.polls.models import (
+    ANSWER_LINK,
     InterestLevel,
     Poll,
     PollAnswer,
@@ -39,7 +40,6 @@ from plugins.polls.models import (
     ResponseStatus,
     ResponseUnit,
 )
-from plugins.polls.tokens import hash_token
 
 SHORT_TEXT_MAX = 200
 LONG_TEXT_MAX = 5000
@@ -85,11 +85,12 @@ def find_invitation(poll_id: int, raw_token: str | None) -> PollInvitation | Non
     The tenant scope keeps another tenant's token out; the poll id keeps another
     poll's token (of this tenant) out.
     """
-    if not raw_token or len(raw_token) > 200:
+    token = resolve_token(ANSWER_LINK, raw_token or "")
+    if token is None:
         return None
     return db.session.scalar(
         select(PollInvitation)
-        .where(PollInvitation.token_hash == hash_token(raw_token), PollInvitation.poll_id == poll_id)
+        .where(PollInvitation.id == token.subject_id, PollInvitation.poll_id == poll_id)
         .options(selectinload(PollInvitation.poll))
     )
 

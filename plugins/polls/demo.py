@@ -26,10 +26,13 @@ from kringwerk.plugin_api import (
     Theme,
     User,
     db,
+    issue_token,
+    revoke_tokens,
     utcnow,
 )
 from plugins.polls.invitations import answer_link
 from plugins.polls.models import (
+    ANSWER_LINK,
     AudienceKind,
     Poll,
     PollInvitation,
@@ -40,7 +43,6 @@ from plugins.polls.models import (
     ResponseUnit,
     ResultsVisibility,
 )
-from plugins.polls.tokens import new_token
 
 CLOSED_TITLE = "Samenwerken op {park}"
 OPEN_TITLE = "Laadplein en zonnedaken op {park}"
@@ -115,7 +117,7 @@ def _contacts_on(park: BusinessPark) -> list[ContactPerson]:
 
 
 def _invite(poll: Poll, contact: ContactPerson, sent_at) -> PollInvitation:
-    _raw, token_hash = new_token()  # the link went out by mail long ago; only the hash stays
+    # The link went out by mail long ago and nobody holds it: no token is issued.
     invitation = PollInvitation(
         poll_id=poll.id,
         company_id=contact.company_id,
@@ -123,7 +125,6 @@ def _invite(poll: Poll, contact: ContactPerson, sent_at) -> PollInvitation:
         email=contact.email,
         name=contact.name,
         locale=poll.language,
-        token_hash=token_hash,
         sent_at=sent_at,
     )
     db.session.add(invitation)
@@ -314,7 +315,7 @@ def _entrepreneur_contact() -> ContactPerson | None:
 
 
 def _entrepreneur_link(tenant, poll: Poll) -> str | None:
-    """A fresh personal link for the demo entrepreneur (only the hash is stored, so a new one each run)."""
+    """A fresh personal link for the demo entrepreneur (only hashes are stored, so a new one each run)."""
     invitation = db.session.scalar(
         select(PollInvitation).where(
             PollInvitation.poll_id == poll.id, PollInvitation.email == DEMO_ENTREPRENEUR
@@ -322,7 +323,8 @@ def _entrepreneur_link(tenant, poll: Poll) -> str | None:
     )
     if invitation is None or invitation.responded_at is not None:
         return None
-    raw, invitation.token_hash = new_token()
+    revoke_tokens(ANSWER_LINK, invitation.id)  # the link printed last time stops: one demo link at a time
+    raw = issue_token(ANSWER_LINK, invitation.id)
     db.session.flush()
     return answer_link(tenant, poll, raw)
 

@@ -1,10 +1,11 @@
 """Invitations to a poll by e-mail with a personal link, reminders to those who
 have not answered, scheduled reminders, and closing polls at their end time.
 
-A link carries a random token; only its hash is stored. The raw token exists
-only while a message is being composed, so each sending (the invitation, and
-every reminder) makes a fresh token and replaces the stored hash: the newest
-link is the one that works, and the reminder says so.
+A link carries a random token from the core token service (purpose
+``polls.answer``, subject = the invitation); only its hash is stored. The raw
+token exists only while a message is being composed, so each sending (the
+invitation, and every reminder) issues a token of its own, and every earlier
+one stays live: a link works until the poll closes, whichever mail it came in.
 
 The views and the periodic jobs call ``start_sending``, ``send_reminders``,
 ``schedule_reminder``, ``send_due_reminders`` and ``close_due_polls``; the
@@ -28,6 +29,7 @@ from kringwerk.plugin_api import (
     db,
     delivery_key,
     external_url,
+    issue_token,
     record,
     report_progress,
     send_mail,
@@ -38,6 +40,7 @@ from kringwerk.plugin_api import (
 from plugins.polls import panel
 from plugins.polls.audience import audience_contacts
 from plugins.polls.models import (
+    ANSWER_LINK,
     Poll,
     PollInvitation,
     PollResponse,
@@ -45,7 +48,6 @@ from plugins.polls.models import (
     ResponseStatus,
     ResponseUnit,
 )
-from plugins.polls.tokens import new_token
 
 BATCH = 25  # invitations per progress report (and per commit of the job)
 
@@ -83,8 +85,7 @@ def create_invitations(poll: Poll) -> int:
     """An invitation for each person in the audience not invited yet; returns how many.
 
     One per e-mail address (two contacts sharing ``info@`` get one link). The
-    hash stored now is a placeholder nobody holds: the token that goes out is
-    made when the message is composed.
+    token is issued when the message is composed.
     """
     invited = {
         _normal_email(email)
@@ -104,7 +105,6 @@ def create_invitations(poll: Poll) -> int:
                 email=email,
                 name=row.name,
                 locale=poll.language,
-                token_hash=new_token()[1],
             )
         )
         created += 1
@@ -171,12 +171,11 @@ def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
 def _mail(
     tenant: Tenant, poll: Poll, invitation: PollInvitation, template: str, key: str, on_panel: bool
 ) -> None:
-    """Compose one message with a fresh link, unless this very message went out before
-    (a retried job): then the link already mailed must stay the one that works."""
+    """Compose one message with a link of its own, unless this very message went out
+    before (a retried job). Links mailed earlier stay live: a reminder adds one."""
     if was_sent(delivery_key(key)):
         return
-    raw, hashed = new_token()
-    invitation.token_hash = hashed
+    raw = issue_token(ANSWER_LINK, invitation.id)
     subject = (
         _l("Invitation: %(title)s", title=poll.title)
         if template == "invitation"

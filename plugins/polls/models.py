@@ -233,11 +233,16 @@ class PollOption(TenantScoped, db.Model):
     theme = relationship("Theme", foreign_keys=[theme_id])
 
 
+# The token service's purpose for answer links; the subject is the invitation.
+ANSWER_LINK = "polls.answer"
+
+
 class PollInvitation(TenantScoped, db.Model):
     """A personal link for one person (a contact of a company) to one poll.
 
-    The token is stored only as its SHA-256 hash. ``responded_at`` counts the
-    response rate, also for anonymous polls whose responses keep no link back.
+    The link's tokens live in the core token service (purpose ``ANSWER_LINK``,
+    subject = this invitation's id), stored only as SHA-256 hashes. ``responded_at``
+    counts the response rate, also for anonymous polls whose responses keep no link back.
     """
 
     __tablename__ = "poll_invitations"
@@ -245,7 +250,6 @@ class PollInvitation(TenantScoped, db.Model):
         tenant_fk("poll_id", "polls", ondelete="CASCADE"),
         tenant_fk("company_id", "companies", ondelete="CASCADE"),
         tenant_fk("contact_person_id", "contact_persons", ondelete="CASCADE"),
-        UniqueConstraint("token_hash"),
         UniqueConstraint("tenant_id", "poll_id", "email"),
         Index("ix_poll_invitations_tenant_poll_company", "tenant_id", "poll_id", "company_id"),
     )
@@ -257,7 +261,6 @@ class PollInvitation(TenantScoped, db.Model):
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str | None] = mapped_column(String(200))
     locale: Mapped[str | None] = mapped_column(String(8))
-    token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

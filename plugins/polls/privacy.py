@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from sqlalchemy import delete, or_, select, update
 
-from kringwerk.plugin_api import ContactPerson, db, hookimpl, tenant_scope
+from kringwerk.plugin_api import ContactPerson, db, delete_tokens, hookimpl, tenant_scope
 from plugins.polls import answering
 from plugins.polls.models import (
+    ANSWER_LINK,
     PanelMember,
     Poll,
     PollAnswer,
@@ -121,6 +122,8 @@ def member_erase(tenant, user):
     with tenant_scope(tenant):
         contact_ids = _contact_ids(user)
         mine = or_(PollInvitation.email == user.email, PollInvitation.contact_person_id.in_(contact_ids))
+        # Their links die with the erasure, also those of answered invitations that stay.
+        delete_tokens(ANSWER_LINK, select(PollInvitation.id).where(mine))
         db.session.execute(
             delete(PollInvitation)
             .where(mine, PollInvitation.responded_at.is_(None))
@@ -171,6 +174,7 @@ def company_removed(tenant, company):
         invited = PollInvitation.company_id == company.id
         if contact_ids:
             invited = or_(invited, PollInvitation.contact_person_id.in_(contact_ids))
+        delete_tokens(ANSWER_LINK, select(PollInvitation.id).where(invited))
         db.session.execute(
             delete(PollInvitation).where(invited).execution_options(synchronize_session="fetch")
         )
@@ -182,4 +186,8 @@ def contact_removed(tenant, contact):
     """Keep the person's answers, without the person."""
     with tenant_scope(tenant):
         _let_go_of_responses(PollResponse.contact_person_id == contact.id, [contact.id])
+        # The person's invitations go with them (their key cascades); their links first.
+        delete_tokens(
+            ANSWER_LINK, select(PollInvitation.id).where(PollInvitation.contact_person_id == contact.id)
+        )
         db.session.flush()

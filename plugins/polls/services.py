@@ -23,9 +23,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, select
 
-from kringwerk.plugin_api import Theme, db, record, utcnow
+from kringwerk.plugin_api import Theme, db, delete_tokens, record, utcnow
 from plugins.polls import tallies
 from plugins.polls.models import (
+    ANSWER_LINK,
     OPTION_KINDS,
     Poll,
     PollAnswer,
@@ -280,6 +281,7 @@ def delete_poll(poll: Poll, *, actor) -> None:
     tallies.forget(poll)
     db.session.execute(delete(PollAnswer).where(PollAnswer.poll_id == poll.id))
     db.session.execute(delete(PollResponse).where(PollResponse.poll_id == poll.id))
+    delete_tokens(ANSWER_LINK, select(PollInvitation.id).where(PollInvitation.poll_id == poll.id))
     db.session.execute(delete(PollInvitation).where(PollInvitation.poll_id == poll.id))
     for item in poll.questions:
         item.condition_option_id = None

@@ -52,6 +52,7 @@ from kringwerk.tenants.network import (
     require_member_or_network,
 )
 from kringwerk.tokens.models import PersonalToken
+from kringwerk.tokens.services import delete_tokens
 from kringwerk.tokens.services import issue as issue_token
 from kringwerk.tokens.services import mark_used as mark_token_used
 from kringwerk.tokens.services import resolve as resolve_token
@@ -133,6 +134,7 @@ __all__ = [
     "resolve_token",
     "revoke_tokens",
     "mark_token_used",
+    "delete_tokens",
     # documents and uploaded files
     "Document",
     "Section",

@@ -8,9 +8,10 @@ or logged here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, delete, select, update
 
 from kringwerk.extensions import db, utcnow
 from kringwerk.tenancy.context import TenantScopeError, current_tenant_id
@@ -82,6 +83,24 @@ def revoke(purpose: str, subject_id: int) -> int:
         .where(PersonalToken.revoked_at.is_(None))
         .where(PersonalToken.expires_at.is_(None) | (PersonalToken.expires_at > now))
         .values(revoked_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount
+
+
+def delete_tokens(purpose: str, subject_ids: Iterable[int] | Select) -> int:
+    """Delete the tokens of subjects that are deleted themselves; returns how many.
+
+    A purpose whose rows go away calls this in the same transaction, so a token
+    never outlives its subject (SQLite may hand a deleted row's id to the next one).
+    """
+    if not isinstance(subject_ids, Select):
+        subject_ids = list(subject_ids)
+        if not subject_ids:
+            return 0
+    result = db.session.execute(
+        delete(PersonalToken)
+        .where(PersonalToken.purpose == purpose, PersonalToken.subject_id.in_(subject_ids))
         .execution_options(synchronize_session="fetch")
     )
     return result.rowcount

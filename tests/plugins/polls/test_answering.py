@@ -18,8 +18,11 @@ from werkzeug.datastructures import MultiDict
 
 from kringwerk.extensions import db, utcnow
 from kringwerk.tenancy import tenant_scope
+from kringwerk.tokens.models import PersonalToken
+from kringwerk.tokens.services import issue as issue_token
 from plugins.polls import answering
 from plugins.polls.models import (
+    ANSWER_LINK,
     Poll,
     PollAnswer,
     PollInvitation,
@@ -31,7 +34,6 @@ from plugins.polls.models import (
     ResponseStatus,
     ResponseUnit,
 )
-from plugins.polls.tokens import new_token
 from tests.plugins.polls.conftest import make_poll
 
 # --- helpers shared by the answering tests ------------------------------------------------------
@@ -116,18 +118,17 @@ def valid_values(q: Q, **overrides) -> MultiDict:
 
 def invite(tenant, poll_id: int, email: str, company_id: int | None, contact_id: int | None) -> str:
     """An invitation (sent) of ``email`` to the poll; returns the raw token of its link."""
-    raw, hashed = new_token()
     with tenant_scope(tenant):
-        db.session.add(
-            PollInvitation(
-                poll_id=poll_id,
-                company_id=company_id,
-                contact_person_id=contact_id,
-                email=email,
-                token_hash=hashed,
-                sent_at=utcnow(),
-            )
+        invitation = PollInvitation(
+            poll_id=poll_id,
+            company_id=company_id,
+            contact_person_id=contact_id,
+            email=email,
+            sent_at=utcnow(),
         )
+        db.session.add(invitation)
+        db.session.flush()
+        raw = issue_token(ANSWER_LINK, invitation.id)
         db.session.flush()
     db.session.commit()
     return raw
@@ -172,7 +173,7 @@ def test_find_invitation_by_hash_within_tenant_and_poll(polls_world, poll_id, b_
         assert answering.find_invitation(poll_id, "x" * 500) is None
         assert answering.find_invitation(b_poll_id, b_token) is None  # tenant B's link under A
         # The raw token is never stored.
-        assert db.session.scalar(select(func.count()).where(PollInvitation.token_hash == token)) == 0
+        assert db.session.scalar(select(func.count()).where(PersonalToken.token_hash == token)) == 0
     with tenant_scope(w.b.tenant):
         assert answering.find_invitation(poll_id, token) is None  # tenant A's link under B
         assert answering.find_invitation(b_poll_id, b_token) is not None

@@ -536,7 +536,7 @@ def test_copy_is_a_draft_with_remapped_items_and_no_responses(polls_world, poll_
     with tenant_scope(side.tenant):
         original = db.session.get(Poll, poll_id)
         original.match_threshold = 4
-        db.session.add(PollInvitation(poll_id=poll_id, email="anna@alpha.test", token_hash="h" * 64))
+        db.session.add(PollInvitation(poll_id=poll_id, email="anna@alpha.test"))
         add_response(original, ResponseStatus.SUBMITTED)
         copy = services.copy_poll(original, actor=side.admin)
         db.session.commit()
@@ -570,7 +570,7 @@ def test_delete_removes_everything_of_the_poll_only(polls_world, poll_id):
     with tenant_scope(side.tenant):
         poll = db.session.get(Poll, poll_id)
         question = poll.questions[1]
-        db.session.add(PollInvitation(poll_id=poll_id, email="anna@alpha.test", token_hash="d" * 64))
+        db.session.add(PollInvitation(poll_id=poll_id, email="anna@alpha.test"))
         response = PollResponse(poll_id=poll_id, status=ResponseStatus.SUBMITTED, draft={})
         db.session.add(response)
         db.session.flush()

@@ -31,7 +31,6 @@ from plugins.polls.models import (
     ResponseStatus,
     ResponseUnit,
 )
-from plugins.polls.tokens import new_token
 from tests.plugins.polls.conftest import make_poll
 
 # Positions of make_poll's items.
@@ -129,7 +128,6 @@ def invite(
                 company_id=company_id,
                 contact_person_id=contact_id,
                 email=email,
-                token_hash=new_token()[1],
                 responded_at=utcnow() if responded else None,
             )
         )
