@@ -12,6 +12,7 @@ from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -35,7 +36,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-db = SQLAlchemy(model_class=Base)
+class Session(FlaskSession):
+    """The app's session: ``get`` is the one door to an object by id, and it
+    checks the tenant (``tenancy.scoping.get_in_scope``), so ``db.get_or_404``
+    and every ``db.session.get`` keep to the tenant in scope."""
+
+    def get(self, entity, ident, **kwargs):
+        # Imported here: the tenancy package imports this module for db.Model.
+        from kringwerk.tenancy.scoping import get_in_scope
+
+        return get_in_scope(self, super().get, entity, ident, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 
 

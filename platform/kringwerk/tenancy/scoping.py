@@ -5,6 +5,9 @@ Two session events enforce tenancy for every ORM statement:
 * ``do_orm_execute`` limits selects, updates and deletes to the tenant in scope
   with ``with_loader_criteria``; with no tenant in scope, a statement that
   touches a tenant-owned table raises ``TenantScopeError``.
+* ``Session.get`` (the app's session class, see ``extensions``) checks the tenant
+  of an object it finds in the identity map, which it returns without a query:
+  another tenant's object is not found, and with no tenant in scope it raises.
 * ``before_flush`` stamps new rows with the tenant in scope and refuses rows
   of another tenant, and any change of ``tenant_id``.
 * ``do_orm_execute`` holds INSERT and UPDATE statements run through the session
@@ -98,6 +101,43 @@ def limit_to_tenant(state: ORMExecuteState) -> None:
             include_aliases=True,
         )
     )
+
+
+def get_in_scope(session: Session, get, entity, ident, **kwargs):
+    """``session.get(entity, ident)`` through the wall (``get`` is the plain one).
+
+    The identity map may hold an object of another tenant (loaded unscoped, or
+    in that tenant's scope earlier in the session); it is not found here, as a
+    query in scope would not find it.
+    """
+    mapper = inspect(entity)
+    if not issubclass(mapper.class_, TenantScoped) or unscoped_reason() is not None:
+        return get(entity, ident, **kwargs)
+    tenant_id = current_tenant_id()
+    if tenant_id is None:
+        raise TenantScopeError(
+            f"getting a {mapper.class_.__name__} with no tenant in scope; "
+            "use tenant_scope(tenant) or unscoped(reason)"
+        )
+    if not isinstance(ident, Mapping):
+        key = mapper.identity_key_from_primary_key(
+            list(ident) if isinstance(ident, list | tuple) else [ident],
+            identity_token=kwargs.get("identity_token"),
+        )
+        found = session.identity_map.get(key)
+        if found is not None:
+            state = inspect(found)
+            if state.dict.get("tenant_id", tenant_id) != tenant_id:
+                return None
+            if state.expired:
+                # An expired object would be refreshed by its key alone; loading it
+                # afresh goes through the tenant filter (and row-level security)
+                # and finds nothing for another tenant, leaving the object be.
+                kwargs["populate_existing"] = True
+    instance = get(entity, ident, **kwargs)
+    if instance is not None and instance.tenant_id != tenant_id:
+        return None
+    return instance
 
 
 def guard_flush(session: Session, flush_context, instances) -> None:
