@@ -9,6 +9,7 @@ import pytest
 from kringwerk.extensions import db
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson
 from kringwerk.tenancy import tenant_scope
+from tests.members.panel_support import people  # noqa: F401 - the panel tests' fixture
 from tests.members.support import theme_by_key
 
 ROWS = ("park", "other_park", "noord", "zuid", "alpha", "anker", "bravo", "b_park", "b_circle")

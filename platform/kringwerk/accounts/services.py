@@ -10,9 +10,7 @@ so a message never points at a row that was rolled back.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -36,6 +34,7 @@ from kringwerk.audit.services import record
 from kringwerk.extensions import db, utcnow
 from kringwerk.tenancy.context import tenant_scope, unscoped
 from kringwerk.tenancy.models import Tenant
+from kringwerk.tokens.primitives import hash_token, new_token
 
 log = logging.getLogger("kringwerk.accounts")
 
@@ -198,16 +197,8 @@ def _link(path: str) -> str:
 
 
 # --- single-use tokens (magic links, password resets) ------------------------------------
-
-
-def new_token() -> tuple[str, str]:
-    """A random token to send, and the SHA-256 hex digest to store (never the token itself)."""
-    raw = secrets.token_urlsafe(32)
-    return raw, hash_token(raw)
-
-
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+# Platform-level (no tenant), so they keep their own table; the token is made and
+# hashed by kringwerk.tokens.primitives like every personal link.
 
 
 def issue_auth_token(user: User, purpose: TokenPurpose) -> str:
@@ -626,6 +617,7 @@ def export_member(tenant: Tenant, membership: Membership, *, actor) -> dict[str,
 
     The account is global, but only what this tenant holds is exported.
     """
+    from kringwerk.members import panel
     from kringwerk.members.models import ContactPerson
     from kringwerk.pluginhost import hooks
 
@@ -667,6 +659,7 @@ def export_member(tenant: Tenant, membership: Membership, *, actor) -> dict[str,
                 }
                 for contact in contacts
             ],
+            "panel": panel.export_for(contact.id for contact in contacts),
             "invitations": [
                 {
                     "role": invitation.role.value,
@@ -700,6 +693,7 @@ def erase_member(tenant: Tenant, membership: Membership, *, actor) -> None:
 
     The global account and its other memberships stay: erasure never reaches beyond the tenant.
     """
+    from kringwerk.members import panel
     from kringwerk.members.models import ContactPerson
     from kringwerk.pluginhost import hooks
 
@@ -707,6 +701,10 @@ def erase_member(tenant: Tenant, membership: Membership, *, actor) -> None:
         user = membership.user
         _guard_last_admin(membership, removing=True)
         hooks(tenant).member_erase(tenant=tenant, user=user)
+        # Off the panel, and its leave links revoked, before the contact persons let go of the account.
+        panel.erase_for(
+            db.session.scalars(select(ContactPerson.id).where(ContactPerson.user_id == user.id)).all()
+        )
         db.session.execute(
             update(ContactPerson)
             .where(ContactPerson.user_id == user.id)

@@ -48,6 +48,9 @@ ACTION_LABELS = {
     "theme.deactivated": _l("Theme deactivated"),
     "theme.reactivated": _l("Theme reactivated"),
     "theme.reordered": _l("Themes reordered"),
+    "panel.joined": _l("Joined the entrepreneurs' panel"),
+    "panel.left": _l("Left the entrepreneurs' panel"),
+    "panel.added_in_bulk": _l("People added to the entrepreneurs' panel"),
     "tenants.synced": _l("Tenants synchronised from code"),
     "demo.loaded": _l("Demo data loaded"),
 }

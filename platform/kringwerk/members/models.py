@@ -1,5 +1,6 @@
 """Member organisations of a tenant: companies (with KvK number and contact
-persons), business parks, circles (kringen) and the theme taxonomy."""
+persons), business parks, circles (kringen), the theme taxonomy and the
+standing entrepreneurs' panel."""
 
 from __future__ import annotations
 
@@ -187,3 +188,25 @@ class ContactPerson(TenantScoped, db.Model):
 
     company: Mapped[Company] = relationship(back_populates="contacts", foreign_keys=[company_id])
     user = relationship("User")
+
+
+class PanelMember(TenantScoped, db.Model):
+    """A contact person on the tenant's standing entrepreneurs' panel: asked for
+    polls, the MKB-toets and whatever else a plugin puts to the panel.
+
+    Leaving sets ``left_at`` (the row stays, so the trail shows when); joining
+    again clears it. The services live in ``members.panel``.
+    """
+
+    __tablename__ = "panel_members"
+    __tenant_table_args__ = (
+        tenant_fk("contact_person_id", "contact_persons", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "contact_person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_person_id: Mapped[int] = mapped_column(Integer)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    contact_person: Mapped[ContactPerson] = relationship(foreign_keys=[contact_person_id])
