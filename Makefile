@@ -5,6 +5,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 TRANSLATIONS := platform/kringwerk/translations
+# Each plugin extracts into a catalog of its own: the folders with a babel.cfg.
+PLUGIN_DIRS := $(patsubst %/babel.cfg,%,$(wildcard plugins/*/babel.cfg))
+PLUGIN_TRANSLATIONS := $(addsuffix /translations,$(PLUGIN_DIRS))
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_pgettext:1c,2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test install system-deps translations catalogs lint bench vendor-htmx clean
@@ -17,15 +21,21 @@ $(BIN)/kringwerk $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed translations
 
-## Compile the .po catalogs into the .mo files Flask-Babel reads.
+## Compile the .po catalogs (the core's and each plugin's) into the .mo files Flask-Babel reads.
 translations: $(VENV)/.installed
-	@if ls $(TRANSLATIONS)/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -d $(TRANSLATIONS); fi
+	@for dir in $(TRANSLATIONS) $(PLUGIN_TRANSLATIONS); do \
+		if ls $$dir/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile -d $$dir; fi; \
+	done
 
-## Re-extract messages and merge them into the catalogs (then translate the new entries).
+## Re-extract messages and merge them into the catalogs (then translate the new entries):
+## the core (babel.cfg) into its own, and each plugin (plugins/<name>/babel.cfg) into its own.
 catalogs: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	@for plugin in $(PLUGIN_DIRS); do \
+		$(BIN)/pybabel extract -F $$plugin/babel.cfg $(BABEL_KEYWORDS) -o $$plugin/translations/messages.pot $$plugin && \
+		$(BIN)/pybabel update -i $$plugin/translations/messages.pot -d $$plugin/translations || exit 1; \
+	done
 
 demo: install
 	$(BIN)/kringwerk db upgrade

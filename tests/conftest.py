@@ -42,15 +42,19 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture(scope="session", autouse=True)
 def compiled_translations():
     """The .mo files are build output (make install compiles them); compile here too
-    so a bare `pytest` runs with the real catalogs."""
+    so a bare `pytest` runs with the real catalogs: the core's, each plugin's, and
+    those of the test-only plugins."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
     from kringwerk.config import PROJECT_ROOT
 
-    for po_path in (PROJECT_ROOT / "platform" / "kringwerk" / "translations").glob(
-        "*/LC_MESSAGES/messages.po"
-    ):
+    folders = [
+        PROJECT_ROOT / "platform" / "kringwerk" / "translations",
+        *(PROJECT_ROOT / "plugins").glob("*/translations"),
+        *(PROJECT_ROOT / "tests" / "support").glob("*/translations"),
+    ]
+    for po_path in (path for folder in folders for path in folder.glob("*/LC_MESSAGES/messages.po")):
         mo_path = po_path.with_suffix(".mo")
         if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
             with po_path.open("rb") as po_file:
