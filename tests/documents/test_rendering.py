@@ -9,9 +9,10 @@ import io
 import docx
 import pytest
 from flask_babel import force_locale
+from jinja2 import ChoiceLoader, DictLoader
 from pypdf import PdfReader
 
-from kringwerk.documents.pdf import css_string, page_label_css, render_document_pdf
+from kringwerk.documents.pdf import css_string, page_label_css, render_document_pdf, render_pdf
 from kringwerk.documents.structure import Document, DocumentTable, Paragraph, Points, Section
 from kringwerk.documents.word import render_docx
 from kringwerk.extensions import db
@@ -169,3 +170,26 @@ def test_a_webp_logo_goes_into_word_as_png(world, app):
         word = docx.Document(io.BytesIO(render_docx(ADVICE, tenant=world.a.tenant)))
         assert pdf_images(render_document_pdf(ADVICE, tenant=world.a.tenant)) == 1
     assert [part.content_type for part in word.sections[0].header.part.package.image_parts] == ["image/png"]
+
+
+def test_the_renderer_fetches_no_file_or_address_a_template_names(world, app, tmp_path):
+    """Only data: URIs load, so nothing in a document can make the renderer read a
+    server file or call a server."""
+    picture = tmp_path / "secret.png"
+    picture.write_bytes(image_bytes())
+    app.jinja_env.loader = ChoiceLoader(
+        [
+            DictLoader(
+                {
+                    "test/fetching.html": '{% extends "documents/layout.html" %}{% block body %}'
+                    '<p>Fetching</p><img src="{{ path }}"><img src="http://127.0.0.1:9/x.png">'
+                    '<link rel="stylesheet" href="{{ path }}">{% endblock %}'
+                }
+            ),
+            app.jinja_env.loader,
+        ]
+    )
+    with app.test_request_context():
+        data = render_pdf("test/fetching.html", tenant=world.a.tenant, path=picture.as_uri())
+    assert "Fetching" in pdf_text(data) and "Kring A" in pdf_text(data)
+    assert pdf_images(data) == 0

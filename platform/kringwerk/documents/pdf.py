@@ -14,8 +14,6 @@ import re
 
 from flask import render_template
 from flask_babel import gettext as _
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from kringwerk.documents.branding import branding_for
 from kringwerk.documents.structure import Document
@@ -27,6 +25,11 @@ DOCUMENT_TEMPLATE = "documents/document.html"
 def render_pdf(template_name: str, *, tenant: Tenant | None = None, **context) -> bytes:
     """Render ``template_name`` with ``context`` as a PDF for ``tenant`` (by default
     the tenant being worked for). The template sees ``branding`` and ``page_label``."""
+    # Imported here: WeasyPrint takes half a second to load Pango, which every app
+    # start (CLI, workers, tests) would pay otherwise.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
     html = render_template(
         template_name, branding=branding_for(tenant), page_label=page_label_css(), **context
     )
