@@ -56,6 +56,9 @@ def test_a_pdf_carries_the_content_and_its_tenants_name_only(world, app):
     with app.test_request_context(), tenant_scope(world.a.tenant):
         data = render_document_pdf(ADVICE)
     assert data.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(data))
+    assert reader.metadata.title == "Advice on the SME test" and reader.metadata.author == "Kring A"
+    assert reader.trailer["/Root"]["/Lang"] == "en" and "/StructTreeRoot" in reader.trailer["/Root"]  # tagged
     text = pdf_text(data)
     for expected in (
         "Advice on the SME test",

@@ -33,7 +33,10 @@ def render_pdf(template_name: str, *, tenant: Tenant | None = None, **context) -
     html = render_template(
         template_name, branding=branding_for(tenant), page_label=page_label_css(), **context
     )
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    # PDF/UA: tagged, with its language and title, readable by a screen reader (public
+    # bodies among the tenants must publish accessible documents).
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
 
 
 def render_document_pdf(document: Document, *, tenant: Tenant | None = None) -> bytes:
