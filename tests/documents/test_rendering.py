@@ -160,6 +160,7 @@ def test_the_docx_header_shows_the_logo_when_there_is_one(world, app):
     header = with_a.sections[0].header
     pictures = list(header._element.iter(docx.oxml.ns.qn("pic:pic")))
     assert len(pictures) == 1
+    assert [d.get("descr") for d in header._element.iter(docx.oxml.ns.qn("wp:docPr"))] == ["Logo of Kring A"]
     assert [part.content_type for part in header.part.package.image_parts] == ["image/png"]
     assert not list(with_b.sections[0].header._element.iter(docx.oxml.ns.qn("pic:pic")))
 

@@ -54,7 +54,8 @@ def _page_setup(word, branding: Branding) -> None:
 
     header = section.header.paragraphs[0]
     if branding.logo is not None:
-        header.add_run().add_picture(io.BytesIO(_word_image(branding.logo)), height=Cm(1.2))
+        logo = header.add_run().add_picture(io.BytesIO(_word_image(branding.logo)), height=Cm(1.2))
+        logo._inline.docPr.set("descr", _("Logo of %(name)s", name=branding.name))  # the alt text
         header.add_run("  ")
     name = header.add_run(branding.name)
     name.bold = True
@@ -70,8 +71,7 @@ def _page_setup(word, branding: Branding) -> None:
             _add_field(footer, piece)
         elif piece:
             footer.add_run(piece)
-    for run in footer.runs:
-        run.font.size = Pt(8.5)
+    word.styles["Footer"].font.size = Pt(8.5)
 
 
 def _brand_styles(word, branding: Branding) -> None:
