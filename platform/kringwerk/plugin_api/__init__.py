@@ -10,6 +10,7 @@ surface stays put. docs/architecture.md gives one line per name.
 from kringwerk.accounts.models import Role, User
 from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, require_member
 from kringwerk.audit.services import record
+from kringwerk.documents.forms import AcceptedUpload
 from kringwerk.documents.models import StoredFile
 from kringwerk.documents.pdf import render_document_pdf, render_pdf
 from kringwerk.documents.responses import send_document
@@ -150,6 +151,7 @@ __all__ = [
     "check_upload",
     "delete_file",
     "UploadError",
+    "AcceptedUpload",
     "file_url",
     # pages
     "page_or_block",
