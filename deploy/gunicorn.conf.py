@@ -3,6 +3,19 @@
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
+from kringwerk.tokens.redact import RedactTokens
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with the tokens of personal links taken out of the access log."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        self.access_log.addFilter(RedactTokens())
+
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
@@ -13,4 +26,5 @@ max_requests = 2000
 max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
+logger_class = RedactingLogger
 errorlog = "-"

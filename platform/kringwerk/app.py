@@ -58,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
         pluginhost,
         tenancy,
         tenants,
+        tokens,
         web,
     )
 
@@ -69,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     jobs.init_app(app)
     mail.init_app(app)
     documents.init_app(app)
+    tokens.init_app(app)
     pluginhost.init_app(app)
     operator.init_app(app)
     web.init_app(app)
