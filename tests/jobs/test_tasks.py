@@ -10,6 +10,7 @@ from kringwerk.extensions import db
 from kringwerk.jobs import fail_task, finish_task, report_progress, start_task
 from kringwerk.jobs.models import BackgroundTask, TaskFailure, TaskStatus
 from kringwerk.jobs.services import create_task
+from kringwerk.pluginhost.services import enable_plugin
 from kringwerk.tenancy.context import tenant_scope
 from tests.jobs import sample_jobs
 from tests.jobs.sample_jobs import seen
@@ -62,7 +63,12 @@ def test_task_of_a_disabled_plugin_fails_with_that_reason(world, login_as):
         task = db.session.get(BackgroundTask, task_id)
         assert (task.status, task.failure) == (TaskStatus.FAILED, TaskFailure.PLUGIN_DISABLED)
     assert seen == []
-    page = login_as(world.a.admin).get(url("kring-a", task_id)).get_data(as_text=True)
+    client = login_as(world.a.admin)
+    # While the plugin is off its task is gone with it; once on again, the page says why it failed.
+    assert client.get(url("kring-a", task_id)).status_code == 404
+    enable_plugin(world.a.tenant, "dummy")
+    db.session.commit()
+    page = client.get(url("kring-a", task_id)).get_data(as_text=True)
     assert "This feature is not enabled for this organisation" in page
     assert "hx-get" not in page
 

@@ -11,8 +11,11 @@ The rule: call ``enqueue``, then ``db.session.commit()``.
   (ids, not objects). The job runs inside ``tenant``'s scope (default: the
   tenant in scope when enqueueing; "platform" jobs have none) with its own app
   context and session; the runner commits when it returns.
-* With ``plugin``, the job is refused at run time (returns ``SKIPPED``) unless
-  the plugin is enabled in the tenant.
+* A plugin's job is refused at run time (returns ``SKIPPED``) unless the plugin
+  is enabled in the tenant: ``plugin`` names it, and a function in a plugin's
+  package (``plugins.polls.jobs``) belongs to that plugin without it. A plugin's
+  task kinds start with its key (``polls.export``); its status page answers 404
+  while the plugin is disabled.
 * Job ids carry the tenant: ``t<tenant id>-<function>-<uuid hex>``, a given
   ``job_id`` becomes ``t<tenant id>-<job_id>``, platform jobs start with
   ``platform-`` (RQ 3 allows no colons in ids). A given id that is still

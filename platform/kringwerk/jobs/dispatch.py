@@ -82,8 +82,9 @@ def enqueue(
     Call ``enqueue`` and then ``db.session.commit()``: nothing is sent before the
     commit (even when there is nothing else to commit), and a rollback drops it.
     ``tenant`` (a Tenant or its id) defaults to the tenant in scope; the job runs
-    inside that tenant's scope. With ``plugin`` the job is refused at run time when
-    the plugin is not enabled in the tenant. Arguments must be JSON-serialisable:
+    inside that tenant's scope. A job of a plugin is refused at run time when the
+    plugin is not enabled in the tenant: ``plugin`` names it, and a function in a
+    plugin's package belongs to that plugin without it. Arguments must be JSON-serialisable:
     pass ids, not objects. Returns the job id.
     """
     pending = build_pending(
@@ -106,6 +107,8 @@ def build_pending(
     app: Flask | None = None,
 ) -> PendingJob:
     path = function_path(func)
+    app = app or current_app._get_current_object()
+    plugin = plugin or plugin_of(path, app)
     tenant_id = _tenant_id(tenant)
     if plugin is not None and tenant_id is None:
         raise ValueError(f"job {path} of plugin {plugin!r} needs a tenant")
@@ -115,7 +118,7 @@ def build_pending(
     prefix = f"t{tenant_id}" if tenant_id is not None else "platform"
     suffix = job_id or f"{func.__name__}-{uuid.uuid4().hex}"
     return PendingJob(
-        app=app or current_app._get_current_object(),
+        app=app,
         job_id=f"{prefix}-{suffix}",
         func=path,
         args=args,
@@ -153,6 +156,15 @@ def function_path(func) -> str:
     if resolve(path) is not func:
         raise TypeError(f"{path} does not lead back to {func!r}; a job must name a module-level function")
     return path
+
+
+def plugin_of(path: str, app: Flask) -> str | None:
+    """The plugin whose package holds the job function ``path`` ("module:function"),
+    so a plugin's job is gated even when it was enqueued without ``plugin=``."""
+    from kringwerk.pluginhost.registry import EXTENSION_KEY
+
+    registry = app.extensions.get(EXTENSION_KEY)
+    return registry.plugin_for_module(path.partition(":")[0]) if registry is not None else None
 
 
 def resolve(path: str):

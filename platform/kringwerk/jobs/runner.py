@@ -105,7 +105,7 @@ def execute(
     final_attempt: bool = True,
 ) -> Any:
     from kringwerk.jobs import services
-    from kringwerk.jobs.dispatch import resolve
+    from kringwerk.jobs.dispatch import plugin_of, resolve
     from kringwerk.tenancy.context import no_tenant_scope, tenant_scope
 
     _final_attempt.set(final_attempt)
@@ -114,8 +114,14 @@ def execute(
         scope = tenant_scope(tenant_id) if tenant_id is not None else no_tenant_scope()
         with scope:
             try:
-                if plugin is not None and not _plugin_enabled(tenant_id, plugin):
-                    log.info("job %s skipped: plugin %s is not enabled in tenant %s", func, plugin, tenant_id)
+                # The plugin the job names, and the one whose package holds the
+                # function (a job queued without plugin=, or before it was derived).
+                plugins = {key for key in (plugin, plugin_of(func, app)) if key is not None}
+                off = sorted(
+                    key for key in plugins if tenant_id is None or not _plugin_enabled(tenant_id, key)
+                )
+                if off:
+                    log.info("job %s skipped: plugin %s is not enabled in tenant %s", func, off[0], tenant_id)
                     if task_id is not None:
                         services.mark_skipped(task_id)
                     db.session.commit()

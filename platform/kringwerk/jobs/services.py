@@ -42,6 +42,14 @@ def create_task(
     return task
 
 
+def plugin_of_kind(kind: str) -> str | None:
+    """The plugin a task belongs to: a plugin's task kinds start with its key and a dot."""
+    from kringwerk.pluginhost.registry import get_registry
+
+    key = kind.partition(".")[0]
+    return key if key in get_registry() else None
+
+
 def start_task(
     kind: str,
     func,
@@ -59,17 +67,21 @@ def start_task(
         raise ValueError("a background task belongs to a tenant; none is in scope")
     with tenant_scope(tenant_id):
         task = create_task(kind, actor=actor, total=total, message=message)
-        hold(
-            build_pending(
-                func,
-                list(args),
-                {**kwargs, "task_id": task.id},
-                tenant=tenant_id,
-                plugin=plugin,
-                description=f"{kind} (task {task.id})",
-                task_id=task.id,
-            )
+        pending = build_pending(
+            func,
+            list(args),
+            {**kwargs, "task_id": task.id},
+            tenant=tenant_id,
+            plugin=plugin,
+            description=f"{kind} (task {task.id})",
+            task_id=task.id,
         )
+        # The status page finds a task's plugin by its kind (and hides it while the plugin is off).
+        if pending.plugin is not None and plugin_of_kind(kind) != pending.plugin:
+            raise ValueError(
+                f"a task of plugin {pending.plugin!r} needs a kind starting {pending.plugin + '.'!r}"
+            )
+        hold(pending)
     return task
 
 

@@ -9,6 +9,9 @@ from flask_login import current_user
 from kringwerk.accounts.permissions import MANAGERS, has_role, require_member
 from kringwerk.extensions import db
 from kringwerk.jobs.models import BackgroundTask
+from kringwerk.jobs.services import plugin_of_kind
+from kringwerk.pluginhost.gating import is_enabled
+from kringwerk.tenancy.routing import current_tenant
 from kringwerk.web.htmx import render_block, wants_fragment
 from kringwerk.web.safety import safe_next_url
 
@@ -21,6 +24,9 @@ TEMPLATE = "jobs/task_status.html"
 @require_member()
 def task_status(background_task_id: int):
     task = db.session.get(BackgroundTask, background_task_id) or abort(404)
+    # A plugin's task is part of the plugin: gone with it while it is disabled.
+    if not _plugin_enabled_for(task):
+        abort(404)
     # A task may carry someone's export: only whoever started it and the managers see it.
     if task.created_by_id != current_user.id and not has_role(*MANAGERS):
         abort(404)
@@ -33,6 +39,11 @@ def task_status(background_task_id: int):
     response.vary.add("HX-Request")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _plugin_enabled_for(task: BackgroundTask) -> bool:
+    key = plugin_of_kind(task.kind)
+    return key is None or is_enabled(current_tenant(), key)
 
 
 def _result_url(task: BackgroundTask) -> str | None:

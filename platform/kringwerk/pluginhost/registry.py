@@ -37,6 +37,7 @@ class PluginRegistry:
         self._plugins: dict[str, Plugin] = {}
         self._by_blueprint: dict[str, str] = {}
         self._translations: dict[str, Path] = {}
+        self._by_package: dict[str, str] = {}
         self.pm = pluggy.PluginManager("kringwerk")
         self.pm.add_hookspecs(hookspecs)
 
@@ -57,6 +58,16 @@ class PluginRegistry:
 
     def plugin_for_blueprint(self, blueprint_name: str | None) -> str | None:
         return self._by_blueprint.get(blueprint_name) if blueprint_name else None
+
+    def plugin_for_module(self, module_name: str) -> str | None:
+        """The key of the plugin whose package holds ``module_name`` (``plugins.polls.jobs``
+        belongs to ``polls``), or None for the core's own modules."""
+        parts = module_name.split(".")
+        for end in range(len(parts), 0, -1):
+            key = self._by_package.get(".".join(parts[:end]))
+            if key is not None:
+                return key
+        return None
 
     def translation_directories(self) -> list[str]:
         """The catalog folders of the installed plugins, in key order."""
@@ -79,6 +90,9 @@ class PluginRegistry:
         if plugin.hooks is not None:
             self.pm.register(plugin.hooks, name=plugin.key)
         self._plugins[plugin.key] = plugin
+        package = _package_of(module)
+        if package:
+            self._by_package.setdefault(package, plugin.key)
         translations = _translations_folder(plugin, module)
         if translations is not None:
             self._translations[plugin.key] = translations
@@ -113,6 +127,13 @@ def _manifest_from(module, where: str) -> Plugin:
     if not isinstance(plugin, Plugin):
         raise PluginLoadError(f"{where} has no `plugin = Plugin(...)` manifest")
     return plugin
+
+
+def _package_of(module: ModuleType | None) -> str | None:
+    """The package a plugin's manifest module stands for: itself when it is a package."""
+    if module is None:
+        return None
+    return module.__name__ if hasattr(module, "__path__") else module.__package__ or None
 
 
 def _translations_folder(plugin: Plugin, module: ModuleType | None) -> Path | None:
