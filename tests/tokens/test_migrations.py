@@ -4,7 +4,6 @@ in its own tenant only (SQLite and PostgreSQL), and a downgrade puts it back."""
 
 from __future__ import annotations
 
-import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
@@ -24,8 +23,6 @@ from tests.plugins.polls.conftest import make_poll
 BEFORE_TOKEN_SERVICE = "a1480f166bee"  # polls, with the hash on the invitation
 
 
-# SQLite's batch mode reflects the companies table, whose expression index it cannot read.
-@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_old_invitation_links_resolve_after_the_upgrade(tmp_path, empty_database):  # noqa: F811
     app = create_app(base_config(tmp_path, empty_database), environ={})
     with app.app_context():
