@@ -24,6 +24,7 @@ from kringwerk.jobs.services import fail_task, finish_task, get_task, report_pro
 from kringwerk.mail.services import delivery_key, send_mail, was_sent
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme, company_circles
 from kringwerk.members.services import sectors as company_sectors
+from kringwerk.pluginhost.access import public
 from kringwerk.pluginhost.gating import all_hooks, collect, hooks, is_enabled
 from kringwerk.pluginhost.hookspecs import hookimpl
 from kringwerk.pluginhost.manifest import (
@@ -81,6 +82,7 @@ __all__ = [
     "all_hooks",
     "collect",
     "is_enabled",
+    "public",
     "plugin_settings",
     "update_plugin_settings",
     # data and the tenant wall

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_time
 
-from kringwerk.plugin_api import db, is_htmx, utcnow
+from kringwerk.plugin_api import db, is_htmx, public, utcnow
 from plugins.polls import answering
 from plugins.polls.models import InterestLevel, PollAnswer
 from plugins.polls.views import bp
@@ -85,6 +85,7 @@ def _closed_or_waiting(poll, state):
 
 
 @bp.route("/<int:poll_id>/a/<token>", methods=["GET", "POST"])
+@public  # the personal link is the key; respondents have no account
 def answer(poll_id: int, token: str):
     invitation = answering.find_invitation(poll_id, token)
     if invitation is None:
@@ -131,6 +132,7 @@ def answer(poll_id: int, token: str):
 
 
 @bp.post("/<int:poll_id>/a/<token>/draft")
+@public
 def answer_save(poll_id: int, token: str):
     """The htmx autosave: keeps the draft and answers a short status line."""
     invitation = answering.find_invitation(poll_id, token)

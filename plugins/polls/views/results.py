@@ -34,6 +34,7 @@ from kringwerk.plugin_api import (
     hooks,
     page_or_block,
     paginate,
+    public,
     record,
     require_member,
     utcnow,
@@ -160,6 +161,7 @@ def results_match(poll_id: int, theme_id: int):
 
 
 @bp.get("/<int:poll_id>/results/public")
+@public
 def results_public(poll_id: int):
     # No sign-in: the tenant's plugin gate and the tenant scope still apply.
     poll = poll_or_404(poll_id)

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, request
 
 from kringwerk.accounts.permissions import require_member
 from kringwerk.extensions import db
+from kringwerk.pluginhost.access import public
 from tests.support.dummy_plugin.models import DummyNote
 
 bp = Blueprint("dummy", __name__, template_folder="templates")
@@ -19,9 +20,16 @@ def index():
 
 
 @bp.get("/public")
+@public
 def public_page():
     """Open without signing in (listed through the ``public_links`` hook)."""
     return "dummy public page"
+
+
+@bp.route("/unguarded", methods=["GET", "POST"])
+def unguarded():
+    """A view that forgot its ``require_member``: the host still asks for sign-in."""
+    return "dummy unguarded page"
 
 
 @bp.get("/notes/<int:dummy_note_id>")
