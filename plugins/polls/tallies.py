@@ -14,15 +14,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import delete, distinct, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from kringwerk.plugin_api import db
+from kringwerk.plugin_api import db, upsert
 from plugins.polls.models import Poll, PollAnswer, PollTally
 
 # The bucket counting the responses that answered a question at all (one per
 # response however many rows it left, e.g. three options of a multiple choice).
 RESPONDENTS = "respondents"
-CHUNK = 1000  # rows per statement: well inside SQLite's limit on bound parameters
 
 
 def bucket(option_id: int | None, value: float | None) -> str:
@@ -94,12 +92,9 @@ def _add(
     if not records:
         return
     # Sorted, so concurrent submissions lock the same rows in the same order (no deadlock).
-    rows = [records[key] for key in sorted(records)]
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    for start in range(0, len(rows), CHUNK):
-        statement = dialect.insert(PollTally).values(rows[start : start + CHUNK])
-        statement = statement.on_conflict_do_update(
-            index_elements=["tenant_id", "question_id", "bucket"],
-            set_={"count": PollTally.count + statement.excluded["count"]},
-        )
-        db.session.execute(statement)
+    upsert(
+        PollTally,
+        [records[key] for key in sorted(records)],
+        index_elements=["tenant_id", "question_id", "bucket"],
+        set_={"count": lambda excluded: PollTally.count + excluded["count"]},
+    )

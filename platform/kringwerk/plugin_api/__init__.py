@@ -59,6 +59,7 @@ from kringwerk.tokens.services import issue as issue_token
 from kringwerk.tokens.services import mark_used as mark_token_used
 from kringwerk.tokens.services import resolve as resolve_token
 from kringwerk.tokens.services import revoke as revoke_tokens
+from kringwerk.upsert import upsert
 from kringwerk.web.htmx import is_htmx, page_or_block, wants_fragment
 from kringwerk.web.pagination import paginate
 from kringwerk.web.urls import external_url
@@ -88,6 +89,7 @@ __all__ = [
     # data and the tenant wall
     "db",
     "utcnow",
+    "upsert",
     "UTCDateTime",
     "json_type",
     "str_enum",
