@@ -17,8 +17,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, select
 
-from kringwerk.plugin_api import BusinessPark, Circle, Company, ContactPerson, db, record
-from plugins.polls.models import AudienceKind, PanelMember, Poll
+from kringwerk.plugin_api import BusinessPark, Circle, Company, ContactPerson, db, panel_contact_ids, record
+from plugins.polls.models import AudienceKind, Poll
 
 FILTER_KEYS = ("park_ids", "circle_ids", "sectors", "min_employees", "max_employees")
 MAX_EMPLOYEES = 10_000_000
@@ -164,11 +164,7 @@ def _audience_people(poll: Poll) -> Select:
         ContactPerson.name.label("name"),
     )
     if poll.audience == AudienceKind.PANEL:
-        return (
-            select(*columns)
-            .join(PanelMember, PanelMember.contact_person_id == ContactPerson.id)
-            .where(PanelMember.left_at.is_(None))
-        )
+        return select(*columns).where(ContactPerson.id.in_(panel_contact_ids()))
     return select(*columns).where(ContactPerson.company_id.in_(matching_companies(poll)))
 
 

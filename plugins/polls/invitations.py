@@ -30,6 +30,8 @@ from kringwerk.plugin_api import (
     delivery_key,
     external_url,
     issue_token,
+    panel_members_among,
+    panel_opt_out_url,
     record,
     report_progress,
     send_mail,
@@ -37,7 +39,6 @@ from kringwerk.plugin_api import (
     utcnow,
     was_sent,
 )
-from plugins.polls import panel
 from plugins.polls.audience import audience_contacts
 from plugins.polls.models import (
     ANSWER_LINK,
@@ -158,11 +159,6 @@ def answer_link(tenant: Tenant, poll: Poll, raw_token: str) -> str:
     return external_url("polls.answer", tenant=tenant, poll_id=poll.id, token=raw_token)
 
 
-def opt_out_link(tenant: Tenant, contact_person_id: int) -> str:
-    token = panel.opt_out_token_for(tenant.id, contact_person_id)
-    return external_url("polls.panel_opt_out", tenant=tenant, token=token)
-
-
 def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
@@ -187,7 +183,8 @@ def _mail(
         "poll_title": poll.title,
         "introduction": poll.introduction,
         "closes_at": poll.closes_at,
-        "opt_out_link": opt_out_link(tenant, invitation.contact_person_id) if on_panel else None,
+        # The core's leave link (it asks before it acts, and expires).
+        "opt_out_link": panel_opt_out_url(invitation.contact_person_id) if on_panel else None,
         "sender_name": tenant.name,
     }
     send_mail(
@@ -211,7 +208,7 @@ def _deliver(poll: Poll, ids: list[int], task_id: int | None, each) -> int:
         batch = db.session.scalars(
             select(PollInvitation).where(PollInvitation.id.in_(chunk)).order_by(PollInvitation.id)
         ).all()
-        on_panel = panel.active_contact_ids(i.contact_person_id for i in batch if i.contact_person_id)
+        on_panel = panel_members_among(i.contact_person_id for i in batch if i.contact_person_id)
         for invitation in batch:
             if each(tenant, invitation, invitation.contact_person_id in on_panel):
                 done += 1

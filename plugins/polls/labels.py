@@ -12,11 +12,9 @@ AUDIT_LABELS = {
     "poll.opened": _l("Poll opened"),
     "poll.closed": _l("Poll closed"),
     "poll.reopened": _l("Poll reopened"),
-    # audience, invitations and the panel
+    # audience and invitations (the panel's actions are the core's)
     "poll.invitations_sent": _l("Poll invitations sent"),
     "poll.reminders_sent": _l("Poll reminders sent"),
-    "panel.joined": _l("Joined the entrepreneurs' panel"),
-    "panel.left": _l("Left the entrepreneurs' panel"),
     # results
     "poll.results_published": _l("Poll results visibility changed"),
     "poll.exported": _l("Poll responses exported"),

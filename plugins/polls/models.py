@@ -1,6 +1,7 @@
 """Tables of the polls plugin: polls with their items (sections and questions)
-and options, the invitations with personal links, responses and their answers,
-and the standing entrepreneurs' panel.
+and options, the invitations with personal links, and responses with their
+answers. The standing entrepreneurs' panel a poll may go to is the core's
+(``PanelMember`` in the plugin API).
 
 Answers are stored one row per atom (an option chosen, a number given, a rank,
 points, a theme interest level, a text) so the results are plain SQL
@@ -369,24 +370,3 @@ class PollTally(TenantScoped, db.Model):
     option_id: Mapped[int | None] = mapped_column(Integer)
     value_number: Mapped[float | None] = mapped_column(Float)
     count: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class PanelMember(TenantScoped, db.Model):
-    """A person who opted in to the tenant's standing entrepreneurs' panel.
-
-    Leaving sets ``left_at`` (the row stays, so the trail shows when); joining
-    again clears it.
-    """
-
-    __tablename__ = "poll_panel_members"
-    __tenant_table_args__ = (
-        tenant_fk("contact_person_id", "contact_persons", ondelete="CASCADE"),
-        UniqueConstraint("tenant_id", "contact_person_id"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    contact_person_id: Mapped[int] = mapped_column(Integer)
-    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    contact_person = relationship("ContactPerson", foreign_keys=[contact_person_id])

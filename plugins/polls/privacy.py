@@ -15,7 +15,6 @@ from kringwerk.plugin_api import ContactPerson, db, delete_tokens, hookimpl, ten
 from plugins.polls import answering
 from plugins.polls.models import (
     ANSWER_LINK,
-    PanelMember,
     Poll,
     PollAnswer,
     PollInvitation,
@@ -49,7 +48,7 @@ def _person_drafts(contact_ids):
 
 @hookimpl
 def member_export(tenant, user):
-    """The user's invitations, panel membership and (non-anonymous) responses with answers."""
+    """The user's invitations and (non-anonymous) responses with answers (the panel is the core's)."""
     with tenant_scope(tenant):
         contact_ids = _contact_ids(user)
         if not contact_ids:
@@ -80,9 +79,6 @@ def member_export(tenant, user):
         ):
             answers.setdefault(answer.response_id, []).append(answer)
         items = {poll_id: answering.poll_items(poll_id) for poll_id in {r.poll_id for r in responses}}
-        panel = db.session.scalars(
-            select(PanelMember).where(PanelMember.contact_person_id.in_(contact_ids))
-        ).all()
         return {
             "poll_invitations": [
                 {
@@ -95,7 +91,6 @@ def member_export(tenant, user):
                 }
                 for i in invitations
             ],
-            "poll_panel": [{"joined_at": _iso(p.joined_at), "left_at": _iso(p.left_at)} for p in panel],
             # Anonymous responses keep no contact person after submission, so they never show here.
             "poll_responses": [
                 {

@@ -103,3 +103,15 @@ def test_a_link_for_a_deleted_contact_does_not_work(client, people):
         db.session.commit()
     assert client.post(path).status_code == 404
     assert on_panel(people.world.b.tenant) == set()
+
+
+def test_the_leave_pages_speak_the_tenants_dutch(client, people):
+    a = people.world.a.tenant
+    path = link_for(a, people.a["anna@alpha.test"])
+    with tenant_scope(a):
+        db.session.merge(a).default_locale = "nl"
+        db.session.commit()
+    asking = page_text(client.get(path))
+    assert "Het ondernemerspanel verlaten" in asking and "Leave the entrepreneurs' panel" not in asking
+    assert "U hebt het ondernemerspanel verlaten" in page_text(client.post(path))
+    assert on_panel(a) == set() and on_panel(people.world.b.tenant) == set()

@@ -22,7 +22,18 @@ from kringwerk.extensions import db, utcnow
 from kringwerk.jobs.dispatch import enqueue
 from kringwerk.jobs.services import fail_task, finish_task, get_task, report_progress, start_task
 from kringwerk.mail.services import delivery_key, send_mail, was_sent
-from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme, company_circles
+from kringwerk.members.models import (
+    BusinessPark,
+    Circle,
+    Company,
+    ContactPerson,
+    PanelMember,
+    Theme,
+    company_circles,
+)
+from kringwerk.members.panel import active_contact_ids as panel_members_among
+from kringwerk.members.panel import opt_out_url as panel_opt_out_url
+from kringwerk.members.panel import panel_contact_ids, panel_contacts
 from kringwerk.members.services import sectors as company_sectors
 from kringwerk.pluginhost.access import public
 from kringwerk.pluginhost.gating import all_hooks, collect, hooks, is_enabled
@@ -110,6 +121,12 @@ __all__ = [
     "Theme",
     "company_circles",
     "company_sectors",
+    # the entrepreneurs' panel
+    "PanelMember",
+    "panel_contacts",
+    "panel_contact_ids",
+    "panel_members_among",
+    "panel_opt_out_url",
     # permissions
     "require_member",
     "has_role",

@@ -1,8 +1,8 @@
 """Pages of the polls plugin, mounted at ``/<tenant>/polls/``.
 
 One blueprint, its routes grouped by audience in the modules below:
-``builder`` (polls and their questions), ``audience`` (invitations, reminders,
-the panel), ``respond`` (answering by personal link, no account needed) and
+``builder`` (polls and their questions), ``audience`` (the audience,
+invitations and reminders), ``respond`` (answering by personal link, no account needed) and
 ``results`` (results, matches, exports). Endpoints carry their area's prefix
 where a plain name could clash.
 """

@@ -1,12 +1,10 @@
-"""Who a poll goes to: the audience, invitations by e-mail, reminders, and the
-standing panel (join, leave, one-click opt-out).
+"""Who a poll goes to: the audience, invitations by e-mail and reminders.
 
 Builders (admins and facilitators) choose the audience with live counts,
 send invitations and reminders (background tasks with progress) and plan a
-reminder. The panel page lets builders add and remove people, and any member
-who is a contact person join or leave. The opt-out link from the e-mails needs
-no account. Views stay thin: the rules live in ``audience``, ``invitations``
-and ``panel``.
+reminder. The standing entrepreneurs' panel is the core's (its page lives
+under the members area). Views stay thin: the rules live in ``audience`` and
+``invitations``.
 """
 
 from __future__ import annotations
@@ -15,12 +13,12 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import IntegerField, RadioField, SelectChoice, SelectMultipleField, StringField, widgets
 from wtforms.validators import NumberRange, Optional
@@ -28,25 +26,21 @@ from wtforms.validators import NumberRange, Optional
 from kringwerk.plugin_api import (
     BusinessPark,
     Circle,
-    Company,
-    ContactPerson,
     Role,
     company_sectors,
     db,
-    has_role,
     page_or_block,
     paginate,
     require_member,
     wants_fragment,
 )
-from plugins.polls import audience, invitations, panel
+from plugins.polls import audience, invitations
 from plugins.polls.audience import AudienceError
 from plugins.polls.invitations import InvitationError
-from plugins.polls.models import AudienceKind, PanelMember, Poll, PollInvitation
+from plugins.polls.models import AudienceKind, Poll, PollInvitation
 from plugins.polls.views import bp, poll_or_404, polls_task
 
 BUILDERS = (Role.ADMIN, Role.FACILITATOR)
-ADD_SEARCH_LIMIT = 20
 
 
 # --- forms ------------------------------------------------------------------------------------
@@ -258,126 +252,3 @@ def schedule_reminder(poll_id: int):
             return redirect(url_for("polls.audience", poll_id=poll_id), 303)
     db.session.rollback()
     return _render_audience(poll, 422, reminder_form=form)
-
-
-# --- the panel ---------------------------------------------------------------------------------
-
-
-def _own_contacts() -> list[ContactPerson]:
-    if not current_user.is_authenticated:
-        return []
-    return list(
-        db.session.scalars(
-            select(ContactPerson)
-            .where(ContactPerson.user_id == current_user.id)
-            .options(selectinload(ContactPerson.company))
-            .order_by(ContactPerson.id)
-        )
-    )
-
-
-def _candidates(query: str) -> list[ContactPerson]:
-    """Contacts matching ``query`` (name, e-mail or company) who are not on the panel now."""
-    query = query.strip()
-    if not query:
-        return []
-    active = select(PanelMember.contact_person_id).where(PanelMember.left_at.is_(None))
-    return list(
-        db.session.scalars(
-            select(ContactPerson)
-            .join(Company, Company.id == ContactPerson.company_id)
-            .where(
-                ContactPerson.id.not_in(active),
-                ContactPerson.email.is_not(None),
-                ContactPerson.name.icontains(query, autoescape=True)
-                | ContactPerson.email.icontains(query, autoescape=True)
-                | Company.name.icontains(query, autoescape=True),
-            )
-            .options(selectinload(ContactPerson.company))
-            .order_by(func.lower(ContactPerson.name), ContactPerson.id)
-            .limit(ADD_SEARCH_LIMIT)
-        )
-    )
-
-
-def _contact_from_form() -> ContactPerson:
-    value = request.form.get("contact_person_id", "")
-    if not value.isdigit():
-        abort(400)
-    return db.session.get(ContactPerson, int(value)) or abort(404)
-
-
-def _render_panel(status: int = 200):
-    builder = has_role(*BUILDERS)
-    own = _own_contacts()
-    query = request.args.get("q", "")
-    return page_or_block(
-        "polls/panel/page.html",
-        "candidates" if wants_fragment() and "q" in request.args else "content",
-        status,
-        builder=builder,
-        page=paginate(panel.active_panel().options(selectinload(ContactPerson.company)), scalars=False)
-        if builder
-        else None,
-        own=own,
-        own_active=panel.active_contact_ids(contact.id for contact in own),
-        query=query,
-        candidates=_candidates(query) if builder else [],
-    )
-
-
-@bp.route("/panel/", methods=["GET", "POST"], endpoint="panel")
-@require_member()
-def panel_page():
-    if request.method == "GET":
-        return _render_panel()
-    action = request.form.get("action")
-    if action not in ("add", "remove", "join", "leave"):
-        abort(400)
-    contact = _contact_from_form()
-    if action in ("add", "remove"):
-        if not has_role(*BUILDERS):
-            abort(403)
-        if not contact.email:
-            flash(_("%(name)s has no e-mail address, so cannot be asked.", name=contact.name), "error")
-            return _render_panel(422)
-    elif not current_user.is_authenticated or contact.user_id != current_user.id:
-        abort(404)  # only your own contact persons: someone else's is not yours to see
-    if action in ("add", "join"):
-        panel.join(contact, actor=current_user)
-        message = _("%(name)s is on the entrepreneurs' panel.", name=contact.name)
-    else:
-        panel.leave(contact, actor=current_user)
-        message = _("%(name)s has left the entrepreneurs' panel.", name=contact.name)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("polls.panel"), 303)
-
-
-def _opt_out_page(template: str, status: int = 200, **context):
-    response = Response(render_template(template, **context), status=status, mimetype="text/html")
-    # The token is personal: keep it out of caches and Referer headers.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-@bp.route("/panel/opt-out/<token>", methods=["GET"])
-def panel_opt_out(token: str):
-    """One click from the e-mail: off the panel at once, no account needed."""
-    contact = panel.contact_for_opt_out_token(token)
-    if contact is None:
-        return _opt_out_page("polls/panel/opt_out_invalid.html", 404)
-    panel.leave(contact, actor=None)
-    db.session.commit()
-    return _opt_out_page("polls/panel/opted_out.html", contact=contact, token=token)
-
-
-@bp.route("/panel/opt-out/<token>", methods=["POST"], endpoint="panel_rejoin")
-def panel_rejoin(token: str):
-    contact = panel.contact_for_opt_out_token(token)
-    if contact is None:
-        return _opt_out_page("polls/panel/opt_out_invalid.html", 404)
-    panel.join(contact, actor=None)
-    db.session.commit()
-    return _opt_out_page("polls/panel/rejoined.html", contact=contact, token=token)

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from kringwerk.extensions import db, utcnow
+from kringwerk.members import panel
 from kringwerk.members.models import BusinessPark, Circle, ContactPerson
 from kringwerk.tenancy import tenant_scope
-from plugins.polls import audience, invitations, panel
+from plugins.polls import audience, invitations
 from plugins.polls.audience import AudienceError
 from plugins.polls.models import AudienceKind, Poll, PollInvitation
 from tests.members.support import count_queries, page_text
@@ -259,3 +260,15 @@ def test_invitation_list_queries_do_not_grow_with_the_list(client, login_as, pol
     with count_queries() as more:
         assert page_text(client.get(url(poll_id))).count("<tr>") == 7
     assert len(few) == len(more)
+
+
+def test_the_polls_pages_lead_to_the_core_panel(client, login_as, polls_world):
+    poll_id = make_poll(polls_world.a.tenant)
+    login_as(polls_world.a.member)
+    assert 'href="/kring-a/members/panel/"' in page_text(client.get("/kring-a/polls/"))
+    assert client.get("/kring-a/polls/panel/").status_code == 404  # the plugin's own page is gone
+    login_as(polls_world.a.admin)
+    assert 'href="/kring-a/members/panel/"' in page_text(client.get(f"/kring-a/polls/{poll_id}/audience"))
+    # Tenant B's member stays out of tenant A's polls altogether.
+    login_as(polls_world.b.member)
+    assert client.get("/kring-a/polls/").status_code == 404

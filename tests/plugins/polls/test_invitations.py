@@ -11,11 +11,12 @@ from sqlalchemy import select
 
 from kringwerk.extensions import db
 from kringwerk.jobs.models import BackgroundTask, TaskStatus
+from kringwerk.members import panel
 from kringwerk.members.models import ContactPerson
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tokens.primitives import hash_token
 from kringwerk.tokens.services import live_tokens
-from plugins.polls import invitations, panel
+from plugins.polls import invitations
 from plugins.polls.invitations import InvitationError
 from plugins.polls.models import ANSWER_LINK, AudienceKind, Poll, PollInvitation, PollState
 from tests.conftest import base_config
@@ -159,8 +160,10 @@ def test_panel_members_get_the_opt_out_link(client, polls_world, smtp_server):
     assert message["To"] == "bert@berends.test"
     body = text_part(message)
     assert "Leave the panel with one click" in body
-    opt_out = re.search(r"http://localhost(/kring-a/polls/panel/opt-out/\S+)", body).group(1)
-    assert "You have left the entrepreneurs' panel" in client.get(opt_out).get_data(as_text=True)
+    # The core's leave link: opening it asks, confirming it leaves.
+    opt_out = re.search(r"http://localhost(/kring-a/panel/leave/\S+)", body).group(1)
+    assert "Leave the entrepreneurs' panel" in client.get(opt_out).get_data(as_text=True)
+    assert "You have left the entrepreneurs' panel" in client.post(opt_out).get_data(as_text=True)
 
 
 def test_tenant_b_invites_only_its_own_people(polls_world, poll_id, b_poll_id, smtp_server):
