@@ -7,7 +7,7 @@ from kringwerk.audit.models import AuditEntry
 from kringwerk.documents.models import StoredFile
 from kringwerk.jobs.models import BackgroundTask
 from kringwerk.mail.models import SentMail
-from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme
+from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, PanelMember, Theme
 from kringwerk.pluginhost.models import TenantPlugin
 from kringwerk.tenancy.models import Affiliation, Tenant, TenantScoped
 from kringwerk.tokens.models import PersonalToken
@@ -23,6 +23,7 @@ __all__ = [
     "ContactPerson",
     "Invitation",
     "Membership",
+    "PanelMember",
     "PersonalToken",
     "Role",
     "SentMail",

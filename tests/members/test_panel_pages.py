@@ -185,3 +185,4 @@ def test_tenant_b_stays_out(client, login_as, people):
 def test_the_member_administration_links_to_the_panel(client, login_as, people):
     login_as(people.world.a.admin)
     assert 'href="/kring-a/members/panel/"' in page_text(client.get("/kring-a/members/"))
+    assert 'href="/kring-a/members/panel/"' in page_text(client.get("/kring-a/admin/"))

@@ -52,6 +52,12 @@ ADMIN_SECTIONS = (
         order=25,
     ),
     AdminSection(
+        "panel.index",
+        _l("Entrepreneurs' panel"),
+        _l("The people who agreed to be asked for polls and the like: add them in bulk or remove them."),
+        order=27,
+    ),
+    AdminSection(
         "members.parks",
         _l("Business parks"),
         _l("The business parks your members are located on."),
