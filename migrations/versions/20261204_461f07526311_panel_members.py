@@ -6,7 +6,7 @@ matches); the polls branch drops it in 7ed4664e7b9e, which depends on this
 revision. Row-level security as on every tenant table.
 
 Revision ID: 461f07526311
-Revises: 20554ff0826f
+Revises: 7c1d2e3f4a5b
 Create Date: 2026-12-04 18:45:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '461f07526311'
-down_revision = '20554ff0826f'
+down_revision = '7c1d2e3f4a5b'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ SHA-256 of a random token, bound to a tenant, a purpose and a subject,
 expiring and revocable. Row-level security as on every tenant table.
 
 Revision ID: 7c1d2e3f4a5b
-Revises: 20554ff0826f
+Revises: f59c02ca0a94
 Create Date: 2026-12-04 18:20:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7c1d2e3f4a5b'
-down_revision = '20554ff0826f'
+down_revision = 'f59c02ca0a94'
 branch_labels = None
 depends_on = None
 
