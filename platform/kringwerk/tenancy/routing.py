@@ -8,7 +8,7 @@ current request, so views and templates never pass it by hand.
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, g, has_app_context
+from flask import Flask, abort, current_app, g, has_app_context, has_request_context
 from sqlalchemy import select
 
 from kringwerk.extensions import db
@@ -19,11 +19,11 @@ TENANT_ARG = "tenant"
 
 
 def current_tenant() -> Tenant | None:
-    """The tenant being worked for: the request's tenant, or inside a job or a CLI
-    command the tenant whose scope is entered; None outside both."""
-    tenant = g.get("tenant") if has_app_context() else None
-    if tenant is not None:
-        return tenant
+    """The tenant being worked for: in a request, the tenant of its URL (None outside a
+    tenant URL, even where a view enters another scope); in a job or a CLI command, the
+    tenant whose scope is entered."""
+    if has_request_context():
+        return g.get("tenant")
     tenant_id = current_tenant_id()
     if tenant_id is None or not has_app_context():
         return None
