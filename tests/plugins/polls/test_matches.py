@@ -15,7 +15,7 @@ from kringwerk.extensions import db
 from kringwerk.members.models import Theme
 from kringwerk.pluginhost.services import enable_plugin, update_plugin_settings
 from kringwerk.tenancy import tenant_scope
-from plugins.polls import results
+from plugins.polls import matches as poll_matches
 from plugins.polls.models import ResponseUnit
 from tests.plugins.polls.test_results import THEMES, add_response, items, load, set_poll
 from tests.support.dummy_plugin import views as dummy_views
@@ -80,7 +80,7 @@ def summary(matches):
 
 def test_matches_count_interest_and_leaders_with_default_threshold(interest, poll_id):
     first, second, third = theme_ids(interest, poll_id)
-    matches = load(interest.a.tenant, poll_id, results.theme_matches, with_companies=True)
+    matches = load(interest.a.tenant, poll_id, poll_matches.theme_matches, with_companies=True)
     # The plugin's default threshold is 3: only the first theme is a match.
     assert summary(matches) == [(first, 4, 2, True), (second, 2, 0, False), (third, 0, 0, False)]
     assert [name for _id, name in matches[0].companies] == list(NAMES)
@@ -95,15 +95,15 @@ def test_threshold_from_plugin_setting_and_poll_override(interest, poll_id):
     tenant = interest.a.tenant
     update_plugin_settings(tenant, "polls", {"match_threshold": 2})
     db.session.commit()
-    assert load(tenant, poll_id, results.match_threshold) == 2
-    highlighted = [m.match.theme_id for m in load(tenant, poll_id, results.theme_matches) if m.highlighted]
+    assert load(tenant, poll_id, poll_matches.match_threshold) == 2
+    highlighted = [m.match.theme_id for m in load(tenant, poll_id, poll_matches.theme_matches) if m.highlighted]
     assert highlighted == [first, second]
 
     set_poll(tenant, poll_id, match_threshold=5)  # the poll's own threshold wins
-    assert load(tenant, poll_id, results.match_threshold) == 5
-    assert not any(m.highlighted for m in load(tenant, poll_id, results.theme_matches))
+    assert load(tenant, poll_id, poll_matches.match_threshold) == 5
+    assert not any(m.highlighted for m in load(tenant, poll_id, poll_matches.theme_matches))
     # An explicit threshold overrides both.
-    assert [m.highlighted for m in load(tenant, poll_id, results.theme_matches, 4)][0] is True
+    assert [m.highlighted for m in load(tenant, poll_id, poll_matches.theme_matches, 4)][0] is True
 
 
 def test_a_company_counts_once_when_several_people_answer(polls_world, poll_id):
@@ -126,7 +126,7 @@ def test_a_company_counts_once_when_several_people_answer(polls_world, poll_id):
     )
     add_response(pw.a.tenant, poll_id, {THEMES: [1, 0, 0]})  # a panel member without a company
     first, *_ = theme_ids(pw, poll_id)
-    [top, *_rest] = load(pw.a.tenant, poll_id, results.theme_matches, with_companies=True)
+    [top, *_rest] = load(pw.a.tenant, poll_id, poll_matches.theme_matches, with_companies=True)
     assert (top.match.theme_id, top.match.interested, top.match.leading) == (first, 2, 1)
     assert top.match.company_ids == (alpha,)
 
@@ -141,14 +141,14 @@ def test_anonymous_poll_matches_have_counts_but_no_companies(interest, poll_id):
             response.company_id = None
         db.session.flush()
     db.session.commit()
-    matches = load(interest.a.tenant, poll_id, results.theme_matches, with_companies=True)
+    matches = load(interest.a.tenant, poll_id, poll_matches.theme_matches, with_companies=True)
     assert summary(matches)[0][1:] == (4, 2, True)
     assert all(m.match.company_ids == () and m.companies == () for m in matches)
-    assert all(m.company_ids == () for m in load(interest.a.tenant, poll_id, results.cooperation_matches))
+    assert all(m.company_ids == () for m in load(interest.a.tenant, poll_id, poll_matches.cooperation_matches))
 
 
 def test_tenant_b_matches_are_its_own(interest, b_poll_id):
-    matches = load(interest.b.tenant, b_poll_id, results.cooperation_matches)
+    matches = load(interest.b.tenant, b_poll_id, poll_matches.cooperation_matches)
     assert [(m.interested, m.leading, m.company_ids) for m in matches] == [
         (1, 1, (interest.b_company_id,))
     ] * 3
@@ -235,7 +235,7 @@ def test_without_an_offering_plugin_the_page_says_how_to_get_one(interest, poll_
     first, *_ = theme_ids(interest, poll_id)
     login_as(interest.a.admin)
     body = client.get(f"/kring-a/polls/{poll_id}/results/themes/{first}").get_data(as_text=True)
-    assert "Once the operator enables events or masterplans for this organisation, a follow-up can start from here." in body
+    assert "None of the modules enabled for this organisation offers a follow-up yet." in body
     assert "dummy follow-up" not in body
 
 
@@ -305,7 +305,7 @@ def test_a_theme_asked_twice_counts_each_company_once(interest, poll_id):
             )
         db.session.flush()
     db.session.commit()
-    matches = {m.match.theme_id: m.match for m in load(tenant, poll_id, results.theme_matches)}
+    matches = {m.match.theme_id: m.match for m in load(tenant, poll_id, poll_matches.theme_matches)}
     # All five companies now interested in the first theme (Elektro through the new question), once each.
     assert (matches[first].interested, matches[first].leading) == (5, 5)
     assert (matches[second].interested, matches[second].leading) == (2, 0)  # still from the row counts
