@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from kringwerk.extensions import db
 from kringwerk.members.models import Company
 from kringwerk.tenancy.context import tenant_scope
+from kringwerk.web.safety import int_arg
 
 
 @pytest.mark.both_databases
@@ -58,3 +59,23 @@ def test_signed_in_pages_are_not_cached(client, world, login_as):
 def test_public_pages_keep_their_caching(client, world):
     response = client.get("/kring-a/theme.css")
     assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("task=12", 12),
+        (f"task={2**31 - 1}", 2**31 - 1),
+        (f"task={2**31}", None),
+        ("task=99999999999999999999", None),
+        ("task=" + "9" * 5000, None),  # Python itself refuses to parse this many digits
+        ("task=-3", None),
+        ("task=0", None),
+        ("task=%C2%B2", None),  # a superscript two is a digit to str.isdigit
+        ("task=", None),
+        ("other=1", None),
+    ],
+)
+def test_int_arg_gives_ids_the_database_can_hold(app, query, expected):
+    with app.test_request_context(f"/?{query}"):
+        assert int_arg("task") == expected

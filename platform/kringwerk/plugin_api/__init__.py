@@ -73,6 +73,7 @@ from kringwerk.tokens.services import revoke as revoke_tokens
 from kringwerk.upsert import upsert
 from kringwerk.web.htmx import is_htmx, page_or_block, wants_fragment
 from kringwerk.web.pagination import paginate
+from kringwerk.web.safety import int_arg
 from kringwerk.web.urls import external_url
 
 __all__ = [
@@ -179,5 +180,6 @@ __all__ = [
     "wants_fragment",
     "is_htmx",
     "paginate",
+    "int_arg",
     "external_url",
 ]

@@ -1,5 +1,6 @@
-"""Small guards for what users send: redirect targets, and control characters
-in any form or query string (refused once here, so no form has to)."""
+"""Small guards for what users send: redirect targets, integer query arguments,
+and control characters in any form or query string (refused once here, so no
+form has to)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
 from flask_babel import gettext as _
+
+from kringwerk.web.converters import MAX_DATABASE_ID
 
 # C0 controls but tab, LF and CR (a textarea sends those), and DEL. PostgreSQL cannot
 # store a NUL in text at all; none of them belongs in anything a person types.
@@ -35,6 +38,17 @@ def refuse_control_characters() -> None:
                     400,
                     _("The request contains a control character (such as a NUL byte) that cannot be stored."),
                 )
+
+
+def int_arg(name: str) -> int | None:
+    """The query argument ``name`` as an id-sized integer (1 to the largest id the
+    database holds), or None: a larger number is no row, and would overflow the driver."""
+    value = request.args.get(name, "")
+    # Python refuses to parse numbers of thousands of digits; ten are enough for any id.
+    if not value.isascii() or not value.isdigit() or len(value) > len(str(MAX_DATABASE_ID)):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_DATABASE_ID else None
 
 
 def safe_next_url(target: str | None, *, fallback: str) -> str:

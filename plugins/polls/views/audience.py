@@ -29,6 +29,7 @@ from kringwerk.plugin_api import (
     Role,
     company_sectors,
     db,
+    int_arg,
     page_or_block,
     paginate,
     require_member,
@@ -157,7 +158,7 @@ def _render_audience(poll: Poll, status: int = 200, *, form=None, reminder_form=
         filter_labels=audience.filter_labels(poll),
         counts=counts,
         page=page,
-        task=polls_task(request.args.get("task", type=int)),
+        task=polls_task(int_arg("task")),
         **extra,
     )
 

@@ -32,6 +32,7 @@ from kringwerk.plugin_api import (
     db,
     has_role,
     hooks,
+    int_arg,
     page_or_block,
     paginate,
     public,
@@ -118,9 +119,7 @@ def render_results(poll: Poll, *, board: bool, public: bool = False, form=None, 
             form=form or VisibilityForm(visibility=poll.results_visibility.value),
             chart=question_chart,
             text_kinds=TEXT_KINDS,
-            export_task=polls_task(request.args.get("task", type=int), kind="polls.export")
-            if board
-            else None,
+            export_task=polls_task(int_arg("task"), kind="polls.export") if board else None,
         ),
         status,
     )
