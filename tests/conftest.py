@@ -255,7 +255,8 @@ class World:
 
 def _make_side(slug: str, name: str, password: str) -> Side:
     from kringwerk.accounts.models import Role
-    from kringwerk.accounts.services import add_membership, create_user
+    from kringwerk.accounts.people import add_membership
+    from kringwerk.accounts.services import create_user
     from kringwerk.tenancy.context import tenant_scope
     from kringwerk.tenants.services import create_tenant
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kringwerk.accounts.models import Role, User
-from kringwerk.accounts.services import add_membership, create_user
+from kringwerk.accounts.people import add_membership
+from kringwerk.accounts.services import create_user
 from kringwerk.extensions import db
 from kringwerk.tenancy import tenant_scope
 from tests.conftest import World

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from kringwerk.accounts.models import Invitation, Membership, Role, User
-from kringwerk.accounts.services import add_membership
+from kringwerk.accounts.people import add_membership
 from kringwerk.audit.models import AuditEntry
 from kringwerk.extensions import db
 from kringwerk.mail.models import SentMail

@@ -405,12 +405,12 @@ def test_invitations_page_lists_open_invitations_only(login_as, world, invited):
 def test_an_account_created_during_the_accept_request_gives_a_form_error(client, world, invited, monkeypatch):
     """The race the 409 above cannot see: the page said "register", then the service
     finds an account after all. The page comes back with the error, not a 500."""
-    from kringwerk.accounts import services
+    from kringwerk.accounts import invitations, services
 
     def account_appeared(*args, **kwargs):
         raise services.AccountError("There is already an account for this e-mail address.", field="name")
 
-    monkeypatch.setattr(services, "accept_invitation", account_appeared)
+    monkeypatch.setattr(invitations, "accept_invitation", account_appeared)
     response = client.post(invited, data={"name": "X", "password": PASSWORD, "password_repeat": PASSWORD})
     assert response.status_code == 422
     page = response.get_data(as_text=True)

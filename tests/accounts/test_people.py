@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from kringwerk.accounts.models import Membership, Role
-from kringwerk.accounts.services import add_membership, create_user
+from kringwerk.accounts.people import add_membership
+from kringwerk.accounts.services import create_user
 from kringwerk.audit.models import AuditEntry
 from kringwerk.extensions import db
 from kringwerk.tenancy import tenant_scope

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
-from kringwerk.accounts import services
+from kringwerk.accounts import invitations, people, services, signin
 from kringwerk.accounts.models import Invitation, Membership, Role, TokenPurpose
 from kringwerk.accounts.services import AccountError, LastAdminError, TokenError
 from kringwerk.audit.models import AuditEntry
@@ -20,46 +20,46 @@ def membership(tenant, user) -> Membership:
 
 
 def test_a_token_is_consumed_once(world):
-    raw = services.issue_auth_token(world.a.member, TokenPurpose.MAGIC_LINK)
+    raw = signin.issue_auth_token(world.a.member, TokenPurpose.MAGIC_LINK)
     db.session.commit()
-    assert services.consume_auth_token(raw, TokenPurpose.MAGIC_LINK).id == world.a.member.id
+    assert signin.consume_auth_token(raw, TokenPurpose.MAGIC_LINK).id == world.a.member.id
     db.session.commit()
     with pytest.raises(TokenError) as raised:
-        services.consume_auth_token(raw, TokenPurpose.MAGIC_LINK)
+        signin.consume_auth_token(raw, TokenPurpose.MAGIC_LINK)
     assert raised.value.reason == "used" and raised.value.status == 410
 
 
 def test_a_token_is_bound_to_its_purpose(world):
-    raw = services.issue_auth_token(world.a.member, TokenPurpose.PASSWORD_RESET)
+    raw = signin.issue_auth_token(world.a.member, TokenPurpose.PASSWORD_RESET)
     db.session.commit()
     with pytest.raises(TokenError) as raised:
-        services.check_auth_token(raw, TokenPurpose.MAGIC_LINK)
+        signin.check_auth_token(raw, TokenPurpose.MAGIC_LINK)
     assert raised.value.status == 404
 
 
 def test_no_link_for_unknown_addresses(world, outbox):
-    assert services.request_magic_link("nobody@example.com") is False
-    assert services.request_password_reset("nobody@example.com") is False
+    assert signin.request_magic_link("nobody@example.com") is False
+    assert signin.request_password_reset("nobody@example.com") is False
 
 
 def test_last_admin_rules(world):
     admin = membership(world.a.tenant, world.a.admin)
-    assert services.is_last_admin(membership(world.a.tenant, world.a.admin)) is True
+    assert people.is_last_admin(membership(world.a.tenant, world.a.admin)) is True
     with pytest.raises(LastAdminError):
-        services.change_role(world.a.tenant, admin, Role.MEMBER, actor=world.a.admin)
+        people.change_role(world.a.tenant, admin, Role.MEMBER, actor=world.a.admin)
     with pytest.raises(LastAdminError):
-        services.remove_membership(world.a.tenant, admin, actor=world.a.admin)
+        people.remove_membership(world.a.tenant, admin, actor=world.a.admin)
     with pytest.raises(LastAdminError):
-        services.erase_member(world.a.tenant, admin, actor=world.a.admin)
+        people.erase_member(world.a.tenant, admin, actor=world.a.admin)
     db.session.rollback()
     # Tenant B's admin does not count for tenant A.
-    assert services.is_last_admin(membership(world.b.tenant, world.b.admin)) is True
-    services.change_role(
+    assert people.is_last_admin(membership(world.b.tenant, world.b.admin)) is True
+    people.change_role(
         world.a.tenant, membership(world.a.tenant, world.a.member), "admin", actor=world.a.admin
     )
     db.session.commit()
-    assert services.is_last_admin(membership(world.a.tenant, world.a.admin)) is False
-    services.change_role(
+    assert people.is_last_admin(membership(world.a.tenant, world.a.admin)) is False
+    people.change_role(
         world.a.tenant, membership(world.a.tenant, world.a.admin), Role.MEMBER, actor=world.a.admin
     )
     db.session.commit()
@@ -67,7 +67,7 @@ def test_last_admin_rules(world):
 
 
 def test_change_role_to_the_same_role_records_nothing(world):
-    services.change_role(
+    people.change_role(
         world.a.tenant, membership(world.a.tenant, world.a.member), Role.MEMBER, actor=world.a.admin
     )
     with tenant_scope(world.a.tenant):
@@ -76,15 +76,15 @@ def test_change_role_to_the_same_role_records_nothing(world):
 
 def test_invite_refuses_bad_input(world):
     with pytest.raises(AccountError) as raised:
-        services.invite(world.a.tenant, "no-at-sign", Role.MEMBER, actor=world.a.admin)
+        invitations.invite(world.a.tenant, "no-at-sign", Role.MEMBER, actor=world.a.admin)
     assert raised.value.field == "email"
     with pytest.raises(AccountError) as raised:
-        services.invite(world.a.tenant, "x@example.com", "emperor", actor=world.a.admin)
+        invitations.invite(world.a.tenant, "x@example.com", "emperor", actor=world.a.admin)
     assert raised.value.field == "role"
 
 
 def test_an_invitation_is_accepted_once_even_when_two_try_at_once(world, outbox):
-    invitation, queued = services.invite(
+    invitation, queued = invitations.invite(
         world.a.tenant, "twice@example.com", Role.MEMBER, actor=world.a.admin
     )
     db.session.commit()
@@ -92,7 +92,7 @@ def test_an_invitation_is_accepted_once_even_when_two_try_at_once(world, outbox)
     with tenant_scope(world.a.tenant):
         invitation = db.session.scalar(select(Invitation))
     # Both requests loaded the invitation before either accepted it.
-    services.accept_invitation(invitation, name="First", password=None)
+    invitations.accept_invitation(invitation, name="First", password=None)
     db.session.commit()
     # The commit expired the row, which can only be read again in its tenant's scope. The
     # second request's copy was loaded before the first accepted: it still says pending.
@@ -101,17 +101,17 @@ def test_an_invitation_is_accepted_once_even_when_two_try_at_once(world, outbox)
     set_committed_value(invitation, "accepted_at", None)
     set_committed_value(invitation, "accepted_by_id", None)
     with pytest.raises(TokenError):
-        services.accept_invitation(invitation, user=services.find_user("twice@example.com"))
+        invitations.accept_invitation(invitation, user=services.find_user("twice@example.com"))
     db.session.rollback()
 
 
 def test_accepting_for_another_address_is_refused(world):
-    services.invite(world.a.tenant, "right@example.com", Role.MEMBER, actor=world.a.admin)
+    invitations.invite(world.a.tenant, "right@example.com", Role.MEMBER, actor=world.a.admin)
     db.session.commit()
     with tenant_scope(world.a.tenant):
         invitation = db.session.scalar(select(Invitation))
     with pytest.raises(AccountError):
-        services.accept_invitation(invitation, user=world.b.member)
+        invitations.accept_invitation(invitation, user=world.b.member)
     assert membership(world.a.tenant, world.b.member) is None
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kringwerk.accounts.models import Membership
-from kringwerk.accounts.services import erase_member, export_member
+from kringwerk.accounts.people import erase_member, export_member
 from kringwerk.extensions import db
 from kringwerk.members import csv_io, panel
 from kringwerk.members.models import ContactPerson, PanelMember

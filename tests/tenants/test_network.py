@@ -18,7 +18,8 @@ import pytest
 from sqlalchemy import event
 
 from kringwerk.accounts.models import Role
-from kringwerk.accounts.services import add_membership, create_user
+from kringwerk.accounts.people import add_membership
+from kringwerk.accounts.services import create_user
 from kringwerk.extensions import db
 from kringwerk.members.models import Company
 from kringwerk.pluginhost.services import enable_plugin

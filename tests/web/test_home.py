@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from kringwerk.accounts.models import Role
-from kringwerk.accounts.services import add_membership
+from kringwerk.accounts.people import add_membership
 from kringwerk.extensions import db
 from kringwerk.pluginhost.services import disable_plugin, enable_plugin
 from kringwerk.tenancy import tenant_scope

@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from kringwerk.accounts import services
+from kringwerk.accounts import invitations as invitation_rules
+from kringwerk.accounts import people as people_rules
 from kringwerk.accounts.forms import InviteForm, PeopleFilterForm, RoleForm
 from kringwerk.accounts.models import Invitation, InvitationStatus, Membership, Role
 from kringwerk.accounts.permissions import has_role, require_member
@@ -61,12 +62,14 @@ def _render_people(role_forms: dict[int, RoleForm] | None = None, status: int = 
     valid = filters.validate()
     search = filters.q.data if valid else None
     role = Role(filters.role.data) if valid and filters.role.data else None
-    page = paginate(services.people_query(search, role))
+    page = paginate(people_rules.people_query(search, role))
     forms = {m.id: _role_form(m) for m in page.items}
     forms.update(role_forms or {})
-    invitations = db.session.scalars(services.open_invitations_query().limit(INVITATIONS_SHOWN)).all()
+    invitations = db.session.scalars(invitation_rules.open_invitations_query().limit(INVITATIONS_SHOWN)).all()
     invitation_total = (
-        db.session.scalar(select(func.count()).select_from(services.open_invitations_query().subquery()))
+        db.session.scalar(
+            select(func.count()).select_from(invitation_rules.open_invitations_query().subquery())
+        )
         if len(invitations) == INVITATIONS_SHOWN
         else len(invitations)
     )
@@ -103,7 +106,7 @@ def change_role(membership_id: int):
     changed = False
     if form.validate_on_submit():
         try:
-            services.change_role(current_tenant(), membership, form.role.data, actor=_actor())
+            people_rules.change_role(current_tenant(), membership, form.role.data, actor=_actor())
         except AccountError as error:
             db.session.rollback()
             form.role.errors = [*form.role.errors, str(error.message)]
@@ -145,10 +148,10 @@ def change_role(membership_id: int):
 def remove_membership(membership_id: int):
     membership = _membership_or_404(membership_id)
     user = membership.user
-    blocked = services.is_last_admin(membership)
+    blocked = people_rules.is_last_admin(membership)
     if request.method == "POST":
         try:
-            services.remove_membership(current_tenant(), membership, actor=_actor())
+            people_rules.remove_membership(current_tenant(), membership, actor=_actor())
         except AccountError as error:
             db.session.rollback()
             return _confirm_page("remove", membership, user, error=error.message), 409
@@ -165,10 +168,10 @@ def remove_membership(membership_id: int):
 def erase_member(membership_id: int):
     membership = _membership_or_404(membership_id)
     user = membership.user
-    blocked = services.is_last_admin(membership)
+    blocked = people_rules.is_last_admin(membership)
     if request.method == "POST":
         try:
-            services.erase_member(current_tenant(), membership, actor=_actor())
+            people_rules.erase_member(current_tenant(), membership, actor=_actor())
         except AccountError as error:
             db.session.rollback()
             return _confirm_page("erase", membership, user, error=error.message), 409
@@ -199,7 +202,7 @@ def _confirm_page(action: str, membership, user, *, blocked: bool = False, error
 def export_member(membership_id: int):
     membership = _membership_or_404(membership_id)
     tenant = current_tenant()
-    data = services.export_member(tenant, membership, actor=_actor())
+    data = people_rules.export_member(tenant, membership, actor=_actor())
     db.session.commit()
     filename = f"kringwerk-{tenant.slug}-member-{data['user']['id']}.json"
     return Response(
@@ -222,7 +225,7 @@ def invite():
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            invitation, mailed = services.invite(
+            invitation, mailed = invitation_rules.invite(
                 current_tenant(), form.email.data, form.role.data, actor=_actor()
             )
         except AccountError as error:
@@ -250,7 +253,7 @@ def invite():
 @bp.get("/<tenant>/admin/people/invitations/")
 @require_member(Role.ADMIN)
 def invitations():
-    page = paginate(services.open_invitations_query())
+    page = paginate(invitation_rules.open_invitations_query())
     return render_template("accounts/invitations.html", page=page)
 
 
@@ -259,7 +262,7 @@ def invitations():
 def resend_invitation(invitation_id: int):
     invitation = _invitation_or_404(invitation_id)
     try:
-        mailed = services.resend_invitation(current_tenant(), invitation, actor=_actor())
+        mailed = invitation_rules.resend_invitation(current_tenant(), invitation, actor=_actor())
     except AccountError as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -280,7 +283,7 @@ def revoke_invitation(invitation_id: int):
     invitation = _invitation_or_404(invitation_id)
     if request.method == "POST":
         try:
-            services.revoke_invitation(current_tenant(), invitation, actor=_actor())
+            invitation_rules.revoke_invitation(current_tenant(), invitation, actor=_actor())
         except AccountError as error:
             db.session.rollback()
             flash(str(error.message), "error")

@@ -8,8 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from kringwerk.accounts.invitations import INVITABLE_ROLES
 from kringwerk.accounts.models import Role
-from kringwerk.accounts.services import INVITABLE_ROLES, MIN_PASSWORD_LENGTH
+from kringwerk.accounts.services import MIN_PASSWORD_LENGTH
 
 LANGUAGE_CHOICES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
 

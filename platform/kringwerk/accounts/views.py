@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from kringwerk.accounts import services
+from kringwerk.accounts import invitations, people, services, signin
 from kringwerk.accounts.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -31,6 +31,9 @@ bp = Blueprint("accounts", __name__)
 
 
 def _landing() -> str:
+    # Operators belong to no organisation: their place is the console, not "not a member yet".
+    if current_user.is_authenticated and current_user.is_operator:
+        return url_for("operator.home")
     return url_for("web.landing")
 
 
@@ -97,7 +100,7 @@ def magic_link_request():
     if form.validate_on_submit():
         if limiter().hit("magic_link", ip=request.remote_addr, email=form.email.data):
             return _rate_limited("accounts/magic_request.html", form=form)
-        services.request_magic_link(form.email.data)
+        signin.request_magic_link(form.email.data)
         db.session.commit()
         # The same answer whether or not the address has an account.
         return render_template("accounts/link_sent.html", email=form.email.data, kind="magic_link")
@@ -111,9 +114,9 @@ def magic_link(token: str):
     # a button and the POST behind it signs in (and uses the token up).
     try:
         if request.method == "POST":
-            user = services.sign_in_with_magic_link(token)
+            user = signin.sign_in_with_magic_link(token)
         else:
-            services.check_auth_token(token, TokenPurpose.MAGIC_LINK)
+            signin.check_auth_token(token, TokenPurpose.MAGIC_LINK)
     except TokenError as error:
         db.session.rollback()
         return render_template("accounts/link_invalid.html", error=error, kind="magic_link"), error.status
@@ -134,7 +137,7 @@ def reset_request():
     if form.validate_on_submit():
         if limiter().hit("password_reset", ip=request.remote_addr, email=form.email.data):
             return _rate_limited("accounts/reset_request.html", form=form)
-        services.request_password_reset(form.email.data)
+        signin.request_password_reset(form.email.data)
         db.session.commit()
         return render_template("accounts/link_sent.html", email=form.email.data, kind="password_reset")
     return render_template("accounts/reset_request.html", form=form), _form_status(form)
@@ -144,13 +147,13 @@ def reset_request():
 def reset_password(token: str):
     # As with magic links, GET never uses the token: only the form's POST does.
     try:
-        services.check_auth_token(token, TokenPurpose.PASSWORD_RESET)
+        signin.check_auth_token(token, TokenPurpose.PASSWORD_RESET)
     except TokenError as error:
         return render_template("accounts/link_invalid.html", error=error, kind="password_reset"), error.status
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            user = services.reset_password(token, form.password.data)
+            user = signin.reset_password(token, form.password.data)
         except TokenError as error:
             db.session.rollback()
             return (
@@ -185,7 +188,7 @@ def _render_overview(profile_form=None, password_form=None, status: int = 200):
             "accounts/overview.html",
             profile_form=profile_form,
             password_form=password_form,
-            tenants=services.tenants_of(user),
+            tenants=people.tenants_of(user),
         ),
         status,
     )
@@ -256,7 +259,7 @@ def _invitation_state(invitation) -> tuple[str, object | None]:
 @bp.route("/account/invitations/<token>", methods=["GET", "POST"])
 def invitation(token: str):
     try:
-        invitation = services.find_invitation(token)
+        invitation = invitations.find_invitation(token)
     except TokenError as error:
         return render_template("accounts/link_invalid.html", error=error, kind="invitation"), error.status
     tenant = db.session.get(Tenant, invitation.tenant_id)
@@ -276,9 +279,9 @@ def _invitation_page(invitation, tenant: Tenant, token: str):
         elif state == "join" or form.validate_on_submit():
             try:
                 if state == "join":
-                    user, _membership = services.accept_invitation(invitation, user=_current_user_object())
+                    user, _membership = invitations.accept_invitation(invitation, user=_current_user_object())
                 else:
-                    user, _membership = services.accept_invitation(
+                    user, _membership = invitations.accept_invitation(
                         invitation,
                         name=form.name.data,
                         password=form.password.data or None,

@@ -22,7 +22,8 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from kringwerk.accounts.models import Membership, User
-from kringwerk.accounts.services import add_membership, create_user, find_user
+from kringwerk.accounts.people import add_membership
+from kringwerk.accounts.services import create_user, find_user
 from kringwerk.audit.services import record
 from kringwerk.demo import data
 from kringwerk.demo.data import DEMO_PASSWORD, AssociationProfile

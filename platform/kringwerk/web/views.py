@@ -36,7 +36,7 @@ bp = Blueprint("web", __name__)
 def landing():
     tenants = []
     if current_user.is_authenticated:
-        from kringwerk.accounts.services import tenants_of
+        from kringwerk.accounts.people import tenants_of
 
         tenants = tenants_of(current_user)
     return render_template("web/landing.html", tenants=tenants)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from kringwerk.accounts.models import Membership
-from kringwerk.accounts.services import erase_member, export_member
+from kringwerk.accounts.people import erase_member, export_member
 from kringwerk.extensions import db
 from kringwerk.members.models import Company, ContactPerson
 from kringwerk.members.services import delete_company, delete_contact
