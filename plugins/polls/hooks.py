@@ -6,9 +6,10 @@ from flask_babel import lazy_gettext as _l
 
 from kringwerk.plugin_api import DashboardCard, NavItem, hookimpl
 from plugins.polls.jobs import periodic_jobs  # noqa: F401
+from plugins.polls.matches import theme_activity  # noqa: F401
 from plugins.polls.privacy import company_removed, contact_removed, member_erase, member_export  # noqa: F401
-from plugins.polls.results import theme_activity  # noqa: F401
 from plugins.polls.services import open_poll_count
+from plugins.polls.waiting import waiting_for  # noqa: F401
 
 
 @hookimpl

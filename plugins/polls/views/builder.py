@@ -29,8 +29,8 @@ from kringwerk.plugin_api import (
 )
 from plugins.polls import services
 from plugins.polls.forms import PollForm, QuestionForm
+from plugins.polls.matches import default_match_threshold
 from plugins.polls.models import Poll, PollQuestion
-from plugins.polls.results import default_match_threshold
 from plugins.polls.views import bp
 
 BUILDERS = (Role.ADMIN, Role.FACILITATOR)

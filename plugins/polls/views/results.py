@@ -43,8 +43,9 @@ from kringwerk.plugin_api import (
 )
 from plugins.polls import exports
 from plugins.polls.charts import question_chart
+from plugins.polls.matches import match_threshold, theme_matches
 from plugins.polls.models import Poll, PollQuestion, PollState, ResultsVisibility
-from plugins.polls.results import TEXT_KINDS, match_threshold, open_answers, poll_results, theme_matches
+from plugins.polls.results import TEXT_KINDS, open_answers, poll_results
 from plugins.polls.views import bp, poll_or_404, polls_task
 
 FORMATS = {

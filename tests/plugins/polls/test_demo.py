@@ -13,8 +13,8 @@ from kringwerk.demo.services import load_demo
 from kringwerk.extensions import db
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tenancy.models import Tenant
+from plugins.polls.matches import cooperation_matches
 from plugins.polls.models import Poll, PollInvitation, PollResponse, PollState, ResponseStatus
-from plugins.polls.results import cooperation_matches
 
 
 def _tenant(slug: str) -> Tenant:

@@ -19,7 +19,7 @@ from kringwerk.extensions import db, utcnow
 from kringwerk.members.models import Theme
 from kringwerk.tenancy import tenant_scope
 from kringwerk.web.pagination import paginate
-from plugins.polls import results, tallies
+from plugins.polls import matches, rates, results, tallies
 from plugins.polls.models import (
     Poll,
     PollAnswer,
@@ -177,7 +177,7 @@ def as_tuples(rates):
 
 
 def test_response_rate_per_park_circle_and_sector_counts_companies(invited, poll_id):
-    overall, parks, circles, sectors = load(invited.a.tenant, poll_id, results.response_rates)
+    overall, parks, circles, sectors = load(invited.a.tenant, poll_id, rates.response_rates)
     # Alpha's two contacts count as one company; Fietsen Freriks (no contact) was never invited.
     assert (overall.invited, overall.responded, overall.percent) == (5, 3, 60.0)
     assert as_tuples(parks) == [("Aalsvoort", 3, 2, 66.7), ("De Wieken", 2, 1, 50.0)]
@@ -192,13 +192,13 @@ def test_response_rate_per_park_circle_and_sector_counts_companies(invited, poll
 
 def test_response_rate_per_person_counts_invitations(invited, poll_id):
     set_poll(invited.a.tenant, poll_id, response_unit=ResponseUnit.PERSON)
-    overall, parks, _circles, _sectors = load(invited.a.tenant, poll_id, results.response_rates)
+    overall, parks, _circles, _sectors = load(invited.a.tenant, poll_id, rates.response_rates)
     assert (overall.invited, overall.responded) == (6, 3)
     assert as_tuples(parks) == [("Aalsvoort", 4, 2, 50.0), ("De Wieken", 2, 1, 50.0)]
 
 
 def test_response_rate_of_tenant_b_sees_only_its_own_invitations(invited, b_poll_id, poll_id):
-    overall, parks, _c, sectors = load(invited.b.tenant, b_poll_id, results.response_rates)
+    overall, parks, _c, sectors = load(invited.b.tenant, b_poll_id, rates.response_rates)
     assert (overall.invited, overall.responded) == (1, 1)
     assert as_tuples(sectors) == [("Logistiek", 1, 1, 100.0)]
     assert as_tuples(parks) == [("No business park", 1, 1, 100.0)]
@@ -208,7 +208,7 @@ def test_response_rate_of_tenant_b_sees_only_its_own_invitations(invited, b_poll
 
 
 def test_a_poll_without_invitations_has_no_rate(polls_world, poll_id):
-    overall, parks, circles, sectors = load(polls_world.a.tenant, poll_id, results.response_rates)
+    overall, parks, circles, sectors = load(polls_world.a.tenant, poll_id, rates.response_rates)
     assert (overall.invited, overall.responded, overall.percent) == (0, 0, None)
     assert parks == circles == sectors == []
 
@@ -380,7 +380,7 @@ def test_statement_count_does_not_grow_with_responses(polls_world, poll_id):
             poll = db.session.get(Poll, poll_id)
             with count_queries() as statements:
                 results.poll_results(poll)
-                results.theme_matches(poll, with_companies=True)
+                matches.theme_matches(poll, with_companies=True)
             counts.append(len(statements))
     assert counts[0] == counts[1]
 
@@ -418,7 +418,7 @@ def test_open_answers_of_anonymous_poll_never_carry_names(answered, poll_id):
 
 
 def test_theme_activity_counts_polls_asking_about_the_theme(polls_world, poll_id, b_poll_id):
-    from plugins.polls.results import theme_activity
+    from plugins.polls.matches import theme_activity
 
     tenant = polls_world.a.tenant
     make_poll(tenant, title="Second")

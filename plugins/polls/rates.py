@@ -1,0 +1,117 @@
+"""Response rates of a poll: how many of those invited responded, overall and
+per business park, circle and sector, in the poll's unit (companies when it is
+answered per company, people when per person).
+
+Everything runs without a request, in two grouped statements whatever the
+number of invitations.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, distinct, func, select
+
+from kringwerk.plugin_api import BusinessPark, Circle, Company, company_circles, db
+from plugins.polls.models import Poll, PollInvitation, ResponseUnit
+
+
+def percent(part: float, whole: float) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Invited and responded companies (or persons) of one group; ``label`` names the group."""
+
+    label: str
+    invited: int
+    responded: int
+
+    @property
+    def percent(self) -> float | None:
+        return percent(self.responded, self.invited)
+
+
+def _rate_columns(poll: Poll):
+    """(invited, responded) aggregate columns for the poll's unit of response."""
+    if poll.response_unit == ResponseUnit.COMPANY:
+        responded = case((PollInvitation.responded_at.is_not(None), PollInvitation.company_id))
+        return func.count(distinct(PollInvitation.company_id)), func.count(distinct(responded))
+    return func.count(PollInvitation.id), func.count(PollInvitation.responded_at)
+
+
+def response_rates(poll: Poll) -> tuple[Rate, list[Rate], list[Rate], list[Rate]]:
+    """Overall, per business park, per circle and per sector: two grouped statements.
+
+    Every invitation falls in exactly one (park, sector) pair (a company has one of
+    each, or none), so the overall, per-park and per-sector figures are sums over
+    one grouping; only circles (many per company) need a statement of their own.
+    """
+    invited, responded = _rate_columns(poll)
+    company_join = and_(
+        Company.id == PollInvitation.company_id, Company.tenant_id == PollInvitation.tenant_id
+    )
+    pairs = db.session.execute(
+        select(Company.business_park_id, Company.sector, invited, responded)
+        .select_from(PollInvitation)
+        .outerjoin(Company, company_join)
+        .where(PollInvitation.poll_id == poll.id)
+        .group_by(Company.business_park_id, Company.sector)
+    ).all()
+    circles = db.session.execute(
+        select(company_circles.c.circle_id, invited, responded)
+        .select_from(PollInvitation)
+        .outerjoin(
+            company_circles,
+            and_(
+                company_circles.c.company_id == PollInvitation.company_id,
+                company_circles.c.tenant_id == PollInvitation.tenant_id,
+            ),
+        )
+        .where(PollInvitation.poll_id == poll.id)
+        .group_by(company_circles.c.circle_id)
+    ).all()
+    # Names of the parks and circles that occur: small tables, one statement each only when needed.
+    park_ids = {park_id for park_id, _s, _n, _r in pairs if park_id is not None}
+    circle_ids = {circle_id for circle_id, _n, _r in circles if circle_id is not None}
+    park_names = (
+        dict(
+            db.session.execute(
+                select(BusinessPark.id, BusinessPark.name).where(BusinessPark.id.in_(park_ids))
+            ).all()
+        )
+        if park_ids
+        else {}
+    )
+    circle_names = (
+        dict(db.session.execute(select(Circle.id, Circle.name).where(Circle.id.in_(circle_ids))).all())
+        if circle_ids
+        else {}
+    )
+
+    total = [0, 0]
+    by_park: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
+    by_sector: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
+    for park_id, sector, n, r in pairs:
+        for bucket in (total, by_park[park_id], by_sector[sector]):
+            bucket[0] += n
+            bucket[1] += r
+
+    def rates(groups: dict, names, missing) -> list[Rate]:
+        # Named groups by name; the group without a park/circle/sector last, under a readable name.
+        named = sorted(
+            (Rate(names(key), n, r) for key, (n, r) in groups.items() if key is not None and (n or r)),
+            key=lambda rate: rate.label.lower(),
+        )
+        unnamed = [Rate(str(missing), n, r) for key, (n, r) in groups.items() if key is None and (n or r)]
+        return named + unnamed
+
+    return (
+        Rate(str(_l("All invited")), total[0], total[1]),
+        rates(by_park, lambda key: park_names.get(key, "?"), _l("No business park")),
+        rates({c: (n, r) for c, n, r in circles}, lambda key: circle_names.get(key, "?"), _l("No circle")),
+        rates(by_sector, str, _l("No sector")),
+    )
