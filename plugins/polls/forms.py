@@ -24,7 +24,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from plugins.polls.models import QuestionKind, ResponseUnit
 
@@ -73,7 +73,15 @@ def _local_datetime(label):
 
 
 class PollForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(message=_l("Enter a title.")), Length(max=200)])
+    title = StringField(
+        _l("Title"),
+        validators=[
+            DataRequired(message=_l("Enter a title.")),
+            Length(max=200),
+            # The title is a mail subject: one line.
+            Regexp(r"[^\r\n]*\Z", message=_l("Write the title on one line.")),
+        ],
+    )
     introduction = TextAreaField(_l("Introduction"), validators=[Optional(), Length(max=10_000)])
     language = ChoiceField(
         _l("Language of the poll"),

@@ -25,6 +25,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from kringwerk.plugin_api import (
+    MailError,
     Tenant,
     db,
     delivery_key,
@@ -34,7 +35,7 @@ from kringwerk.plugin_api import (
     panel_opt_out_url,
     record,
     report_progress,
-    send_mail,
+    send_mail_now,
     start_task,
     utcnow,
     was_sent,
@@ -60,6 +61,14 @@ class InvitationError(ValueError):
         super().__init__(str(message))
         self.errors = {field: message}
         self.message = message
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a sending job did: messages that went out, and those the mail server refused."""
+
+    sent: int
+    failed: int
 
 
 @dataclass(frozen=True)
@@ -167,10 +176,18 @@ def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
 def _mail(
     tenant: Tenant, poll: Poll, invitation: PollInvitation, template: str, key: str, on_panel: bool
 ) -> None:
-    """Compose one message with a link of its own, unless this very message went out
-    before (a retried job). Links mailed earlier stay live: a reminder adds one."""
+    """Compose and deliver one message with a link of its own, unless this very message
+    went out before (a retried job). Links mailed earlier stay live: a reminder adds one.
+    Raises MailError when it could not be delivered; its link is rolled back with it."""
     if was_sent(delivery_key(key)):
         return
+    with db.session.begin_nested():
+        _compose_and_deliver(tenant, poll, invitation, template, key, on_panel)
+
+
+def _compose_and_deliver(
+    tenant: Tenant, poll: Poll, invitation: PollInvitation, template: str, key: str, on_panel: bool
+) -> None:
     raw = issue_token(ANSWER_LINK, invitation.id)
     subject = (
         _l("Invitation: %(title)s", title=poll.title)
@@ -187,7 +204,7 @@ def _mail(
         "opt_out_link": panel_opt_out_url(invitation.contact_person_id) if on_panel else None,
         "sender_name": tenant.name,
     }
-    send_mail(
+    send_mail_now(
         invitation.email,
         subject,
         f"polls/{template}",
@@ -197,11 +214,12 @@ def _mail(
     )
 
 
-def _deliver(poll: Poll, ids: list[int], task_id: int | None, each) -> int:
+def _deliver(poll: Poll, ids: list[int], task_id: int | None, each) -> Delivery:
     """Run ``each(tenant, invitation, on_panel)`` over ``ids`` in batches, reporting progress
-    (which commits, so each batch stands on its own when the job is retried)."""
+    (which commits, so each batch stands on its own when the job is retried). A mail the
+    server refused (MailError) is counted as failed and its invitation left as it was."""
     tenant = db.session.get(Tenant, poll.tenant_id)
-    done = 0
+    done = sent = failed = 0
     if task_id is not None:
         report_progress(task_id, 0, len(ids))
     for chunk in _chunks(ids, BATCH):
@@ -210,16 +228,20 @@ def _deliver(poll: Poll, ids: list[int], task_id: int | None, each) -> int:
         ).all()
         on_panel = panel_members_among(i.contact_person_id for i in batch if i.contact_person_id)
         for invitation in batch:
-            if each(tenant, invitation, invitation.contact_person_id in on_panel):
-                done += 1
+            try:
+                if each(tenant, invitation, invitation.contact_person_id in on_panel):
+                    sent += 1
+            except MailError:
+                failed += 1
+            done += 1
         db.session.flush()
         if task_id is not None:
             report_progress(task_id, done, len(ids))
-    return done
+    return Delivery(sent=sent, failed=failed)
 
 
-def deliver_invitations(poll: Poll, *, task_id: int | None = None) -> int:
-    """Mail every invitation of ``poll`` not sent yet; returns how many went out."""
+def deliver_invitations(poll: Poll, *, task_id: int | None = None) -> Delivery:
+    """Mail every invitation of ``poll`` not sent yet; returns how many went out and failed."""
     ids = list(db.session.scalars(unsent_invitations(poll).order_by(PollInvitation.id)))
 
     def each(tenant, invitation, on_panel) -> bool:
@@ -293,9 +315,9 @@ def send_reminders(poll: Poll, *, actor=None) -> object:
     return task
 
 
-def deliver_reminders(poll: Poll, started: datetime, *, task_id: int | None = None) -> int:
+def deliver_reminders(poll: Poll, started: datetime, *, task_id: int | None = None) -> Delivery:
     """Mail a reminder to each non-respondent not yet reminded since ``started`` (so a
-    retried job does not remind anyone twice); returns how many went out."""
+    retried job does not remind anyone twice); returns how many went out and failed."""
     ids = list(
         db.session.scalars(
             reminder_recipients(poll)

@@ -29,11 +29,14 @@ def send_invitations(poll_id: int, *, task_id: int | None = None) -> dict:
         if task_id is not None:
             fail_task(task_id, str(_l("The poll no longer exists.")))
         return {"sent": 0}
-    sent = invitations.deliver_invitations(poll, task_id=task_id)
-    message = str(ngettext("%(num)s invitation sent.", "%(num)s invitations sent.", sent))
-    if task_id is not None:
-        finish_task(task_id, message=message, result={"sent": sent, "message": message})
-    return {"sent": sent, "message": message}
+    delivery = invitations.deliver_invitations(poll, task_id=task_id)
+    sent = str(ngettext("%(num)s invitation sent.", "%(num)s invitations sent.", delivery.sent))
+    failed = ngettext(
+        "%(num)s invitation could not be sent: the mail server did not take it. Send the invitations again later.",
+        "%(num)s invitations could not be sent: the mail server did not take them. Send the invitations again later.",
+        delivery.failed,
+    )
+    return _report(task_id, delivery, sent, failed)
 
 
 def send_reminder_mails(poll_id: int, started: str, *, task_id: int | None = None) -> dict:
@@ -43,11 +46,29 @@ def send_reminder_mails(poll_id: int, started: str, *, task_id: int | None = Non
         if task_id is not None:
             fail_task(task_id, str(_l("The poll no longer exists.")))
         return {"sent": 0}
-    sent = invitations.deliver_reminders(poll, datetime.fromisoformat(started), task_id=task_id)
-    message = str(ngettext("%(num)s reminder sent.", "%(num)s reminders sent.", sent))
+    delivery = invitations.deliver_reminders(poll, datetime.fromisoformat(started), task_id=task_id)
+    sent = str(ngettext("%(num)s reminder sent.", "%(num)s reminders sent.", delivery.sent))
+    failed = ngettext(
+        "%(num)s reminder could not be sent: the mail server did not take it. Send the reminders again later.",
+        "%(num)s reminders could not be sent: the mail server did not take them. Send the reminders again later.",
+        delivery.failed,
+    )
+    return _report(task_id, delivery, sent, failed)
+
+
+def _report(task_id: int | None, delivery: invitations.Delivery, sent: str, failed: str) -> dict:
+    """Done when every mail went out; failed (so the board and the operator see it) when
+    any did not: only delivered mails are counted as sent."""
+    if not delivery.failed:
+        result = {"sent": delivery.sent, "failed": 0, "message": sent}
+        if task_id is not None:
+            finish_task(task_id, message=sent, result=result)
+        return result
+    message = f"{sent} {failed}" if delivery.sent else str(failed)
+    result = {"sent": delivery.sent, "failed": delivery.failed, "message": message}
     if task_id is not None:
-        finish_task(task_id, message=message, result={"sent": sent, "message": message})
-    return {"sent": sent, "message": message}
+        fail_task(task_id, message, result=result)
+    return result
 
 
 def export_responses(poll_id: int, fmt: str, *, task_id: int | None = None) -> dict:

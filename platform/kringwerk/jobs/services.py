@@ -124,14 +124,17 @@ def finish_task(task_id: int, *, message: str | None = None, result: dict[str, A
         task.message = str(message)
 
 
-def fail_task(task_id: int, message: str | None = None) -> None:
-    """Mark the task failed (the job decided it cannot be done); it commits with the job."""
+def fail_task(task_id: int, message: str | None = None, *, result: dict[str, Any] | None = None) -> None:
+    """Mark the task failed (the job decided it cannot be done, or did part of it); it
+    commits with the job. ``result`` keeps what was done, for the page and the operator."""
     task = get_task(task_id)
     if task is None:
         return
     _fail(task, TaskFailure.ERROR)
     if message is not None:
         task.message = str(message)
+    if result is not None:
+        task.result = result
 
 
 # --- called by the runner ----------------------------------------------------------------

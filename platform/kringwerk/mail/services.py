@@ -9,12 +9,18 @@ or ``smtps://``, with optional ``user:password@``), otherwise into the outbox
 folder. Each delivery is recorded (``SentMail``) under a key, so a retried or
 duplicated job never sends a message twice; pass ``idempotency_key`` to make
 two calls for the same thing (``f"invitation-{invitation.id}"``) one message.
+
+A job that sends many messages and must know which went out (invitations)
+calls ``send_mail_now`` instead: it delivers at once and raises ``MailError``
+when it could not, leaving no record. A subject is one line: line breaks in it
+(a title someone typed) become spaces, so they can never add a header.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import smtplib
 import ssl
 import uuid
@@ -28,12 +34,25 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
-from kringwerk.extensions import db
+from kringwerk.extensions import db, utcnow
 from kringwerk.mail.models import SentMail
 from kringwerk.tenancy.context import current_tenant_id
 
 log = logging.getLogger("kringwerk.mail")
+
+# Every line break a header could be split on (email's splitlines() set).
+LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+class MailError(RuntimeError):
+    """A message could not be delivered now (the SMTP server refused it or is unreachable)."""
+
+
+def one_line(text: str) -> str:
+    """A header value on one line: every line break becomes a space."""
+    return LINE_BREAKS.sub(" ", text)
 
 
 @dataclass(frozen=True)
@@ -59,7 +78,7 @@ def compose(
     )
     context = {**(context or {}), "base_url": current_app.config["BASE_URL"], "locale": locale}
     with force_locale(locale):
-        subject_text = str(subject)
+        subject_text = one_line(str(subject))
         text = render_template(f"emails/{template}.txt", subject=subject_text, **context)
         try:
             html = render_template(f"emails/{template}.html", subject=subject_text, **context)
@@ -101,6 +120,41 @@ def send_mail(
     return mail
 
 
+def send_mail_now(
+    to: str,
+    subject,
+    template: str,
+    *,
+    locale: str | None = None,
+    context: dict | None = None,
+    idempotency_key: str,
+) -> bool:
+    """Compose and deliver one message at once, for a job that counts what went out.
+
+    True when it was delivered now, False when ``idempotency_key`` was delivered
+    before. Raises ``MailError`` when the delivery failed: its record is rolled
+    back (in a savepoint), the rest of the caller's transaction is kept.
+    """
+    mail = compose(to, subject, template, locale=locale, context=context)
+    key = delivery_key(idempotency_key)
+    if was_sent(key):
+        log.info("mail %s to %s was sent before; not sending it again", key, to)
+        return False
+    try:
+        with db.session.begin_nested():
+            # Flushed before sending, so a concurrent duplicate waits on the unique key.
+            db.session.add(SentMail(key=key, to=to, subject=mail.subject[:500], sent_at=utcnow()))
+            db.session.flush()
+            deliver(mail)
+    except IntegrityError:
+        log.info("mail %s to %s is being delivered by another job; not sending it again", key, to)
+        return False
+    except (OSError, smtplib.SMTPException, ValueError) as error:
+        log.warning("mail %s to %s could not be delivered: %s", key, to, error)
+        raise MailError(str(error)) from error
+    return True
+
+
 def delivery_key(idempotency_key: str | None = None) -> str:
     """The stored key: the tenant in scope, then the caller's key (or a fresh one)."""
     tenant_id = current_tenant_id()
@@ -126,8 +180,8 @@ def forget_recipient(email: str) -> int:
 def to_message(mail: OutgoingMail) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = mail.to
-    message["Subject"] = mail.subject
+    message["To"] = one_line(mail.to)
+    message["Subject"] = one_line(mail.subject)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = mail.message_id or make_msgid(domain="kringwerk")
     message.set_content(mail.text)

@@ -21,7 +21,7 @@ from kringwerk.documents.word import render_docx
 from kringwerk.extensions import db, utcnow
 from kringwerk.jobs.dispatch import enqueue
 from kringwerk.jobs.services import fail_task, finish_task, get_task, report_progress, start_task
-from kringwerk.mail.services import delivery_key, send_mail, was_sent
+from kringwerk.mail.services import MailError, delivery_key, send_mail, send_mail_now, was_sent
 from kringwerk.members.models import (
     BusinessPark,
     Circle,
@@ -149,6 +149,8 @@ __all__ = [
     "fail_task",
     "get_task",
     "send_mail",
+    "send_mail_now",
+    "MailError",
     "delivery_key",
     "was_sent",
     # personal links
