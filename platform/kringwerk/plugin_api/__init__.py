@@ -50,6 +50,7 @@ from kringwerk.pluginhost.manifest import (
     PublicLink,
     SettingsForm,
     ThemeActivity,
+    WaitingItem,
 )
 from kringwerk.pluginhost.services import plugin_settings, update_plugin_settings
 from kringwerk.sqltypes import UTCDateTime, json_type
@@ -90,6 +91,7 @@ __all__ = [
     "CooperationMatch",
     "FollowUpOffer",
     "DemoContribution",
+    "WaitingItem",
     # hooks of other plugins
     "hooks",
     "all_hooks",

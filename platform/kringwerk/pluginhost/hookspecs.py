@@ -91,3 +91,8 @@ def network_cards(tenant, user):
 @hookspec
 def network_figures(network, tenant_ids):
     """Return NetworkFigures: aggregates (never rows) per tenant in ``tenant_ids``, members of ``network``."""
+
+
+@hookspec
+def waiting_for(tenant, user):
+    """Return WaitingItems: what waits for ``user`` in ``tenant`` (a poll to answer, a deadline), for the home."""

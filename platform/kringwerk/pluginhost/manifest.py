@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint
@@ -172,3 +172,20 @@ class DemoContribution:
 
     added: Mapping[str, int] = field(default_factory=dict)
     links: tuple[tuple[Any, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class WaitingItem:
+    """Something waiting for a person, listed on the tenant home (``waiting_for``): a poll
+    to answer, a deadline. ``post`` makes the home show a button that POSTs to ``url``
+    (for links that must be made first, such as a fresh personal link); ``due`` sorts the list.
+    """
+
+    title: str
+    url: str
+    kind: str  # e.g. "poll"; a CSS hook and what the home says it is
+    due: datetime | None = None
+    detail: Any = ""
+    action: Any = ""  # the button or link text; the home says "Open" when empty
+    post: bool = False
+    plugin: str | None = None

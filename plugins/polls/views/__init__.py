@@ -2,7 +2,8 @@
 
 One blueprint, its routes grouped by audience in the modules below:
 ``builder`` (polls and their questions), ``audience`` (the audience,
-invitations and reminders), ``respond`` (answering by personal link, no account needed) and
+invitations and reminders), ``respond`` (answering by personal link, no account needed),
+``mine`` (a signed-in person's way to their own answer page) and
 ``results`` (results, matches, exports). Endpoints carry their area's prefix
 where a plain name could clash.
 """
@@ -31,4 +32,4 @@ def polls_task(task_id: int | None, kind: str = "polls."):
 
 
 # The route modules register on bp when imported.
-from plugins.polls.views import audience, builder, respond, results  # noqa: E402, F401
+from plugins.polls.views import audience, builder, mine, respond, results  # noqa: E402, F401
