@@ -102,7 +102,10 @@ def build_config(
         # Long forms (a masterplan, a poll) outlive Flask-WTF's one-hour default;
         # the token stays bound to the session, which expires on its own.
         "WTF_CSRF_TIME_LIMIT": None,
+        # Uploads may be 10 MB; a form's text (each field of a multipart form, a whole
+        # urlencoded body: web.safety) 1 MB, which is room for a long poll's answers.
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
         "PAGE_SIZE": 25,
         "PASSWORD_HASH_METHOD": "scrypt",
         "RATELIMIT_ENABLED": True,

@@ -1,13 +1,13 @@
-"""Small guards for what users send: redirect targets, integer query arguments,
-and control characters in any form or query string (refused once here, so no
-form has to)."""
+"""Small guards for what users send: request sizes, redirect targets, integer
+query arguments, and control characters in any form or query string (refused
+once here, so no form has to)."""
 
 from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, Request, abort, current_app, request
 from flask_babel import gettext as _
 
 from kringwerk.web.converters import MAX_DATABASE_ID
@@ -20,7 +20,32 @@ LINE_BREAKS = re.compile(r"[\r\n]")
 
 
 def install(app: Flask) -> None:
+    app.request_class = SizeLimitedRequest
     app.before_request(refuse_control_characters)
+
+
+class SizeLimitedRequest(Request):
+    """``MAX_CONTENT_LENGTH`` (10 MB) is for uploads; any other body (a form, an
+    autosave) may be ``MAX_FORM_MEMORY_SIZE`` at most, or it answers 413.
+
+    Werkzeug reads a urlencoded form whole and applies ``MAX_FORM_MEMORY_SIZE``
+    only to the parts of a multipart one, so without this a 9 MB draft got in.
+    A property rather than a hook: Flask-WTF's CSRF check reads the form before
+    any later ``before_request`` could look."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        limit = super().max_content_length
+        if self._max_content_length is not None or not current_app or self.mimetype == "multipart/form-data":
+            return limit
+        form_limit = current_app.config.get("MAX_FORM_MEMORY_SIZE")
+        if form_limit is None:
+            return limit
+        return form_limit if limit is None else min(limit, form_limit)
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
 
 def refuse_control_characters() -> None:
