@@ -4,8 +4,9 @@ people admin of a tenant and the AVG export and erasure of a member's data."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g, session
 from flask_babel import lazy_gettext as _l
+from flask_login import user_logged_in
 
 from kringwerk.extensions import db, login_manager
 
@@ -30,4 +31,13 @@ def init_app(app: Flask) -> None:
             return None
         return user
 
+    user_logged_in.connect(_fresh_csrf_token, app)
     app.register_blueprint(views.bp)
+
+
+def _fresh_csrf_token(app: Flask, **_extra) -> None:
+    """Every sign-in starts a new CSRF token: one planted or read before sign-in
+    (on a shared computer, or fixed by an attacker) must not work for the account."""
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(field, None)
+    g.pop(field, None)

@@ -133,6 +133,15 @@ def end_other_sessions(user: User) -> None:
     user.session_version = (user.session_version or 1) + 1
 
 
+def sign_out(user: User) -> None:
+    """End every session of ``user``, this one and those on other devices.
+
+    The session lives in a signed cookie, so clearing it here cannot stop a copy
+    from working; only a new version in the database can (see the user loader).
+    """
+    end_other_sessions(user)
+
+
 def change_password(user: User, current: str | None, new: str) -> None:
     """Change the password of a signed-in user; the current one is needed when there is one.
 

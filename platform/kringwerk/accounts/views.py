@@ -86,7 +86,9 @@ def login():
 @bp.post("/account/logout")
 def logout():
     if current_user.is_authenticated:
+        services.sign_out(_current_user_object())
         logout_user()
+        db.session.commit()
         flash(_("You are signed out."), "info")
     return redirect(safe_next_url(request.form.get("next"), fallback=_landing()))
 
