@@ -9,6 +9,8 @@ trail of both tenants.
 
 Life cycle: invited -> active (accepted) -> left (left or ended); an invitation
 that is declined or withdrawn goes straight to left, without a ``joined_on``.
+An invitation is mailed to the invited tenant's admins and its contact address,
+linking to the page where its board accepts or declines.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from kringwerk.accounts.models import Membership, Role
 from kringwerk.audit.services import record
 from kringwerk.extensions import db, utcnow
+from kringwerk.mail import send_mail
 from kringwerk.tenancy.context import tenant_scope, unscoped
 from kringwerk.tenancy.models import Affiliation, AffiliationStatus, Tenant, TenantKind
 
@@ -150,7 +155,42 @@ def invite(network: Tenant, member: Tenant, *, actor, note: str | None = None) -
             affiliation.note = note
         db.session.flush()
     _record_both("affiliation.invited", affiliation, actor=actor, acting=network, other=member)
+    _mail_invitation(network, member, affiliation)
     return affiliation
+
+
+def _mail_invitation(network: Tenant, member: Tenant, affiliation: Affiliation) -> None:
+    """Tell the invited tenant's admins and its contact address, each once, in their language.
+
+    Sent in the member's scope (its admins and the mail's key are the member's); the
+    key carries the invitation time, so inviting again after leaving mails again.
+    """
+    from kringwerk.web.urls import external_url
+
+    languages = current_app.config["LANGUAGES"]
+    fallback = member.default_locale if member.default_locale in languages else "nl"
+    with tenant_scope(member):
+        recipients: dict[str, str] = {}
+        for membership in db.session.scalars(select(Membership).where(Membership.role == Role.ADMIN)):
+            user = membership.user
+            locale = user.preferred_locale if user.preferred_locale in languages else fallback
+            recipients.setdefault(user.email.strip().lower(), locale)
+        if member.contact_email:
+            recipients.setdefault(member.contact_email.strip().lower(), fallback)
+        link = external_url("tenants.networks", tenant=member.slug)
+        for address, locale in recipients.items():
+            send_mail(
+                address,
+                _l(
+                    "%(network)s invites %(member)s into its network",
+                    network=network.name,
+                    member=member.name,
+                ),
+                "tenants/affiliation_invited",
+                locale=locale,
+                context={"network_name": network.name, "member_name": member.name, "link": link},
+                idempotency_key=f"affiliation-invited:{affiliation.id}:{affiliation.invited_at.isoformat()}:{address}",
+            )
 
 
 def clean_note(note: str | None) -> str | None:
