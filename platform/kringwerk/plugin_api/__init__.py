@@ -73,6 +73,7 @@ from kringwerk.tokens.services import resolve as resolve_token
 from kringwerk.tokens.services import revoke as revoke_tokens
 from kringwerk.upsert import upsert
 from kringwerk.web.htmx import is_htmx, page_or_block, wants_fragment
+from kringwerk.web.i18n import chosen_language
 from kringwerk.web.pagination import paginate
 from kringwerk.web.safety import int_arg
 from kringwerk.web.urls import external_url
@@ -186,4 +187,5 @@ __all__ = [
     "paginate",
     "int_arg",
     "external_url",
+    "chosen_language",
 ]

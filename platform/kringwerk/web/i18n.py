@@ -40,6 +40,19 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def chosen_language() -> str | None:
+    """The language this visitor chose themselves (their account's preference or the
+    switch), or None: pages with a language of their own, such as a poll's answer
+    page, use theirs unless the visitor chose."""
+    if not has_request_context():
+        return None
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.preferred_locale in languages:
+        return current_user.preferred_locale
+    chosen = session.get(SESSION_KEY)
+    return chosen if chosen in languages else None
+
+
 def select_timezone() -> str:
     tenant = current_tenant() if has_request_context() else None
     return tenant.timezone if tenant is not None else current_app.config["BABEL_DEFAULT_TIMEZONE"]

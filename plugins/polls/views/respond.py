@@ -2,8 +2,9 @@
 
 The tenant comes from the URL and the invitation from the token (its hash), so
 an unknown link, another poll's link and another tenant's link all find
-nothing and answer the same 404 page. Pages speak the poll's language. The
-link is a secret: pages are not cached and send no referrer.
+nothing and answer the same 404 page. Pages speak the poll's language unless the
+visitor chose one with the language switch. The link is a secret: pages are not
+cached and send no referrer.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_time
 
-from kringwerk.plugin_api import db, is_htmx, public, utcnow
+from kringwerk.plugin_api import chosen_language, db, is_htmx, public, utcnow
 from plugins.polls import answering
 from plugins.polls.models import InterestLevel, PollAnswer
 from plugins.polls.views import bp
@@ -91,7 +92,7 @@ def answer(poll_id: int, token: str):
     if invitation is None:
         return _invalid()
     poll = invitation.poll
-    with force_locale(poll.language):
+    with force_locale(chosen_language() or poll.language):
         response = answering.find_response(invitation)
         if answering.is_submitted(invitation, response):
             return _receipt(invitation, response, token)
@@ -139,7 +140,7 @@ def answer_save(poll_id: int, token: str):
     if invitation is None:
         return _invalid()
     poll = invitation.poll
-    with force_locale(poll.language):
+    with force_locale(chosen_language() or poll.language):
         response = answering.find_response(invitation)
         if answering.is_submitted(invitation, response):
             return _page("polls/respond/_status.html", 409, kind="submitted")
