@@ -38,8 +38,8 @@ def test_a_token_is_bound_to_its_purpose(world):
 
 
 def test_no_link_for_unknown_addresses(world, outbox):
-    assert signin.request_magic_link("nobody@example.com") is False
-    assert signin.request_password_reset("nobody@example.com") is False
+    assert signin.mail_magic_link("nobody@example.com") is False
+    assert signin.mail_password_reset("nobody@example.com") is False
 
 
 def test_last_admin_rules(world):

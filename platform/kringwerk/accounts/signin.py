@@ -2,7 +2,8 @@
 
 Platform-level (no tenant), so they keep their own table; the token is made and
 hashed by kringwerk.tokens.primitives like every personal link. Services flush
-and leave the commit to the caller; mail goes out after that commit.
+and leave the commit to the caller; links are made and mailed by a job after
+that commit.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from kringwerk.accounts.services import (
     end_other_sessions,
     find_user,
     mail_locale,
+    normalise_email,
     send_account_mail,
     set_password,
     validate_password,
 )
 from kringwerk.extensions import db, utcnow
+from kringwerk.jobs import enqueue
 from kringwerk.tokens.primitives import hash_token, new_token
 
 MAGIC_LINK_LIFETIME = timedelta(minutes=15)
@@ -81,11 +84,19 @@ def consume_auth_token(raw: str, purpose: TokenPurpose) -> User:
     return token.user
 
 
-def request_magic_link(email: str) -> bool:
-    """Mail a sign-in link to ``email`` if it belongs to an active account (after the caller commits).
+def request_magic_link(email: str) -> None:
+    """Mail a sign-in link to ``email`` if it belongs to an active account: a job does
+    it after the caller commits.
 
-    Returns whether a link was queued; callers showing a page must answer the same either way.
+    The request does the same for every address, so how long it takes tells nobody
+    whether the address has an account: looking it up, making the token and writing
+    the mail all happen in the job (``mail_magic_link``).
     """
+    enqueue(mail_magic_link, normalise_email(email), description="sign-in link")
+
+
+def mail_magic_link(email: str) -> bool:
+    """The job behind ``request_magic_link``; returns whether a link was queued."""
     user = find_user(email)
     if user is None or not user.active:
         return False
@@ -110,8 +121,14 @@ def sign_in_with_magic_link(raw: str) -> User:
     return user
 
 
-def request_password_reset(email: str) -> bool:
-    """Mail a password-reset link to ``email`` if it belongs to an active account (after the caller commits)."""
+def request_password_reset(email: str) -> None:
+    """Mail a password-reset link to ``email`` if it belongs to an active account: a job
+    does it after the caller commits, for the reason given at ``request_magic_link``."""
+    enqueue(mail_password_reset, normalise_email(email), description="password-reset link")
+
+
+def mail_password_reset(email: str) -> bool:
+    """The job behind ``request_password_reset``; returns whether a link was queued."""
     user = find_user(email)
     if user is None or not user.active:
         return False
