@@ -4,12 +4,14 @@ per client IP and per e-mail address, in memory or in Redis."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 
 import pytest
 
 from kringwerk.accounts.ratelimit import MemoryBackend, RateLimiter, RedisBackend, limiter
 from tests.conftest import World, base_config
+from tests.support.services import free_port
 
 LIMITS = {"RATELIMIT_ENABLED": True, "RATELIMIT_IP_LIMIT": 4, "RATELIMIT_EMAIL_LIMIT": 3}
 
@@ -87,11 +89,58 @@ def test_disabled_limiter_never_refuses():
     assert not rl.exceeded("login", ip="1.1.1.1", email="a@example.com")
 
 
-def test_an_unreachable_store_lets_attempts_through(caplog):
-    rl = make_limiter(RedisBackend("redis://127.0.0.1:1/0"))
-    assert not rl.hit("login", ip="1.1.1.1", email="a@example.com")
-    assert not rl.exceeded("login", ip="1.1.1.1", email="a@example.com")
-    assert "rate limiter unavailable" in caplog.text
+def unreachable_redis() -> RedisBackend:
+    return RedisBackend(f"redis://127.0.0.1:{free_port()}/0")
+
+
+def test_an_unreachable_store_falls_back_to_counting_in_the_process_and_says_so_once(caplog):
+    rl = make_limiter(unreachable_redis())
+    with caplog.at_level(logging.WARNING, logger="kringwerk.ratelimit"):
+        assert [rl.hit("login", ip="1.1.1.1", email="a@example.com") for _ in range(3)] == [
+            False,
+            False,
+            True,
+        ]
+        assert rl.exceeded("login", ip="1.1.1.1", email="a@example.com")
+        # Another address is counted apart (by IP still: 3 per IP).
+        assert not rl.exceeded("login", ip="2.2.2.2", email="b@example.com")
+        assert rl.hit("login", ip="1.1.1.1", email="b@example.com")
+    warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "in this process" in warnings[0].getMessage()
+
+
+def test_the_store_is_tried_again_after_a_while_and_its_return_is_noted(monkeypatch, caplog):
+    import kringwerk.accounts.ratelimit as module
+
+    now = [1000.0]
+    monkeypatch.setattr(module.time, "monotonic", lambda: now[0])
+    store = MemoryBackend()
+    broken = [True]
+
+    class Flaky:
+        def count(self, key):
+            if broken[0]:
+                raise ConnectionError("down")
+            return store.count(key)
+
+        def increment(self, key, window):
+            if broken[0]:
+                raise ConnectionError("down")
+            return store.increment(key, window)
+
+    rl = make_limiter(Flaky())
+    with caplog.at_level(logging.INFO, logger="kringwerk.ratelimit"):
+        assert not rl.hit("login", ip="1.1.1.1", email="a@example.com")
+        broken[0] = False
+        now[0] += 1  # still within the pause: the process keeps counting
+        assert not rl.hit("login", ip="1.1.1.1", email="a@example.com")
+        assert store.count(RateLimiter.key("login", "ip", "1.1.1.1")) == 0
+        now[0] += module.RETRY_STORE_AFTER
+        assert not rl.hit("login", ip="1.1.1.1", email="a@example.com")
+        assert store.count(RateLimiter.key("login", "ip", "1.1.1.1")) == 1
+    assert sum(record.levelno == logging.WARNING for record in caplog.records) == 1
+    assert "reachable again" in caplog.text
 
 
 @pytest.fixture
@@ -202,6 +251,27 @@ def test_limits_are_off_by_default_in_tests(client, world):
     for _ in range(12):
         assert fail_login(client, world.a.member.email).status_code == 422
     assert good_login(client, world.a.member.email).status_code == 302
+
+
+class TestPagesWithRedisDown:
+    @pytest.fixture
+    def app_config(self, tmp_path, database_url):
+        down = f"redis://127.0.0.1:{free_port()}/0"
+        return base_config(tmp_path, database_url, REDIS_URL=down, JOBS_IN_PROCESS=True, **LIMITS)
+
+    def test_limits_still_apply_and_the_log_says_so_once(self, client, world, caplog):
+        email = world.a.member.email
+        with caplog.at_level(logging.WARNING, logger="kringwerk.ratelimit"):
+            for attempt in range(3):
+                assert fail_login(client, email, ip=f"10.0.0.{attempt}").status_code == 422
+            assert good_login(client, email, ip="10.0.0.99").status_code == 429
+            assert client.get("/account/").status_code == 302
+            # Someone of the other tenant, from another address, signs in as ever.
+            assert good_login(client, world.b.member.email, ip="10.0.1.1").status_code == 302
+        warnings = [
+            r for r in caplog.records if r.name == "kringwerk.ratelimit" and r.levelno == logging.WARNING
+        ]
+        assert len(warnings) == 1
 
 
 # --- the pages, with Redis ---------------------------------------------------------------------

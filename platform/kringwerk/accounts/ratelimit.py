@@ -4,8 +4,11 @@ Each action is counted twice: per client IP address and per e-mail address,
 in fixed windows (by default 10 per IP and 5 per address in 15 minutes; see
 ``DEFAULTS`` for the settings). The counters live in Redis when
 ``REDIS_URL`` is set, so every web process shares them; otherwise in a
-thread-safe store inside this process. ``RATELIMIT_ENABLED = False`` turns
-limiting off (the test suite's default).
+thread-safe store inside this process. When Redis cannot be reached, the
+limiter counts in the process instead (each process on its own, so the limits
+are looser by the number of processes, never off), logs one warning, and tries
+Redis again after ``RETRY_STORE_AFTER`` seconds. ``RATELIMIT_ENABLED = False``
+turns limiting off (the test suite's default).
 
 Usage: ``limiter().exceeded(action, ip=..., email=...)`` looks without
 counting; ``limiter().hit(...)`` counts one attempt and says whether that
@@ -18,8 +21,9 @@ import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from flask import Flask, current_app
 
@@ -34,6 +38,11 @@ DEFAULTS = {
 }
 
 KEY_PREFIX = "kringwerk:ratelimit"
+# After Redis fails, count in the process this long before trying it again, so an
+# outage (or a store that times out) does not slow every attempt down.
+RETRY_STORE_AFTER = 30.0
+
+T = TypeVar("T")
 
 
 class Backend(Protocol):
@@ -102,6 +111,10 @@ class RateLimiter:
     ip_limit: int
     email_limit: int
     window: int
+    # Used while ``backend`` cannot be reached: limits stay on, counted in this process.
+    fallback: Backend = field(default_factory=MemoryBackend)
+    _down_until: float | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @staticmethod
     def key(action: str, kind: str, value: str) -> str:
@@ -121,30 +134,43 @@ class RateLimiter:
         """True when the limit is already used up (counts nothing)."""
         if not self.enabled:
             return False
-        try:
-            return any(self.backend.count(key) >= limit for key, limit in self._keys(action, ip, email))
-        except Exception as error:  # noqa: BLE001 - see _unavailable
-            return self._unavailable(error)
+        keys = self._keys(action, ip, email)
+        return self._use(lambda store: any(store.count(key) >= limit for key, limit in keys))
 
     def hit(self, action: str, *, ip: str | None, email: str | None) -> bool:
         """Count one attempt; True when it goes over a limit (refuse it)."""
         if not self.enabled:
             return False
-        try:
-            counts = [
-                (self.backend.increment(key, self.window), limit)
-                for key, limit in self._keys(action, ip, email)
-            ]
-        except Exception as error:  # noqa: BLE001 - see _unavailable
-            return self._unavailable(error)
+        keys = self._keys(action, ip, email)
+        counts = self._use(lambda store: [(store.increment(key, self.window), limit) for key, limit in keys])
         return any(count > limit for count, limit in counts)
 
-    @staticmethod
-    def _unavailable(error: Exception) -> bool:
-        # A Redis outage must not lock everyone out of the platform: let the
-        # attempt through (passwords are still checked) and say so in the log.
-        log.warning("rate limiter unavailable, allowing the attempt: %s", error)
-        return False
+    def _use(self, work: Callable[[Backend], T]) -> T:
+        """``work`` on the shared store, or on the one in this process while the shared one is down.
+
+        Failing open would let a Redis outage switch brute-force protection off, so the
+        limits stay: looser (per process), but on.
+        """
+        with self._lock:
+            down_until = self._down_until
+        if down_until is not None and time.monotonic() < down_until:
+            return work(self.fallback)
+        try:
+            result = work(self.backend)
+        except Exception as error:  # noqa: BLE001 - any store failure: connection, timeout, protocol
+            with self._lock:
+                first = self._down_until is None
+                self._down_until = time.monotonic() + RETRY_STORE_AFTER
+            if first:
+                log.warning(
+                    "rate limiter store unavailable, counting in this process until it is back: %s", error
+                )
+            return work(self.fallback)
+        if down_until is not None:
+            with self._lock:
+                self._down_until = None
+            log.info("rate limiter store reachable again; counting there")
+        return result
 
 
 def init_app(app: Flask) -> None:
