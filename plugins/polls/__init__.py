@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from kringwerk.plugin_api import Plugin
 from plugins.polls import hooks
-from plugins.polls.labels import AUDIT_LABELS
+from plugins.polls.labels import AUDIT_DETAIL_LABELS, AUDIT_LABELS
 from plugins.polls.views import bp
 
 plugin = Plugin(
@@ -22,4 +22,5 @@ plugin = Plugin(
     # How many companies must want to cooperate on a theme before it counts as a match.
     default_settings={"match_threshold": 3},
     audit_labels=AUDIT_LABELS,
+    audit_detail_labels=AUDIT_DETAIL_LABELS,
 )

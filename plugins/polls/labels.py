@@ -1,4 +1,5 @@
-"""Readable labels for the audit actions of the polls plugin (see kringwerk.audit.labels)."""
+"""Readable labels for the audit actions of the polls plugin and for the keys of
+their details (see kringwerk.audit.labels)."""
 
 from flask_babel import lazy_gettext as _l
 
@@ -18,4 +19,24 @@ AUDIT_LABELS = {
     # results
     "poll.results_published": _l("Poll results visibility changed"),
     "poll.exported": _l("Poll responses exported"),
+}
+
+# The keys of the details polls record (the core labels the common ones: changed, added, ...).
+AUDIT_DETAIL_LABELS = {
+    "audience": _l("Audience"),
+    "audience_filter": _l("Audience filter"),
+    "automatic": _l("Automatic"),
+    "conditions_cleared": _l("Conditions removed"),
+    "export": _l("Export"),
+    "format": _l("Format"),
+    "from_poll_id": _l("Copied from poll number"),
+    "kind": _l("Kind"),
+    "moved": _l("Moved"),
+    "new": _l("New"),
+    "recipients": _l("Recipients"),
+    "reminder_at": _l("Reminder"),
+    "removed": _l("Removed"),
+    "scheduled": _l("Scheduled"),
+    "sending": _l("Being sent"),
+    "state": _l("State"),
 }

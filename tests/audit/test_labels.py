@@ -71,8 +71,8 @@ def test_plugins_bring_their_own_labels(app):
 
 def test_details_are_readable(app):
     assert detail_items({"fields": ["name", "logo"], "count": 3, "role": None}) == [
-        ("fields", "name, logo"),
-        ("count", "3"),
-        ("role", "–"),
+        ("Fields", "name, logo"),
+        ("Number", "3"),
+        ("Role", "–"),
     ]
     assert detail_items(None) == []

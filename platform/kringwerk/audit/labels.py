@@ -56,6 +56,40 @@ ACTION_LABELS = {
 }
 
 
+# The keys of ``details`` the core records; a plugin declares its own in
+# ``Plugin.audit_detail_labels``. An unknown key is shown as it is.
+DETAIL_LABELS = {
+    "added": _l("Added"),
+    "already": _l("Already present"),
+    "changed": _l("Changed"),
+    "changes": _l("Changes"),
+    "companies": _l("Companies"),
+    "company": _l("Company"),
+    "company_id": _l("Company number"),
+    "contact_ids": _l("Contact persons"),
+    "contact_person_id": _l("Contact person number"),
+    "contacts": _l("Contact persons"),
+    "count": _l("Number"),
+    "created": _l("Created"),
+    "direction": _l("Direction"),
+    "fields": _l("Fields"),
+    "file": _l("File"),
+    "filename": _l("File name"),
+    "from": _l("From"),
+    "key": _l("Module"),
+    "kvk_number": _l("KvK number"),
+    "member": _l("Member"),
+    "network": _l("Network"),
+    "position": _l("Position"),
+    "role": _l("Role"),
+    "source": _l("Source"),
+    "to": _l("To"),
+    "updated": _l("Updated"),
+    "user_id": _l("User number"),
+    "via": _l("Via"),
+}
+
+
 def _all_labels() -> dict:
     """The core's labels plus those each installed plugin declares in its manifest."""
     from flask import has_app_context
@@ -79,11 +113,30 @@ def known_actions() -> list[str]:
     return sorted(_all_labels())
 
 
+def _detail_labels() -> dict:
+    """The core's detail labels plus those each installed plugin declares."""
+    from flask import has_app_context
+
+    labels = dict(DETAIL_LABELS)
+    if has_app_context():
+        from kringwerk.pluginhost import get_registry
+
+        for plugin in get_registry():
+            labels.update(plugin.audit_detail_labels)
+    return labels
+
+
 def detail_items(details: dict | None) -> list[tuple[str, str]]:
-    """``details`` as (key, text) pairs for display; lists are joined, nested values kept short."""
+    """``details`` as (label, text) pairs for display, in the reader's language; lists
+    are joined, true/false read yes/no, nested values kept short."""
+    labels = _detail_labels() if details else {}
     items = []
     for key, value in (details or {}).items():
-        if isinstance(value, list | tuple | set):
+        label = labels.get(key)
+        key = str(label) if label is not None else key
+        if isinstance(value, bool):
+            text = str(_l("Yes") if value else _l("No"))
+        elif isinstance(value, list | tuple | set):
             text = ", ".join(str(v) for v in value)
         elif isinstance(value, dict):
             text = ", ".join(f"{k}: {v}" for k, v in value.items())

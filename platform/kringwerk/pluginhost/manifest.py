@@ -33,6 +33,7 @@ class Plugin:
     migrations: str | None = None  # folder of the plugin's Alembic branch
     version: str = "1"
     audit_labels: Mapping[str, Any] = field(default_factory=dict)  # action -> readable label
+    audit_detail_labels: Mapping[str, Any] = field(default_factory=dict)  # detail key -> readable label
     # Folder of the plugin's own catalogs (<locale>/LC_MESSAGES/messages.mo); None: the
     # package's ``translations`` folder when there is one (the registry looks it up).
     translations: str | None = None
