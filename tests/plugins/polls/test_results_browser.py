@@ -23,7 +23,7 @@ from kringwerk.tenancy import tenant_scope
 from tests.conftest import World, _make_side, base_config
 from tests.plugins.polls.conftest import make_poll
 from tests.plugins.polls.test_results import THEMES, add_response, items
-from tests.support.browser import open_tab
+from tests.support.browser import axe_violations, open_tab
 
 pytestmark = pytest.mark.browser
 
@@ -98,3 +98,28 @@ def test_tenant_b_board_does_not_reach_tenant_a_results(tab, server):
     for path in (f"/kring-a/polls/{poll_id}/results", f"/kring-b/polls/{poll_id}/results/themes/{theme_id}"):
         assert tab.goto(path).status in (403, 404)
     tab.assert_clean()
+
+
+def test_results_tables_scroll_by_keyboard_and_fit_at_1280_px(browser, server):
+    """Every results table sits in a focusable, labelled region that scrolls; nothing is
+    cut off at 1280 px and axe finds no serious problem (scrollable-region-focusable)."""
+    url, poll_id, _theme_id, emails = server
+    tab, context = open_tab(
+        browser, SimpleNamespace(url=url), bypass_csp=True, viewport={"width": 1280, "height": 900}
+    )
+    try:
+        tab.sign_in(emails["a"])
+        tab.goto(f"/kring-a/polls/{poll_id}/results")
+        regions = tab.page.locator(".table-wrap")
+        assert regions.count() >= 2
+        for index in range(regions.count()):
+            region = regions.nth(index)
+            assert region.get_attribute("tabindex") == "0"
+            assert region.get_attribute("role") == "region"
+            assert region.get_attribute("aria-label")
+        # Nothing sticks out of the page at 1280 px: the tables scroll inside their region.
+        assert tab.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert axe_violations(tab) == []
+        tab.assert_clean()
+    finally:
+        context.close()
