@@ -23,6 +23,7 @@ from kringwerk.accounts.models import TokenPurpose
 from kringwerk.accounts.ratelimit import limiter
 from kringwerk.accounts.services import AccountError, TokenError
 from kringwerk.extensions import db
+from kringwerk.jobs import queue_reachable, unsent_jobs
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tenancy.models import Tenant
 from kringwerk.web.safety import safe_next_url
@@ -42,6 +43,13 @@ def _rate_limited(template: str, **context):
     retry_after = limiter().window
     context.setdefault("minutes", max(1, retry_after // 60))
     return render_template(template, limited=True, **context), 429, {"Retry-After": str(retry_after)}
+
+
+def _mail_unavailable(template: str, **context):
+    """The form page again, saying the mail could not be sent now (503). Asked before
+    and after the commit, so it reads the same for every address, known or not."""
+    flash(_("We could not send the e-mail right now. Please try again in a few minutes."), "error")
+    return render_template(template, **context), 503, {"Retry-After": "300"}
 
 
 def _form_status(form) -> int:
@@ -102,8 +110,12 @@ def magic_link_request():
     if form.validate_on_submit():
         if limiter().hit("magic_link", ip=request.remote_addr, email=form.email.data):
             return _rate_limited("accounts/magic_request.html", form=form)
+        if not queue_reachable():
+            return _mail_unavailable("accounts/magic_request.html", form=form)
         signin.request_magic_link(form.email.data)
         db.session.commit()
+        if unsent_jobs():
+            return _mail_unavailable("accounts/magic_request.html", form=form)
         # The same answer whether or not the address has an account.
         return render_template("accounts/link_sent.html", email=form.email.data, kind="magic_link")
     return render_template("accounts/magic_request.html", form=form), _form_status(form)
@@ -139,8 +151,12 @@ def reset_request():
     if form.validate_on_submit():
         if limiter().hit("password_reset", ip=request.remote_addr, email=form.email.data):
             return _rate_limited("accounts/reset_request.html", form=form)
+        if not queue_reachable():
+            return _mail_unavailable("accounts/reset_request.html", form=form)
         signin.request_password_reset(form.email.data)
         db.session.commit()
+        if unsent_jobs():
+            return _mail_unavailable("accounts/reset_request.html", form=form)
         return render_template("accounts/link_sent.html", email=form.email.data, kind="password_reset")
     return render_template("accounts/reset_request.html", form=form), _form_status(form)
 

@@ -23,6 +23,10 @@ The rule: call ``enqueue``, then ``db.session.commit()``.
 * Failing jobs are retried three times, after 10 s, 1 min and 5 min.
 * Without ``REDIS_URL`` (``JOBS_IN_PROCESS``) jobs run in-process right after
   the commit; a failure is logged and does not break the request.
+* A job that cannot be queued (Redis down) fails its task; ``unsent_jobs()``
+  after the commit names it, and ``queue_reachable()`` asks before promising.
+  Tasks left waiting or running past ``TASK_STALE_AFTER`` are failed by the
+  periodic ``jobs.fail_stale_tasks`` (shown on the operator's tasks page).
 
 Long work people wait for: ``start_task`` / ``report_progress`` (see
 ``jobs.services``) and the status fragment at ``/<tenant>/tasks/<id>``
@@ -34,7 +38,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kringwerk.jobs.dispatch import enqueue, pending_jobs
+from kringwerk.jobs.dispatch import enqueue, pending_jobs, unsent_jobs
+from kringwerk.jobs.queue import queue_reachable
 from kringwerk.jobs.runner import SKIPPED
 from kringwerk.jobs.services import fail_task, finish_task, report_progress, start_task
 
@@ -45,8 +50,10 @@ __all__ = [
     "finish_task",
     "init_app",
     "pending_jobs",
+    "queue_reachable",
     "report_progress",
     "start_task",
+    "unsent_jobs",
 ]
 
 

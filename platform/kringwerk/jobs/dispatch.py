@@ -10,6 +10,10 @@ its fate:
 
 So a job never runs for data that was not committed, and never sees the
 database before the commit that asked for it.
+
+A job that cannot be queued (Redis down) is not lost silently: its task, if
+any, is marked failed, and ``unsent_jobs()`` names it, so the request that
+committed can tell the person ("we could not send the e-mail right now").
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from kringwerk.tenancy.context import current_tenant_id
 log = logging.getLogger("kringwerk.jobs")
 
 PENDING = "kringwerk.pending_jobs"
+UNSENT = "kringwerk.unsent_jobs"
 # RQ 3 accepts only these characters in a job id (no colons), hence "t12-name-hex".
 JOB_ID_PART = re.compile(r"^[A-Za-z0-9_-]{1,120}$")
 ACTIVE_STATUSES = frozenset({"queued", "started", "scheduled", "deferred"})
@@ -147,6 +152,13 @@ def pending_jobs(session: Session | None = None) -> list[PendingJob]:
     return list(session.info.get(PENDING, ()))
 
 
+def unsent_jobs(session: Session | None = None) -> list[str]:
+    """Ids of the jobs this session committed that could not be queued (Redis was
+    unreachable). Ask after ``db.session.commit()``; empty when all went out."""
+    session = session or db.session()
+    return list(session.info.get(UNSENT, ()))
+
+
 def function_path(func) -> str:
     """``module:function`` for a module-level function; anything else is refused
     here rather than failing later in the worker."""
@@ -220,7 +232,9 @@ def _after_commit(session: Session) -> None:
         return
     jobs = session.info.pop(PENDING, None)
     if jobs:
-        dispatch(jobs)
+        unsent = dispatch(jobs)
+        if unsent:
+            session.info.setdefault(UNSENT, []).extend(job.job_id for job in unsent)
 
 
 def _after_soft_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
@@ -250,9 +264,11 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
 # --- sending ---------------------------------------------------------------------------
 
 
-def dispatch(jobs: list[PendingJob]) -> None:
-    """Send committed jobs: RQ when the app has Redis, else run them here and now."""
+def dispatch(jobs: list[PendingJob]) -> list[PendingJob]:
+    """Send committed jobs: RQ when the app has Redis, else run them here and now.
+    Returns the jobs that could not be queued (their tasks are marked failed)."""
     queued: dict[int, list[PendingJob]] = {}
+    unsent: list[PendingJob] = []
     for job in jobs:
         if job.app.config["JOBS_IN_PROCESS"]:
             from kringwerk.jobs.runner import run_in_process
@@ -261,15 +277,53 @@ def dispatch(jobs: list[PendingJob]) -> None:
         else:
             queued.setdefault(id(job.app), []).append(job)
     for batch in queued.values():
-        push(batch)
+        try:
+            _push(batch)
+        except Exception:
+            log.exception(
+                "could not queue job(s) %s on Redis; they were NOT sent", [job.job_id for job in batch]
+            )
+            unsent.extend(batch)
+            _fail_tasks_of(batch)
+    return unsent
+
+
+def _fail_tasks_of(jobs: list[PendingJob]) -> None:
+    """Mark the tasks of unqueued jobs failed, in a session of their own: the
+    request's transaction has committed already. Never raises into the request."""
+    from flask_babel import lazy_gettext as _l
+
+    from kringwerk.jobs.runner import run_isolated
+
+    # Said in the language of the request that started the work.
+    message = str(_l("The work could not be started: the job queue is unreachable. Please try again later."))
+    for job in jobs:
+        if job.task_id is None:
+            continue
+        try:
+            run_isolated(
+                job.app,
+                "kringwerk.jobs.services:mark_not_queued",
+                [job.task_id, message],
+                {},
+                tenant_id=job.tenant_id,
+            )
+        except Exception:
+            log.exception("could not mark task %s failed after its job was not queued", job.task_id)
 
 
 def push(jobs: list[PendingJob]) -> list[str]:
-    """Put jobs on the RQ queue in one round trip; returns the ids queued.
+    """Put jobs on the RQ queue in one round trip; returns the ids queued (none,
+    logged, when Redis cannot be reached: the periodic scheduler tries again)."""
+    try:
+        return _push(jobs)
+    except Exception:
+        log.exception("could not queue job(s) %s on Redis; they were NOT sent", [job.job_id for job in jobs])
+        return []
 
-    A failure here happens after the data committed, so it is logged (with the
-    job ids) rather than raised into the request that already succeeded.
-    """
+
+def _push(jobs: list[PendingJob]) -> list[str]:
+    """Put jobs on the RQ queue in one round trip; returns the ids queued, raises when Redis fails."""
     from rq import Queue
     from rq.job import Job
 
@@ -284,38 +338,34 @@ def push(jobs: list[PendingJob]) -> list[str]:
     from kringwerk.jobs.runner import run_job
 
     app = jobs[0].app
-    try:
-        connection = redis_connection(app)
-        datas, seen = [], set()
-        for job in jobs:
-            if job.job_id in seen:
-                log.info("job %s is already part of this commit; queued once", job.job_id)
-                continue
-            seen.add(job.job_id)
-            if job.given_id and _still_active(Job, job.job_id, connection, SERIALIZER):
-                log.info("job %s is still waiting or running; not queued twice", job.job_id)
-                continue
-            datas.append(
-                Queue.prepare_data(
-                    run_job,
-                    kwargs=job.runner_kwargs(),
-                    job_id=job.job_id,
-                    description=job.description,
-                    retry=retry_policy(),
-                    timeout=JOB_TIMEOUT,
-                    failure_ttl=FAILURE_TTL,
-                    meta={"tenant_id": job.tenant_id, "plugin": job.plugin},
-                )
+    connection = redis_connection(app)
+    datas, seen = [], set()
+    for job in jobs:
+        if job.job_id in seen:
+            log.info("job %s is already part of this commit; queued once", job.job_id)
+            continue
+        seen.add(job.job_id)
+        if job.given_id and _still_active(Job, job.job_id, connection, SERIALIZER):
+            log.info("job %s is still waiting or running; not queued twice", job.job_id)
+            continue
+        datas.append(
+            Queue.prepare_data(
+                run_job,
+                kwargs=job.runner_kwargs(),
+                job_id=job.job_id,
+                description=job.description,
+                retry=retry_policy(),
+                timeout=JOB_TIMEOUT,
+                failure_ttl=FAILURE_TTL,
+                meta={"tenant_id": job.tenant_id, "plugin": job.plugin},
             )
-        if datas:
-            get_queue(app, connection).enqueue_many(datas)
-        ids = [data.job_id for data in datas]
-        if ids:
-            log.info("queued %s", ", ".join(ids))
-        return ids
-    except Exception:
-        log.exception("could not queue job(s) %s on Redis; they were NOT sent", [job.job_id for job in jobs])
-        return []
+        )
+    if datas:
+        get_queue(app, connection).enqueue_many(datas)
+    ids = [data.job_id for data in datas]
+    if ids:
+        log.info("queued %s", ", ".join(ids))
+    return ids
 
 
 def _still_active(job_class, job_id: str, connection, serializer) -> bool:

@@ -65,11 +65,14 @@ class ScheduledJob:
 
 
 def core_periodic_jobs() -> list[ScheduledJob]:
-    from kringwerk.jobs.services import prune_tasks
+    from kringwerk.jobs.services import fail_stale_tasks, prune_tasks
     from kringwerk.mail.jobs import prune_sent_mail
 
     return [
         ScheduledJob("jobs.prune_tasks", prune_tasks, cron="15 3 * * *", per_tenant=False),
+        ScheduledJob(
+            "jobs.fail_stale_tasks", fail_stale_tasks, interval=timedelta(minutes=5), per_tenant=False
+        ),
         ScheduledJob("mail.prune_sent_mail", prune_sent_mail, cron="20 3 * * *", per_tenant=False),
     ]
 

@@ -7,8 +7,11 @@ worker run code it was not written to run.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, current_app
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
@@ -23,6 +26,8 @@ JOB_TIMEOUT = 15 * 60
 # default is a year, which personal data should not outlive.
 FAILURE_TTL = 14 * 24 * 3600
 _CONNECTION = "kringwerk.jobs.redis"
+
+log = logging.getLogger("kringwerk.jobs")
 
 
 def retry_policy() -> Retry:
@@ -48,3 +53,16 @@ def worker_connection(app: Flask | None = None) -> Redis:
     the queue for minutes at a time and a short timeout would make it quit."""
     app = app or current_app._get_current_object()
     return Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=5, health_check_interval=30)
+
+
+def queue_reachable(app: Flask | None = None) -> bool:
+    """Whether a job queued now would reach Redis (always, when jobs run in-process).
+    A page that promises to send something asks first, whoever it is for."""
+    app = app or current_app._get_current_object()
+    if app.config["JOBS_IN_PROCESS"]:
+        return True
+    try:
+        return bool(redis_connection(app).ping())
+    except (RedisError, OSError) as error:
+        log.warning("the job queue (Redis) is unreachable: %s", error)
+        return False

@@ -10,6 +10,11 @@ last attempt fails or the plugin is off. Inside the job, call
 ``report_progress`` commits the job's session, so the status page can see the
 progress: the work done so far is committed with it. Report between batches
 that each stand on their own (jobs are retried, so make them idempotent).
+
+A task whose job never got queued, or whose worker died, would wait forever:
+``fail_stale_tasks`` (periodic) fails those waiting or running longer than
+``TASK_STALE_AFTER`` (a timedelta, or a dict of them by task kind with a
+``"default"``), measured from the start of the run, else from its creation.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
 
 from kringwerk.extensions import db, utcnow
 from kringwerk.jobs.dispatch import build_pending, hold
@@ -28,6 +35,9 @@ from kringwerk.tenancy.context import current_tenant_id, tenant_scope, unscoped
 log = logging.getLogger("kringwerk.jobs")
 
 TASK_RETENTION = timedelta(days=30)
+# Longer than RQ can keep a job going: four attempts of at most JOB_TIMEOUT
+# (15 min) with 6 min of back-off between them, and a margin for a busy queue.
+TASK_STALE_AFTER = timedelta(minutes=90)
 
 
 def create_task(
@@ -174,6 +184,14 @@ def mark_failed_attempt(task_id: int, *, final: bool) -> None:
         task.status = TaskStatus.QUEUED
 
 
+def mark_not_queued(task_id: int, message: str) -> None:
+    """The task's job could not be queued (Redis down): failed, with ``message``."""
+    task = get_task(task_id)
+    if task is not None and not task.status.finished:
+        _fail(task, TaskFailure.ERROR)
+        task.message = message
+
+
 def _start(task: BackgroundTask) -> None:
     task.status = TaskStatus.RUNNING
     task.started_at = task.started_at or utcnow()
@@ -186,6 +204,54 @@ def _fail(task: BackgroundTask, failure: TaskFailure) -> None:
 
 
 # --- housekeeping --------------------------------------------------------------------------
+
+
+def stale_after() -> dict[str, timedelta]:
+    """The timeouts by task kind (``"default"`` for the others), from ``TASK_STALE_AFTER``."""
+    setting = current_app.config.get("TASK_STALE_AFTER", TASK_STALE_AFTER)
+    if isinstance(setting, timedelta):
+        return {"default": setting}
+    return {"default": TASK_STALE_AFTER, **setting}
+
+
+def fail_stale_tasks() -> int:
+    """Periodic (platform): fail every task waiting or running longer than its timeout,
+    in every tenant (its worker died, or its job was never queued); returns how many."""
+    timeouts = stale_after()
+    now = utcnow()
+    last_sign = func.coalesce(BackgroundTask.started_at, BackgroundTask.created_at)
+    shortest = min(timeouts.values())
+    failed = 0
+    with unscoped("housekeeping: fail background tasks of every tenant that stopped"):
+        candidates = db.session.scalars(
+            select(BackgroundTask).where(
+                BackgroundTask.status.in_((TaskStatus.QUEUED, TaskStatus.RUNNING)),
+                last_sign < now - shortest,
+            )
+        ).all()
+        for task in candidates:
+            timeout = timeouts.get(task.kind, timeouts["default"])
+            if (task.started_at or task.created_at) >= now - timeout:
+                continue
+            _fail(task, TaskFailure.ERROR)
+            # Read by the people of the tenant; written in the platform's language.
+            task.message = str(
+                _l(
+                    "The work stopped without finishing: nothing happened for %(minutes)s minutes. "
+                    "Please start it again.",
+                    minutes=int(timeout.total_seconds() // 60),
+                )
+            )
+            log.warning(
+                "task %s (%s, tenant %s) failed: stale since %s",
+                task.id,
+                task.kind,
+                task.tenant_id,
+                task.started_at or task.created_at,
+            )
+            failed += 1
+        db.session.flush()
+    return failed
 
 
 def prune_tasks() -> int:

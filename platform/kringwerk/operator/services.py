@@ -1,20 +1,29 @@
-"""What the operator console reads: the tenant list, a tenant's size, and
-which plugins it has on. Each tenant's own data is read inside that tenant's
-scope; only the tenant table itself is platform-wide."""
+"""What the operator console reads: the tenant list, a tenant's size, which
+plugins it has on, and background work that failed or got stuck. Each tenant's
+own data is read inside that tenant's scope; only the tenant table itself is
+platform-wide, and the tasks page crosses the tenants on purpose (unscoped)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from kringwerk.accounts.models import Membership
-from kringwerk.extensions import db
+from kringwerk.extensions import db, utcnow
+from kringwerk.jobs.models import BackgroundTask, TaskStatus
 from kringwerk.members.models import Company
 from kringwerk.pluginhost import enabled_keys, get_registry
 from kringwerk.pluginhost.manifest import Plugin
-from kringwerk.tenancy.context import tenant_scope
+from kringwerk.tenancy.context import tenant_scope, unscoped
 from kringwerk.tenancy.models import Tenant, TenantKind
+from kringwerk.web.pagination import Page, paginate
+
+# Failed tasks stay on the page this long; unfinished ones show after STUCK_AFTER
+# (a hint: the periodic stale check fails them later, see jobs.services).
+FAILED_SHOWN_FOR = timedelta(days=14)
+STUCK_AFTER = timedelta(minutes=15)
 
 
 def tenants(query: str | None = None, kind: TenantKind | str | None = None) -> Select:
@@ -64,3 +73,28 @@ def plugin_state(tenant: Tenant, key: str) -> PluginState | None:
     if plugin is None:
         return None
     return PluginState(plugin, plugin.key in enabled_keys(tenant))
+
+
+def troubled_tasks(number: int | None = None) -> Page:
+    """A page of (task, tenant name) rows, newest first: tasks of every tenant that
+    failed lately, or are waiting or running longer than STUCK_AFTER."""
+    now = utcnow()
+    statement = (
+        select(BackgroundTask, Tenant.name)
+        .join(Tenant, Tenant.id == BackgroundTask.tenant_id)
+        .where(
+            or_(
+                and_(
+                    BackgroundTask.status == TaskStatus.FAILED,
+                    BackgroundTask.finished_at >= now - FAILED_SHOWN_FOR,
+                ),
+                and_(
+                    BackgroundTask.status.in_((TaskStatus.QUEUED, TaskStatus.RUNNING)),
+                    func.coalesce(BackgroundTask.started_at, BackgroundTask.created_at) < now - STUCK_AFTER,
+                ),
+            )
+        )
+        .order_by(BackgroundTask.created_at.desc(), BackgroundTask.id.desc())
+    )
+    with unscoped("operator console: failed and stuck background tasks of every tenant"):
+        return paginate(statement, number, scalars=False)

@@ -1,5 +1,6 @@
-"""The operator console: the tenants of the platform, creating one, and each
-tenant's details with its plugins switched on or off.
+"""The operator console: the tenants of the platform, creating one, each
+tenant's details with its plugins switched on or off, and background work of
+every tenant that failed or got stuck.
 
 These pages run outside any tenant scope (there is no ``<tenant>`` in their
 URLs); a tenant's own data is read inside ``tenant_scope(tenant)``.
@@ -45,6 +46,13 @@ def home():
     filters = {name: value for name in ("q", "kind") if (value := (form[name].data or "").strip())}
     page = paginate(services.tenants(form.q.data, form.kind.data or None), requested_page())
     return render_template("operator/home.html", form=form, page=page, filters=filters)
+
+
+@bp.get("/tasks")
+@require_operator
+def tasks():
+    """Background tasks of every tenant that failed or got stuck (lost work shows here)."""
+    return render_template("operator/tasks.html", page=services.troubled_tasks(requested_page()))
 
 
 @bp.route("/tenants/new", methods=["GET", "POST"])
