@@ -199,7 +199,11 @@ def test_an_affiliated_entrepreneur_reaches_the_network_home_and_its_pages(world
 
 @pytest.mark.both_databases
 def test_a_left_association_a_stranger_and_an_anonymous_visitor_get_404(world, regions, client, login_as):
-    assert client.get("/cleantech/regional/agenda").status_code == 404  # anonymous
+    # A visitor is asked to sign in before any plugin page is looked at, whatever its
+    # address, so the redirect tells nothing about what exists.
+    anonymous = client.get("/cleantech/regional/agenda")
+    assert anonymous.status_code == 302 and "/account/login" in anonymous.headers["Location"]
+    assert client.get("/cleantech/regional/no-such-page/").status_code == 404
     public = client.get("/cleantech/").get_data(as_text=True)  # the public page, with sign-in
     assert "Sign in" in public and "Agenda card" not in public
 
