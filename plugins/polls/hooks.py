@@ -3,6 +3,7 @@ the hooks implemented in the plugin's other modules (imported here so pluggy
 finds them on this module)."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from kringwerk.plugin_api import DashboardCard, NavItem, hookimpl
 from plugins.polls.jobs import periodic_jobs  # noqa: F401
@@ -31,3 +32,17 @@ def demo_data(tenant):
     from plugins.polls.demo import load_demo_polls
 
     return load_demo_polls(tenant)
+
+
+@hookimpl
+def open_work(tenant):
+    count = open_poll_count()
+    if not count:
+        return []
+    return [
+        ngettext(
+            "%(num)d poll is open: while polls are disabled nobody can answer it and no reminders go out.",
+            "%(num)d polls are open: while polls are disabled nobody can answer them and no reminders go out.",
+            count,
+        )
+    ]

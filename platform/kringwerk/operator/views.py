@@ -24,7 +24,7 @@ from kringwerk.accounts.permissions import require_operator
 from kringwerk.extensions import db
 from kringwerk.operator import services
 from kringwerk.operator.forms import NewTenantForm, TenantFilterForm
-from kringwerk.pluginhost.services import PluginError, disable_plugin, enable_plugin
+from kringwerk.pluginhost.services import PluginError, disable_plugin, enable_plugin, open_work
 from kringwerk.tenancy.models import Tenant
 from kringwerk.tenants.services import TenantError, create_tenant
 from kringwerk.web.htmx import is_htmx, render_block
@@ -90,7 +90,13 @@ def tenant_detail(tenant_id: int):
     return _detail_page(_tenant(tenant_id))
 
 
-def _detail_page(tenant: Tenant, *, errors: dict[str, str] | None = None, status: int = 200):
+def _detail_page(
+    tenant: Tenant,
+    *,
+    errors: dict[str, str] | None = None,
+    confirmations: dict[str, list[str]] | None = None,
+    status: int = 200,
+):
     return (
         render_template(
             DETAIL_TEMPLATE,
@@ -98,6 +104,7 @@ def _detail_page(tenant: Tenant, *, errors: dict[str, str] | None = None, status
             size=services.tenant_size(tenant),
             plugins=services.plugin_states(tenant),
             errors=errors or {},
+            confirmations=confirmations or {},
         ),
         status,
     )
@@ -108,7 +115,8 @@ def _detail_page(tenant: Tenant, *, errors: dict[str, str] | None = None, status
 def toggle_plugin(tenant_id: int, key: str):
     """Switch one plugin on or off. The form says which (``enabled`` = 1 or 0),
     so a double submit does not flip it back. Without JavaScript the page is
-    reloaded; with htmx only the toggle is swapped."""
+    reloaded; with htmx only the toggle is swapped. Disabling a plugin with work
+    under way (its ``open_work`` hook) first shows that work and asks to confirm."""
     tenant = _tenant(tenant_id)
     if services.plugin_state(tenant, key) is None:
         abort(404)
@@ -117,6 +125,14 @@ def toggle_plugin(tenant_id: int, key: str):
     status = 200
     if wanted not in ("0", "1"):
         error, status = _("Choose whether to enable or disable the module."), 400
+    elif wanted == "0" and request.form.get("confirmed") != "1" and (work := open_work(tenant, key)):
+        # Work under way (open polls, say) stops with the module: ask first, change nothing.
+        if is_htmx():
+            item = services.plugin_state(tenant, key)
+            return render_block(
+                DETAIL_TEMPLATE, "plugin_toggle", shown=tenant, item=item, error=None, warnings=work
+            )
+        return _detail_page(tenant, confirmations={key: work})
     else:
         try:
             change = enable_plugin if wanted == "1" else disable_plugin

@@ -54,6 +54,23 @@ def hooks(tenant) -> TenantHooks:
     return TenantHooks(tenant)
 
 
+class PluginHooks:
+    """``plugin_hooks(key).open_work(tenant=...)`` calls the hook on plugin ``key`` alone."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key
+
+    def __getattr__(self, name: str):
+        pm = get_registry().pm
+        others = [plugin for plugin_name, plugin in pm.list_name_plugin() if plugin_name != self._key]
+        return pm.subset_hook_caller(name, remove_plugins=others)
+
+
+def plugin_hooks(key: str) -> PluginHooks:
+    """Hook callers reaching only the plugin ``key``, enabled or not (to ask it about itself)."""
+    return PluginHooks(key)
+
+
 def all_hooks():
     """Hook callers reaching every installed plugin, enabled or not (data hooks only)."""
     return get_registry().pm.hook

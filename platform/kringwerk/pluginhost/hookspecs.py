@@ -96,3 +96,8 @@ def network_figures(network, tenant_ids):
 @hookspec
 def waiting_for(tenant, user):
     """Return WaitingItems: what waits for ``user`` in ``tenant`` (a poll to answer, a deadline), for the home."""
+
+
+@hookspec
+def open_work(tenant):
+    """Return sentences on the plugin's work under way in ``tenant`` (open polls, say), asked before disabling it."""

@@ -57,6 +57,13 @@ def enable_plugin(tenant, key: str, *, actor=None, settings: dict[str, Any] | No
     return row
 
 
+def open_work(tenant, key: str) -> list[str]:
+    """What plugin ``key`` has under way in ``tenant`` (its ``open_work`` hook), asked
+    before it is disabled so the person disabling it confirms knowingly."""
+    with tenant_scope(tenant):
+        return [str(line) for line in gating.collect(gating.plugin_hooks(key).open_work(tenant=tenant))]
+
+
 def disable_plugin(tenant, key: str, *, actor=None) -> TenantPlugin | None:
     registry = get_registry()
     if registry.get(key) is None:
