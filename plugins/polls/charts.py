@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import count
 
+from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -33,13 +34,21 @@ class Bar:
 
 
 def format_number(value: float | None) -> str:
+    """A number in the page's language (a decimal comma in Dutch), at most one decimal."""
     if value is None:
         return "–"
-    return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
+    return format_decimal(value, "#,##0.#")
+
+
+def format_share(percent: float | None) -> str:
+    """A percentage kept as 0-100, in the page's language: 85.1 is "85,1%" in Dutch."""
+    if percent is None:
+        return "–"
+    return format_percent(percent / 100, "#,##0.#%")
 
 
 def count_text(count_: int, percent: float | None) -> str:
-    return f"{count_} ({format_number(percent)}%)" if percent is not None else str(count_)
+    return f"{format_number(count_)} ({format_share(percent)})" if percent is not None else format_number(count_)
 
 
 def bar_chart(title: str, bars: list[Bar], *, description: str | None = None, css_class: str = "") -> Markup:
@@ -87,9 +96,9 @@ def question_bars(result) -> list[Bar]:
                 item.label,
                 item.first or 0,
                 _(
-                    "%(count)s first (%(percent)s%%)",
+                    "%(count)s first (%(percent)s)",
                     count=item.first or 0,
-                    percent=format_number(item.first_percent),
+                    percent=format_share(item.first_percent),
                 ),
             )
             for item in result.options
@@ -100,9 +109,9 @@ def question_bars(result) -> list[Bar]:
                 item.label,
                 item.total or 0,
                 _(
-                    "%(total)s points (%(percent)s%%)",
+                    "%(total)s points (%(percent)s)",
                     total=format_number(item.total),
-                    percent=format_number(item.percent),
+                    percent=format_share(item.percent),
                 ),
             )
             for item in result.options

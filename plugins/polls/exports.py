@@ -1,6 +1,18 @@
 """Exports of a poll: every submitted response as a row, and the summary, as CSV
-(UTF-8 with a BOM so Excel reads the accents; comma-separated, quoted) or
-XLSX (openpyxl in write-only mode, so memory stays flat).
+or XLSX (openpyxl in write-only mode, so memory stays flat).
+
+The file is read in the board's spreadsheet, so its format follows the
+tenant: a Dutch tenant's CSV is separated by ``;`` with decimal commas (Dutch
+Excel opens a comma-separated file as one column), an English one by ``,``;
+both UTF-8 with a BOM so Excel reads the accents. Times are the tenant's
+(Europe/Amsterdam unless it says otherwise) and the header says so; XLSX holds
+real dates, numbers and percentages with a number format. Rows carry typed
+values (datetime, int, float, ``Percentage``, text) and the writers format them.
+
+Answers are typed by strangers: every part of a text cell that a spreadsheet
+could read as a formula (starting with = + - @, a tab or CR, at the start or
+after a ``;``, ``,`` or line break, where Excel may split the cell) gets an
+apostrophe before it.
 
 The summary is small and downloads straight away. All responses can take
 seconds (about 10 s for an XLSX of 10,000 responses), so they are written by a
@@ -22,13 +34,15 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from itertools import groupby
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.numbers import format_decimal, format_percent
 from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
 
-from kringwerk.plugin_api import Company, Theme, db, record, start_task, utcnow
+from kringwerk.plugin_api import Company, Tenant, Theme, db, record, start_task, utcnow
 from plugins.polls.charts import format_number
 from plugins.polls.models import (
     InterestLevel,
@@ -44,6 +58,28 @@ Row = list[object]
 EXPORT_RETENTION = timedelta(days=1)
 PROGRESS_EVERY = 500  # responses between progress reports
 FILE_NAME = re.compile(r"^[0-9]+-[A-Za-z0-9_-]{8,64}\.(csv|xlsx)$")
+# A formula's first character at the start of a text, or after a separator Excel may split on.
+FORMULA_PART = re.compile(r"(^|[;,\n])( *)([=+\-@\t\r])")
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+class Percentage(float):
+    """A fraction shown as a percentage: "50%" in a CSV, 0.5 formatted 0.0% in XLSX."""
+
+
+def file_language(poll: Poll) -> str:
+    """The language of the board's spreadsheet: the tenant's (separator, decimals)."""
+    tenant = db.session.get(Tenant, poll.tenant_id)
+    return "en" if tenant is not None and tenant.default_locale == "en" else "nl"
+
+
+def file_zone(poll: Poll) -> ZoneInfo:
+    """The tenant's time zone, Europe/Amsterdam if it names none (or an unknown one)."""
+    tenant = db.session.get(Tenant, poll.tenant_id)
+    try:
+        return ZoneInfo((tenant.timezone if tenant is not None else None) or "Europe/Amsterdam")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("Europe/Amsterdam")
 
 
 def _columns(poll: Poll, questions) -> list[tuple[object, object, str]]:
@@ -65,8 +101,9 @@ def responses_rows(poll: Poll) -> Iterator[Row]:
     questions = poll_questions(poll)
     options = {option.id: option for question in questions for option in question.options}
     columns = _columns(poll, questions)
+    zone = file_zone(poll)
     with force_locale(poll.language or "nl"):
-        header: Row = [_("Response"), _("Submitted")]
+        header: Row = [_("Response"), _("Submitted (%(zone)s)", zone=zone.key)]
         if not poll.anonymous:
             header.append(_("Company"))
         level_labels = {level.value: str(level.label) for level in InterestLevel}
@@ -100,7 +137,7 @@ def responses_rows(poll: Poll) -> Iterator[Row]:
     for number, (_id, atoms) in enumerate(groupby(rows, key=lambda row: row[0]), start=1):
         atoms = list(atoms)
         first = atoms[0]
-        line: Row = [number, first[1].strftime("%Y-%m-%d %H:%M") if first[1] else ""]
+        line: Row = [number, first[1].astimezone(zone) if first[1] else ""]
         if company is not None:
             line.append(first[2] or "")
         by_question: dict[int, list] = {}
@@ -199,7 +236,8 @@ def summary_rows(poll: Poll) -> Iterator[Row]:
 
 
 def _pct(value: float | None) -> object:
-    return value if value is not None else ""
+    # The results keep percentages as 0-100; the file holds the fraction, formatted as a percentage.
+    return Percentage(value / 100) if value is not None else ""
 
 
 def _num(value: float | None) -> object:
@@ -208,22 +246,45 @@ def _num(value: float | None) -> object:
     return int(value) if float(value).is_integer() else value
 
 
-def write_csv(rows: Iterable[Row]) -> bytes:
-    """UTF-8 with a byte-order mark (Excel otherwise guesses a legacy code page), comma, quoted."""
+def write_csv(rows: Iterable[Row], language: str = "nl") -> bytes:
+    """UTF-8 with a byte-order mark (Excel otherwise guesses a legacy code page);
+    ``;`` and decimal commas for Dutch, ``,`` and decimal points for English."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    delimiter = "," if language == "en" else ";"
+    writer = csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     for row in rows:
-        writer.writerow(["" if cell is None else _safe(cell) for cell in row])
+        writer.writerow([_csv_text(cell, language) for cell in row])
     return buffer.getvalue().encode("utf-8")
 
 
-def _safe(cell: object) -> object:
-    # A text starting with = + - @ is a formula to a spreadsheet: answers are typed
-    # by strangers, so such text is prefixed with an apostrophe (CSV injection).
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
-    return cell
+def _csv_text(cell: object, language: str) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, Percentage):
+        return format_percent(cell, "#,##0.#%", locale=language)
+    if isinstance(cell, int):  # bool too
+        return str(int(cell))
+    if isinstance(cell, float):
+        return format_decimal(cell, "0.##########", locale=language)
+    if isinstance(cell, datetime):
+        return cell.strftime(TIME_FORMAT)
+    return _safe(str(cell))
+
+
+def _safe(cell: str) -> str:
+    """``cell`` with an apostrophe before every part a spreadsheet could run as a formula."""
+    return FORMULA_PART.sub(r"\1\2'\3", cell)
+
+
+def summary_file(poll: Poll, fmt: str) -> bytes:
+    """The summary as ``fmt`` (csv or xlsx) in the tenant's format."""
+    rows = list(summary_rows(poll))
+    if fmt == "csv":
+        return write_csv(rows, file_language(poll))
+    with force_locale(poll.language or "nl"):
+        title = _("Summary")
+    return write_xlsx([(title, rows)])
 
 
 def write_xlsx(sheets: Iterable[tuple[str, Iterable[Row]]]) -> bytes:
@@ -238,13 +299,21 @@ def write_xlsx(sheets: Iterable[tuple[str, Iterable[Row]]]) -> bytes:
             cells = []
             for value in row:
                 value = "" if value is None else value
-                if not isinstance(value, int | float | str):
+                number_format = None
+                if isinstance(value, datetime):
+                    # Excel has no time zones: the tenant's local time, as the header says.
+                    value, number_format = value.replace(tzinfo=None), "yyyy-mm-dd hh:mm"
+                elif isinstance(value, Percentage):
+                    value, number_format = float(value), "0.0%"
+                elif not isinstance(value, int | float | str):
                     value = str(value)
                 if isinstance(value, str):
                     value = _safe(value)
                 cell = WriteOnlyCell(sheet, value=value)
                 if isinstance(value, str):
                     cell.data_type = "s"  # never a formula, whatever the text starts with
+                if number_format:
+                    cell.number_format = number_format
                 cells.append(cell)
             sheet.append(cells)
     buffer = io.BytesIO()
@@ -300,7 +369,7 @@ def write_responses_file(
             yield row
 
     if fmt == "csv":
-        data = write_csv(counted())
+        data = write_csv(counted(), file_language(poll))
     else:
         with force_locale(poll.language or "nl"):
             title = _("Responses")

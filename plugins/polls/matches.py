@@ -2,8 +2,14 @@
 many companies are interested and how many are willing to take the lead, the
 threshold that makes a theme a match, and the theme page's count of polls.
 
+A match counts companies, each once however many of its people answered.
+An anonymous poll answered per person cannot: nothing may tie an answer to a
+company (a per-company marker would itself tell which company is interested),
+so there a match counts people, and ``counts_people`` tells the pages to say so.
+
 Counts come from the results' running counts where every response stands for
-another company; otherwise one COUNT(DISTINCT company) over the answers.
+another company (or person, as above); otherwise one COUNT(DISTINCT company)
+over the answers.
 """
 
 from __future__ import annotations
@@ -42,6 +48,11 @@ from plugins.polls.models import (
 from plugins.polls.results import answer_groups, poll_questions
 
 DEFAULT_MATCH_THRESHOLD = 3
+
+
+def counts_people(poll: Poll) -> bool:
+    """Whether the poll's matches count people rather than companies (see the module docstring)."""
+    return bool(poll.anonymous) and poll.response_unit == ResponseUnit.PERSON
 
 
 def match_threshold(poll: Poll) -> int:

@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, select
 
 from kringwerk.plugin_api import db, delete_tokens, record, utcnow
-from plugins.polls import tallies
+from plugins.polls import rates, tallies
 from plugins.polls.models import (
     ANSWER_LINK,
     Poll,
@@ -85,8 +85,9 @@ def polls_query(*, builder: bool):
     return statement
 
 
-def response_counts(poll: Poll) -> dict[str, int]:
-    """Submitted and draft responses and invitations of one poll, for its overview."""
+def response_counts(poll: Poll) -> dict[str, Any]:
+    """Submitted and draft responses, invitations and the response rate (``rates``) of
+    one poll, for its overview."""
     rows = db.session.execute(
         select(PollResponse.status, func.count(PollResponse.id))
         .where(PollResponse.poll_id == poll.id)
@@ -100,6 +101,7 @@ def response_counts(poll: Poll) -> dict[str, int]:
         "submitted": counts.get(str(ResponseStatus.SUBMITTED), 0),
         "drafts": counts.get(str(ResponseStatus.DRAFT), 0),
         "invitations": invitations or 0,
+        "rate": rates.response_rate(poll),
     }
 
 

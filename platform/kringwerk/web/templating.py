@@ -1,12 +1,16 @@
 """What every template can use: the tenant, navigation, roles, languages,
 ``is_htmx`` (any htmx request) and ``htmx_partial`` (an htmx request that
-swaps part of the page: render the block, not the page), and filters for
-dates in the tenant's time zone."""
+swaps part of the page: render the block, not the page), and filters that
+format in the page's language with Babel: ``datetime`` and ``date`` (in the
+tenant's time zone, times without seconds), ``decimal`` and ``percent`` (of a
+fraction: ``0.851|percent`` is "85,1%" on a Dutch page). Plugins render through
+the same Jinja environment, so their templates have these filters too."""
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import Flask, has_request_context
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 
 from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, is_operator
 from kringwerk.tenancy.routing import current_tenant
@@ -41,7 +45,37 @@ def install(app: Flask) -> None:
         }
 
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.add_template_filter(
-        lambda value, fmt="medium": format_datetime(value, fmt) if value else "", "datetime"
-    )
+    app.add_template_filter(datetime_text, "datetime")
     app.add_template_filter(lambda value, fmt="medium": format_date(value, fmt) if value else "", "date")
+    app.add_template_filter(decimal_text, "decimal")
+    app.add_template_filter(percent_text, "percent")
+
+
+MISSING = "–"  # what a number filter shows for None: a dash, not "None"
+
+
+def datetime_text(value, fmt: str = "medium") -> str:
+    """A date and time in the page's language and the tenant's time zone. The named
+    formats ("short", "medium", "long") leave out the seconds: Babel's medium time
+    has them, and nobody reading a poll's closing time needs them."""
+    if not value:
+        return ""
+    if fmt in ("short", "medium", "long"):
+        locale = get_locale() or Locale.parse("nl")
+        time = locale.time_formats["short"].pattern
+        fmt = locale.datetime_formats[fmt].format(time, locale.date_formats[fmt].pattern)
+    return format_datetime(value, fmt)
+
+
+def decimal_text(value, digits: int = 2) -> str:
+    """A number in the page's language, up to ``digits`` decimals: 3.23 is "3,23" in Dutch."""
+    if value is None:
+        return MISSING
+    return format_decimal(value, "#,##0." + "#" * digits if digits else "#,##0")
+
+
+def percent_text(value, digits: int = 1) -> str:
+    """A fraction as a percentage in the page's language: 0.851 is "85,1%" in Dutch."""
+    if value is None:
+        return MISSING
+    return format_percent(value, "#,##0." + "#" * digits + "%" if digits else "#,##0%")

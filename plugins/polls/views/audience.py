@@ -35,7 +35,7 @@ from kringwerk.plugin_api import (
     require_member,
     wants_fragment,
 )
-from plugins.polls import audience, invitations
+from plugins.polls import audience, invitations, rates
 from plugins.polls.audience import AudienceError
 from plugins.polls.invitations import InvitationError
 from plugins.polls.models import AudienceKind, Poll, PollInvitation
@@ -157,6 +157,7 @@ def _render_audience(poll: Poll, status: int = 200, *, form=None, reminder_form=
         summary=summary or audience.audience_summary(poll),
         filter_labels=audience.filter_labels(poll),
         counts=counts,
+        rate=rates.response_rate(poll),
         page=page,
         task=polls_task(int_arg("task")),
         **extra,

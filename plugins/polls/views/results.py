@@ -43,8 +43,9 @@ from kringwerk.plugin_api import (
 )
 from plugins.polls import exports
 from plugins.polls.charts import question_chart
-from plugins.polls.matches import match_threshold, theme_matches
+from plugins.polls.matches import counts_people, match_threshold, theme_matches
 from plugins.polls.models import Poll, PollQuestion, PollState, ResultsVisibility
+from plugins.polls.rates import MIN_GROUP_SIZE
 from plugins.polls.results import TEXT_KINDS, open_answers, poll_results
 from plugins.polls.views import bp, poll_or_404, polls_task
 
@@ -115,6 +116,8 @@ def render_results(poll: Poll, *, board: bool, public: bool = False, form=None, 
             results=results,
             matches=matches,
             threshold=threshold,
+            counts_people=counts_people(poll),
+            min_group_size=MIN_GROUP_SIZE,
             board=board,
             public=public,
             form=form or VisibilityForm(visibility=poll.results_visibility.value),
@@ -154,6 +157,7 @@ def results_match(poll_id: int, theme_id: int):
         poll=poll,
         item=item,
         threshold=threshold,
+        counts_people=counts_people(poll),
         offers=followups([item]).get(theme_id, []),
         board=board,
         level=4 if wants_fragment() else 2,
@@ -254,8 +258,7 @@ def export_summary(poll_id: int, fmt: str):
     poll = poll_or_404(poll_id)
     if fmt not in FORMATS:
         abort(404)
-    rows = list(exports.summary_rows(poll))
-    data = exports.write_csv(rows) if fmt == "csv" else exports.write_xlsx([(_("Summary"), rows)])
+    data = exports.summary_file(poll, fmt)
     record(
         "poll.exported",
         actor=current_user._get_current_object(),

@@ -240,7 +240,8 @@ def test_invitation_list_shows_status_but_never_for_anonymous_polls(client, logi
     secret = page_text(client.get(url(anonymous)))
     assert "bert@berends.test" not in secret and "Bert" not in secret
     assert "only the counts above are shown" in secret
-    assert "<dd>1 (17%)</dd>" in secret  # the response rate is still counted
+    # The response rate is still counted, in the poll's unit (rates.response_rate).
+    assert "1 of 5 invited companies responded (20%)" in secret
 
 
 def test_invitation_list_queries_do_not_grow_with_the_list(client, login_as, polls_world, poll_id):

@@ -95,7 +95,7 @@ def test_responses_csv_has_a_row_per_response_in_readable_form(answered, poll_id
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     header, *rows = parse_csv(response.data)
-    assert header[:3] == ["Response", "Submitted", "Company"]
+    assert header[:3] == ["Response", "Submitted (Europe/Amsterdam)", "Company"]
     assert len(rows) == 2
     first = dict(zip(header, rows[0], strict=True))
     assert first["Response"] == "1" and first["Company"] == "Alpha Bouw BV"
@@ -131,7 +131,7 @@ def test_responses_xlsx_reads_back_with_openpyxl(answered, poll_id, client, logi
     sheet = load_workbook(io.BytesIO(response.data), read_only=True).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     header = rows[0]
-    assert header[:3] == ["Response", "Submitted", "Company"]
+    assert header[:3] == ["Response", "Submitted (Europe/Amsterdam)", "Company"]
     first = dict(zip(header, rows[1], strict=True))
     assert first["Company"] == "Alpha Bouw BV"
     assert first["Hoe tevreden bent u?"] == 4  # numbers stay numbers
@@ -145,9 +145,9 @@ def test_summary_csv_and_xlsx(answered, poll_id, client, login_as):
     header, *rows = parse_csv(client.get(f"/kring-a/polls/{poll_id}/results/export/summary.csv").data)
     assert header == ["Question", "Answer", "Count", "Percentage", "Average"]
     assert ["Submitted responses", "", "2", "", ""] in rows
-    assert ["Bent u lid van de kring?", "Ja", "1", "50.0", ""] in rows
+    assert ["Bent u lid van de kring?", "Ja", "1", "50%", ""] in rows
     assert ["Hoe tevreden bent u?", "Answers", "2", "", "3"] in rows
-    assert ["Verdeel 100 punten", "Wegen", "50", "50.0", "50"] in rows
+    assert ["Verdeel 100 punten", "Wegen", "50", "50%", "50"] in rows
     theme_rows = [row for row in rows if row[0] == "Op welke thema's wilt u samenwerken?"]
     assert len(theme_rows) == 9  # three themes x three levels
     workbook = load_workbook(
@@ -155,11 +155,11 @@ def test_summary_csv_and_xlsx(answered, poll_id, client, login_as):
     )
     sheet_rows = list(workbook.active.iter_rows(values_only=True))
     assert sheet_rows[0] == ("Question", "Answer", "Count", "Percentage", "Average")
-    assert ("Bent u lid van de kring?", "Ja", 1, 50.0, "") in sheet_rows or (
+    assert ("Bent u lid van de kring?", "Ja", 1, 0.5, "") in sheet_rows or (
         "Bent u lid van de kring?",
         "Ja",
         1,
-        50.0,
+        0.5,
         None,
     ) in sheet_rows
     assert audit_actions(answered.a.tenant).count("poll.exported") == 2
