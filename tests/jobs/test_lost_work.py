@@ -138,3 +138,26 @@ def test_the_stale_check_is_a_core_periodic_job_run_by_tick(world, app):
     assert report.ran == ["jobs.fail_stale_tasks"] and report.failed == []
     assert task_of(world.a, a_waiting).status == TaskStatus.FAILED
     assert task_of(world.b, b_young).status == TaskStatus.QUEUED
+
+
+def test_a_task_failed_as_stale_comes_back_when_its_job_runs_after_all(world, app):
+    from kringwerk.jobs.runner import run_isolated
+
+    late = create_task_in(world.a, TASK_STALE_AFTER * 2)
+    b_task = create_task_in(world.b, TASK_STALE_AFTER * 2)
+    assert fail_stale_tasks() == 2
+    db.session.commit()
+    # The queue was only slow: the job runs now and its task reports the outcome.
+    run_isolated(
+        app,
+        "tests.jobs.sample_jobs:count_in_steps",
+        [2],
+        {"task_id": late},
+        tenant_id=world.a.tenant.id,
+        task_id=late,
+    )
+    task = task_of(world.a, late)
+    assert task.status == TaskStatus.DONE and task.failure is None
+    assert task.message == "Counted to 2." and "stale" not in task.result
+    assert task_of(world.b, b_task).status == TaskStatus.FAILED  # B's task stays as it was
+    assert task_of(world.b, late) is None

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -295,8 +295,12 @@ def _fail_tasks_of(jobs: list[PendingJob]) -> None:
 
     from kringwerk.jobs.runner import run_isolated
 
-    # Said in the language of the request that started the work.
-    message = str(_l("The work could not be started: the job queue is unreachable. Please try again later."))
+    text = _l("The work could not be started: the job queue is unreachable. Please try again later.")
+    if has_app_context():
+        message = str(text)  # in the language of the request that started the work
+    else:
+        with jobs[0].app.app_context():
+            message = str(text)
     for job in jobs:
         if job.task_id is None:
             continue

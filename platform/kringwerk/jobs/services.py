@@ -38,6 +38,7 @@ TASK_RETENTION = timedelta(days=30)
 # Longer than RQ can keep a job going: four attempts of at most JOB_TIMEOUT
 # (15 min) with 6 min of back-off between them, and a margin for a busy queue.
 TASK_STALE_AFTER = timedelta(minutes=90)
+STALE = "stale"  # the result's mark of a task failed by fail_stale_tasks
 
 
 def create_task(
@@ -152,7 +153,14 @@ def fail_task(task_id: int, message: str | None = None, *, result: dict[str, Any
 
 def mark_running(task_id: int) -> None:
     task = get_task(task_id)
-    if task is not None and not task.status.finished:
+    if task is None:
+        return
+    if task.status == TaskStatus.FAILED and isinstance(task.result, dict) and task.result.get(STALE):
+        # Failed as stale while its job was only slow to start: the job takes it back.
+        task.failure = task.finished_at = task.message = None
+        task.result = {key: value for key, value in task.result.items() if key != STALE} or None
+        task.status = TaskStatus.QUEUED
+    if not task.status.finished:
         _start(task)
 
 
@@ -216,7 +224,8 @@ def stale_after() -> dict[str, timedelta]:
 
 def fail_stale_tasks() -> int:
     """Periodic (platform): fail every task waiting or running longer than its timeout,
-    in every tenant (its worker died, or its job was never queued); returns how many."""
+    in every tenant (its worker died, or its job was never queued); returns how many.
+    Should its job run after all (a slow queue), the task comes back (``mark_running``)."""
     timeouts = stale_after()
     now = utcnow()
     last_sign = func.coalesce(BackgroundTask.started_at, BackgroundTask.created_at)
@@ -234,6 +243,7 @@ def fail_stale_tasks() -> int:
             if (task.started_at or task.created_at) >= now - timeout:
                 continue
             _fail(task, TaskFailure.ERROR)
+            task.result = {**(task.result if isinstance(task.result, dict) else {}), STALE: True}
             # Read by the people of the tenant; written in the platform's language.
             task.message = str(
                 _l(
