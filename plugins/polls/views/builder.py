@@ -155,15 +155,7 @@ def new_poll():
 @bp.get("/<int:poll_id>/")
 @require_member(*BUILDERS)
 def poll(poll_id: int):
-    poll = load_poll(poll_id)
-    return page_or_block(
-        "polls/builder/poll.html",
-        "state",
-        poll=poll,
-        counts=services.response_counts(poll),
-        questions=sum(1 for item in poll.questions if item.is_question),
-        default_threshold=default_match_threshold(current_tenant()),
-    )
+    return _poll_page(load_poll(poll_id))
 
 
 @bp.route("/<int:poll_id>/edit", methods=["GET", "POST"])
@@ -246,23 +238,32 @@ def delete_poll(poll_id: int):
     )
 
 
+def _poll_page(poll: Poll, *, status: int = 200, state_error=None):
+    """The poll's page, or its state block for htmx; ``state_error`` shows next to the state button."""
+    return page_or_block(
+        "polls/builder/poll.html",
+        "state",
+        status=status,
+        poll=poll,
+        counts=services.response_counts(poll),
+        questions=sum(1 for item in poll.questions if item.is_question),
+        default_threshold=default_match_threshold(current_tenant()),
+        state_error=state_error,
+    )
+
+
 def _state_change(poll_id: int, change, message: str):
     poll = load_poll(poll_id)
     try:
         change(poll, actor=current_user)
     except services.PollError as error:
-        refuse(error)
+        # Refused (no questions yet, say): the poll's own page with the reason by the button.
+        db.session.rollback()
+        return _poll_page(load_poll(poll_id), status=409, state_error=error.message)
     db.session.commit()
     flash(message, "success")
     if wants_fragment():
-        return page_or_block(
-            "polls/builder/poll.html",
-            "state",
-            poll=poll,
-            counts=services.response_counts(poll),
-            questions=sum(1 for item in poll.questions if item.is_question),
-            default_threshold=default_match_threshold(current_tenant()),
-        )
+        return _poll_page(poll)
     return redirect(url_for("polls.poll", poll_id=poll.id))
 
 
@@ -272,10 +273,34 @@ def open_poll(poll_id: int):
     return _state_change(poll_id, services.open_poll, _("The poll is open."))
 
 
-@bp.post("/<int:poll_id>/close")
+@bp.route("/<int:poll_id>/close", methods=["GET", "POST"])
 @require_member(*BUILDERS)
 def close_poll(poll_id: int):
-    return _state_change(poll_id, services.close_poll, _("The poll is closed."))
+    """GET asks (what closing means for the people invited), the form's POST closes."""
+    if request.method == "POST":
+        return _state_change(poll_id, services.close_poll, _("The poll is closed."))
+    poll = load_poll(poll_id)
+    counts = services.response_counts(poll)
+    consequences = [_("Nobody can answer it any more; the personal links show that the poll is closed.")]
+    if counts["drafts"]:
+        consequences.append(
+            ngettext(
+                "%(num)s response in progress is not submitted and does not count.",
+                "%(num)s responses in progress are not submitted and do not count.",
+                counts["drafts"],
+            )
+        )
+    consequences.append(_("You can reopen it later if its closing time is still ahead."))
+    return page_or_block(
+        "polls/builder/confirm.html",
+        "confirm",
+        title=_("Close the poll “%(title)s”?", title=poll.title),
+        consequences=consequences,
+        action=url_for("polls.close_poll", poll_id=poll.id),
+        cancel=url_for("polls.poll", poll_id=poll.id),
+        button=_("Close the poll"),
+        reversible=True,
+    )
 
 
 @bp.post("/<int:poll_id>/reopen")
