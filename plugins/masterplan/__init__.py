@@ -1,4 +1,4 @@
-"""Masterplans plugin (key ``masterplan``): per circle or park: wishes and challenges per theme, priorities, project proposals and measured goals in a living, versioned document."""
+"""Masterplans plugin (key ``masterplan``), in preparation: a placeholder page; the masterplans per circle or park come with their own issue."""
 
 from flask_babel import lazy_gettext as _l
 
@@ -10,7 +10,7 @@ plugin = Plugin(
     key="masterplan",
     name=_l("Masterplans"),
     description=_l(
-        "Per circle or park: wishes and challenges per theme, priorities, project proposals and measured goals in a living, versioned document."
+        "In preparation: masterplans per circle or park (wishes and challenges per theme, priorities, projects). Nothing can be recorded here yet."
     ),
     blueprint=bp,
     hooks=hooks,

@@ -1,4 +1,4 @@
-"""MKB-toets plugin (key ``mkb-toets``): draft policy put before an SME panel early; the association gives a consolidated advice and the municipality answers every point."""
+"""MKB-toets plugin (key ``mkb-toets``), in preparation: a placeholder page; putting draft policy before an SME panel comes with its own issue."""
 
 from flask_babel import lazy_gettext as _l
 
@@ -10,7 +10,7 @@ plugin = Plugin(
     key="mkb-toets",
     name=_l("MKB-toets"),
     description=_l(
-        "Draft policy put before an SME panel early; the association gives a consolidated advice and the municipality answers every point."
+        "In preparation: putting draft policy before an SME panel, with the association's advice and the municipality's answer. Nothing can be submitted here yet."
     ),
     blueprint=bp,
     hooks=hooks,
