@@ -1,5 +1,7 @@
 """Events plugin (key ``events``): a joint annual calendar of theme meetings, with sign-up, capacity, waiting list and calendar feeds, open to members of every association in a region."""
 
+from pathlib import Path
+
 from flask_babel import lazy_gettext as _l
 
 from kringwerk.plugin_api import Plugin
@@ -14,4 +16,6 @@ plugin = Plugin(
     ),
     blueprint=bp,
     hooks=hooks,
+    models="plugins.events.models",
+    migrations=str(Path(__file__).parent / "migrations" / "versions"),
 )

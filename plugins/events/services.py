@@ -1,0 +1,277 @@
+"""Business rules for events, callable without a request: create, edit, copy and
+cancel an event; who may see and sign up for it (its audience); the calendar's
+queries.
+
+Who someone is towards the tenant is decided by the caller (a view asks
+``current_membership`` and ``network_access``) and handed in as a ``Visitor``, so
+the audience rule itself is a plain function of the event and the visitor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import extract, func, select
+
+from kringwerk.plugin_api import Theme, db, record, send_mail, utcnow
+from plugins.events.models import Audience, Event, EventState, Registration, RegistrationStatus, event_themes
+
+LOCAL = ZoneInfo("Europe/Amsterdam")
+
+# The fields an organiser edits (the form's names); the rest is kept by the rules below.
+EDITABLE = (
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "venue",
+    "online_url",
+    "organiser",
+    "partners",
+    "capacity",
+    "signup_deadline",
+    "audience",
+    "questions",
+)
+
+
+class EventError(ValueError):
+    """A change the rules refuse; ``str()`` is the translated message to show."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who looks at or signs up for an event of the tenant in scope.
+
+    ``member``: a member of the tenant; ``manager``: one of its organisers (board,
+    park manager, or an operator); ``via``: the names of the associations through
+    which a non-member reaches the tenant's network (``NetworkAccess.names``).
+    """
+
+    user: object | None = None
+    member: bool = False
+    manager: bool = False
+    via: str | None = None
+    theme_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def in_network(self) -> bool:
+        return self.via is not None
+
+
+def to_utc(local: datetime) -> datetime:
+    """A time as typed (Europe/Amsterdam wall clock, naive) in UTC."""
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=LOCAL)
+    return local.astimezone(UTC)
+
+
+def local(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(LOCAL)
+
+
+# --- the audience ------------------------------------------------------------------------------
+
+
+def may_see(event: Event, visitor: Visitor) -> bool:
+    """Whether ``visitor`` may see ``event`` (drafts only for organisers)."""
+    if visitor.manager:
+        return True
+    if event.state == EventState.DRAFT:
+        return False
+    return may_attend(event, visitor)
+
+
+def may_attend(event: Event, visitor: Visitor) -> bool:
+    """The audience rule: members always; people of the network's associations for network
+    and public events; anyone for public events."""
+    if visitor.member or visitor.manager:
+        return True
+    if event.audience == Audience.PUBLIC:
+        return True
+    return event.audience == Audience.NETWORK and visitor.in_network
+
+
+def visible_audiences(visitor: Visitor) -> tuple[Audience, ...]:
+    if visitor.member or visitor.manager:
+        return tuple(Audience)
+    if visitor.in_network:
+        return (Audience.NETWORK, Audience.PUBLIC)
+    return (Audience.PUBLIC,)
+
+
+# --- organising --------------------------------------------------------------------------------
+
+
+def _check(values: dict) -> None:
+    if values["ends_at"] <= values["starts_at"]:
+        raise EventError(_l("The event must end after it starts."), "ends_at")
+    deadline = values.get("signup_deadline")
+    if deadline is not None and deadline > values["ends_at"]:
+        raise EventError(_l("The sign-up deadline must be before the event ends."), "signup_deadline")
+    capacity = values.get("capacity")
+    if capacity is not None and capacity < 1:
+        raise EventError(_l("The number of seats must be at least 1."), "capacity")
+
+
+def _themes(theme_ids) -> list[Theme]:
+    if not theme_ids:
+        return []
+    # The tenant wall limits this to the tenant's own themes: another tenant's id finds nothing.
+    return list(db.session.scalars(select(Theme).where(Theme.id.in_(list(theme_ids)))))
+
+
+def create_event(values: dict, *, actor, theme_ids=()) -> Event:
+    """A draft event in the tenant in scope; the caller commits."""
+    _check(values)
+    event = Event(**{key: values.get(key) for key in EDITABLE if key in values}, created_by_id=actor.id)
+    event.questions = values.get("questions") or []
+    event.themes = _themes(theme_ids)
+    db.session.add(event)
+    db.session.flush()
+    record("events.created", actor=actor, target=event, target_label=event.title)
+    return event
+
+
+def update_event(event: Event, values: dict, *, actor, theme_ids=None) -> Event:
+    """Change an event; more seats promote people from the waiting list at once."""
+    if event.state == EventState.CANCELLED:
+        raise EventError(_l("This event has been cancelled."))
+    merged = {key: getattr(event, key) for key in EDITABLE} | values
+    _check(merged)
+    capacity = merged.get("capacity")
+    if capacity is not None and capacity < event.seats_taken:
+        raise EventError(
+            _l(
+                "%(count)s people already hold a seat; the number of seats cannot be lower.",
+                count=event.seats_taken,
+            ),
+            "capacity",
+        )
+    for key, value in values.items():
+        if key in EDITABLE:
+            setattr(event, key, value)
+    if theme_ids is not None:
+        event.themes = _themes(theme_ids)
+    db.session.flush()
+    record("events.updated", actor=actor, target=event, target_label=event.title)
+    from plugins.events.signup import promote
+
+    promote(event.id)
+    return event
+
+
+def publish_event(event: Event, *, actor) -> Event:
+    if event.state != EventState.DRAFT:
+        raise EventError(_l("Only a draft can be published."))
+    event.state = EventState.PUBLISHED
+    record("events.published", actor=actor, target=event, target_label=event.title)
+    return event
+
+
+def copy_event(event: Event, *, actor) -> Event:
+    """A new draft with the same details and themes and no one signed up (a yearly event)."""
+    copy = Event(
+        **{key: getattr(event, key) for key in EDITABLE},
+        created_by_id=actor.id,
+        state=EventState.DRAFT,
+    )
+    copy.questions = list(event.questions or [])
+    copy.themes = list(event.themes)
+    db.session.add(copy)
+    db.session.flush()
+    record("events.copied", actor=actor, target=copy, target_label=copy.title, details={"from": event.id})
+    return copy
+
+
+def cancel_event(event: Event, *, actor) -> int:
+    """Cancel the event and tell everyone signed up (confirmed, waiting or pending); returns
+    how many were told. Their registrations stay (with their status) for the record."""
+    if event.state == EventState.CANCELLED:
+        raise EventError(_l("This event has been cancelled."))
+    event.state = EventState.CANCELLED
+    event.cancelled_at = utcnow()
+    live = list(
+        db.session.scalars(
+            select(Registration).where(
+                Registration.event_id == event.id, Registration.status != RegistrationStatus.CANCELLED
+            )
+        )
+    )
+    for registration in live:
+        send_mail(
+            registration.email,
+            _l("Cancelled: %(title)s", title=event.title),
+            "events/cancelled",
+            locale=registration.locale,
+            context={"event": event, "name": registration.name, "starts": local(event.starts_at)},
+            idempotency_key=f"events.cancelled:{registration.id}",
+        )
+    record(
+        "events.cancelled", actor=actor, target=event, target_label=event.title, details={"told": len(live)}
+    )
+    return len(live)
+
+
+# --- the calendar ------------------------------------------------------------------------------
+
+
+def calendar(
+    visitor: Visitor,
+    *,
+    year: int | None = None,
+    theme_id: int | None = None,
+    audience: Audience | None = None,
+    upcoming_from: datetime | None = None,
+):
+    """A SELECT of the events ``visitor`` may see in the tenant in scope, by start time."""
+    statement = select(Event).order_by(Event.starts_at, Event.id)
+    if not visitor.manager:
+        statement = statement.where(
+            Event.state != EventState.DRAFT, Event.audience.in_(visible_audiences(visitor))
+        )
+    if year is not None:
+        start = datetime(year, 1, 1, tzinfo=LOCAL).astimezone(UTC)
+        end = datetime(year + 1, 1, 1, tzinfo=LOCAL).astimezone(UTC)
+        statement = statement.where(Event.starts_at >= start, Event.starts_at < end)
+    if upcoming_from is not None:
+        statement = statement.where(Event.ends_at >= upcoming_from)
+    if theme_id is not None:
+        statement = statement.where(
+            Event.id.in_(select(event_themes.c.event_id).where(event_themes.c.theme_id == theme_id))
+        )
+    if audience is not None:
+        statement = statement.where(Event.audience == audience)
+    return statement
+
+
+def by_month(events) -> list[tuple[datetime, list[Event]]]:
+    """Events grouped by their local month, in order: [(first of month, [events])]."""
+    groups: dict[tuple[int, int], list[Event]] = {}
+    for event in events:
+        start = local(event.starts_at)
+        groups.setdefault((start.year, start.month), []).append(event)
+    return [(datetime(y, m, 1, tzinfo=LOCAL), items) for (y, m), items in groups.items()]
+
+
+def counts(event_id: int) -> dict[RegistrationStatus, int]:
+    rows = db.session.execute(
+        select(Registration.status, func.count())
+        .where(Registration.event_id == event_id)
+        .group_by(Registration.status)
+    ).all()
+    found = {status: 0 for status in RegistrationStatus}
+    found.update({status: number for status, number in rows})
+    return found
+
+
+def years_with_events() -> list[int]:
+    years = db.session.scalars(select(extract("year", Event.starts_at)).distinct()).all()
+    return sorted({int(year) for year in years if year is not None})

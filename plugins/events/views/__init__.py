@@ -1,0 +1,49 @@
+"""Pages of the events plugin, mounted at ``/<tenant>/events/``: the calendar and an
+event's page (``calendar``), signing up and cancelling (``signup``), the
+organisers' pages (``organise``) and the calendar feeds (``feeds``).
+
+Thin views: they work out who the visitor is (``current_visitor``), call the
+services, commit and render.
+"""
+
+from flask import Blueprint, abort, current_app
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import select
+
+from kringwerk.plugin_api import MANAGERS, current_membership, current_tenant, db, has_role, network_access
+from plugins.events.models import Event
+from plugins.events.services import Visitor, may_see
+
+bp = Blueprint("events", __name__, template_folder="../templates")
+
+
+def current_visitor() -> Visitor:
+    """The signed-in person towards the tenant in scope: member, organiser, or someone
+    reaching the tenant's network through their association; anyone else is a visitor."""
+    if not current_user.is_authenticated:
+        return Visitor()
+    user = current_user._get_current_object()
+    member = current_membership() is not None
+    manager = has_role(*MANAGERS)
+    access = None if member else network_access(user, current_tenant())
+    return Visitor(user=user, member=member, manager=manager, via=access.names if access else None)
+
+
+def theme_name(theme) -> str:
+    return theme.name_en if str(get_locale()) == "en" else theme.name_nl
+
+
+def visible_event(event_id: int, visitor: Visitor) -> Event:
+    """The event if ``visitor`` may see it; anything else (another tenant's, a draft, outside
+    the audience) is a 404; a visitor who is not signed in is asked to sign in."""
+    event = db.session.scalar(select(Event).where(Event.id == event_id))
+    if event is None or not may_see(event, visitor):
+        if visitor.user is None:
+            # As on every page that needs a sign-in: a visitor is asked to sign in first.
+            abort(current_app.login_manager.unauthorized())
+        abort(404)
+    return event
+
+
+from plugins.events.views import calendar, feeds, organise, signup  # noqa: E402, F401

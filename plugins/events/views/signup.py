@@ -1,0 +1,165 @@
+"""Signing up (members, people of the network's associations, guests), a guest's
+confirmation by link, and cancelling (signed in, or by the link in the e-mail).
+
+Every change is a POST; the pages a link opens only ask to confirm. With htmx
+the sign-up block of the event page is swapped in place.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from kringwerk.plugin_api import chosen_language, db, page_or_block, public, require_member_or_network
+from plugins.events import signup as rules
+from plugins.events.forms import GuestForm, SignupForm, answers_of, with_questions
+from plugins.events.models import RegistrationStatus
+from plugins.events.services import may_attend
+from plugins.events.signup import SignupError, waiting_number
+from plugins.events.views import bp, current_visitor, visible_event
+from plugins.events.views.calendar import own_registration
+
+
+def _event_block(event, visitor, *, form=None, status=200, error=None):
+    registration = own_registration(event.id, visitor)
+    form_class = SignupForm if visitor.user is not None else GuestForm
+    return (
+        page_or_block(
+            "events/event.html",
+            "signup",
+            event=event,
+            visitor=visitor,
+            registration=registration,
+            position=waiting_number(registration) if registration else None,
+            form=form or with_questions(form_class, event.questions)(formdata=None),
+            may_attend=may_attend(event, visitor),
+            error=error,
+        ),
+        status,
+    )
+
+
+@bp.post("/<int:event_id>/signup")
+@public
+def sign_up(event_id: int):
+    visitor = current_visitor()
+    event = visible_event(event_id, visitor)
+    if visitor.user is None:
+        return guest_sign_up(event, visitor)
+    form = with_questions(SignupForm, event.questions)()
+    if not form.validate_on_submit():
+        return _event_block(event, visitor, form=form, status=422)
+    try:
+        registration = rules.sign_up(
+            event, visitor, answers=answers_of(form, event.questions), locale=chosen_language()
+        )
+    except SignupError as error:
+        db.session.rollback()
+        status = 409 if error.code in ("duplicate", "full") else 422
+        return _event_block(event, visitor, status=status, error=str(error))
+    db.session.commit()
+    if registration.status == RegistrationStatus.CONFIRMED:
+        flash(_("You are signed up. The confirmation is on its way by e-mail."), "success")
+    else:
+        flash(_("The event is full: you are on the waiting list."), "info")
+    return _event_block(event, visitor)
+
+
+def guest_sign_up(event, visitor):
+    form = with_questions(GuestForm, event.questions)()
+    if not form.validate_on_submit():
+        return _event_block(event, visitor, form=form, status=422)
+    try:
+        rules.sign_up_guest(
+            event,
+            name=form.name.data,
+            email=form.email.data,
+            company=(form.company.data or "").strip() or None,
+            answers=answers_of(form, event.questions),
+            locale=chosen_language(),
+        )
+    except SignupError as error:
+        db.session.rollback()
+        return _event_block(event, visitor, form=form, status=422, error=str(error))
+    db.session.commit()
+    flash(_("Almost done: confirm your sign-up with the link we sent you by e-mail."), "info")
+    return _event_block(event, visitor)
+
+
+@bp.get("/<int:event_id>/cancel")
+@require_member_or_network()
+def cancel_page(event_id: int):
+    visitor = current_visitor()
+    event = visible_event(event_id, visitor)
+    registration = own_registration(event.id, visitor) or abort(404)
+    return render_template(
+        "events/cancel.html",
+        event=event,
+        registration=registration,
+        action=url_for("events.cancel_signup", event_id=event.id),
+    )
+
+
+@bp.post("/<int:event_id>/cancel")
+@require_member_or_network()
+def cancel_signup(event_id: int):
+    visitor = current_visitor()
+    event = visible_event(event_id, visitor)
+    registration = own_registration(event.id, visitor) or abort(404)
+    rules.cancel(registration, actor=visitor.user)
+    db.session.commit()
+    flash(_("Your sign-up has been cancelled."), "success")
+    return redirect(url_for("events.event", event_id=event.id), 303)
+
+
+@bp.get("/confirm/<token>")
+@public
+def guest_confirm(token: str):
+    registration = rules.guest_registration(token)
+    if registration is None:
+        return render_template("events/link_dead.html"), 404
+    return render_template("events/guest_confirm.html", registration=registration, event=registration.event)
+
+
+@bp.post("/confirm/<token>")
+@public
+def guest_confirm_post(token: str):
+    try:
+        registration = rules.confirm_guest(token)
+    except SignupError as error:
+        db.session.rollback()
+        return render_template("events/link_dead.html", message=str(error)), 409
+    if registration is None:
+        return render_template("events/link_dead.html"), 404
+    db.session.commit()
+    return render_template(
+        "events/guest_done.html",
+        registration=registration,
+        event=registration.event,
+        position=waiting_number(registration),
+    )
+
+
+@bp.get("/leave/<token>")
+@public
+def cancel_by_link(token: str):
+    registration = rules.registration_by_cancel_link(token)
+    if registration is None or registration.status == RegistrationStatus.CANCELLED:
+        return render_template("events/link_dead.html"), 404
+    return render_template(
+        "events/cancel.html",
+        event=registration.event,
+        registration=registration,
+        action=url_for("events.cancel_by_link_post", token=token),
+    )
+
+
+@bp.post("/leave/<token>")
+@public
+def cancel_by_link_post(token: str):
+    registration = rules.registration_by_cancel_link(token)
+    if registration is None:
+        return render_template("events/link_dead.html"), 404
+    rules.cancel(registration)
+    db.session.commit()
+    return render_template("events/cancelled.html", event=registration.event)
