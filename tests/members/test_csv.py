@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kringwerk.extensions import db
-from kringwerk.members import csv_io, services
+from kringwerk.members import csv_io, directory
 from kringwerk.members.models import Company
 from kringwerk.tenancy import tenant_scope
 from tests.members.support import audit_actions, count_queries, last_audit, page_text, theme_by_key
@@ -222,7 +222,7 @@ def test_export_neutralises_formulas_and_round_trips(members):
         company.sector = "@SUM(A1)"
         company.city = "-Assen"
         db.session.commit()
-        data = csv_io.export_companies(services.directory_query(services.DirectoryFilters()), "nl")
+        data = csv_io.export_companies(directory.directory_query(directory.DirectoryFilters()), "nl")
     rows = read_export(data)
     assert rows[0] == csv_io.headers("nl")
     exported = {row[0]: row for row in rows[1:]}

@@ -12,8 +12,8 @@ from kringwerk.accounts.models import Membership
 from kringwerk.accounts.people import erase_member, export_member
 from kringwerk.extensions import db
 from kringwerk.members import csv_io, panel
+from kringwerk.members.directory import DirectoryFilters
 from kringwerk.members.models import ContactPerson, PanelMember
-from kringwerk.members.services import DirectoryFilters
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tokens import services as tokens
 from tests.members.panel_support import on_panel

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kringwerk.extensions import db
-from kringwerk.members import services
+from kringwerk.members import directory, groupings, services, themes
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme, company_circles
 from kringwerk.members.services import MembersError
 from kringwerk.members.themes import DEFAULT_THEMES
@@ -258,8 +258,8 @@ def test_delete_contact(members):
 def test_deleting_a_park_keeps_its_companies(members):
     with tenant_scope(members.a.tenant):
         park = db.session.get(BusinessPark, members.park_id)
-        assert services.companies_on_park(park) == 1
-        assert services.delete_park(park, actor=members.a.admin) == 1
+        assert groupings.companies_on_park(park) == 1
+        assert groupings.delete_park(park, actor=members.a.admin) == 1
         db.session.commit()
         alpha = db.session.get(Company, members.alpha_id)
         assert alpha is not None and alpha.business_park_id is None
@@ -274,8 +274,8 @@ def test_deleting_a_park_keeps_its_companies(members):
 def test_deleting_a_circle_drops_its_links(members):
     with tenant_scope(members.a.tenant):
         circle = db.session.get(Circle, members.noord_id)
-        assert services.companies_in_circle(circle) == 1
-        services.delete_circle(circle, actor=members.a.admin)
+        assert groupings.companies_in_circle(circle) == 1
+        groupings.delete_circle(circle, actor=members.a.admin)
         db.session.commit()
         alpha = db.session.get(Company, members.alpha_id)
         assert alpha.circles == []
@@ -287,17 +287,17 @@ def test_deleting_a_circle_drops_its_links(members):
 def test_park_and_circle_names_are_unique_per_tenant(members):
     with tenant_scope(members.a.tenant):
         with pytest.raises(MembersError, match="already a business park"):
-            services.create_park({"name": "aalsvoort"}, actor=members.a.admin)
+            groupings.create_park({"name": "aalsvoort"}, actor=members.a.admin)
         with pytest.raises(MembersError, match="already a circle"):
-            services.create_circle({"name": " NOORD "}, actor=members.a.admin)
+            groupings.create_circle({"name": " NOORD "}, actor=members.a.admin)
         park = db.session.get(BusinessPark, members.other_park_id)
         with pytest.raises(MembersError):
-            services.update_park(park, {"name": "Aalsvoort"}, actor=members.a.admin)
+            groupings.update_park(park, {"name": "Aalsvoort"}, actor=members.a.admin)
         # Renaming to its own name (another case) is fine.
-        services.update_park(park, {"name": "de wieken", "municipality": "Deventer"}, actor=members.a.admin)
+        groupings.update_park(park, {"name": "de wieken", "municipality": "Deventer"}, actor=members.a.admin)
         db.session.commit()
     with tenant_scope(members.b.tenant):
-        services.create_circle({"name": "Zuid"}, actor=members.b.admin)
+        groupings.create_circle({"name": "Zuid"}, actor=members.b.admin)
         db.session.commit()
     assert audit_actions(members.a.tenant)[-1] == "park.updated"
     assert audit_actions(members.b.tenant)[-1] == "circle.created"
@@ -305,12 +305,12 @@ def test_park_and_circle_names_are_unique_per_tenant(members):
 
 def test_park_and_circle_lifecycle_is_audited(members):
     with tenant_scope(members.a.tenant):
-        park = services.create_park(
+        park = groupings.create_park(
             {"name": "Kanaalzone", "description": "  Langs het kanaal \n"}, actor=None
         )
         assert park.description == "Langs het kanaal"
-        circle = services.create_circle({"name": "Oost"}, actor=None)
-        services.update_circle(circle, {"name": "Oost-Assen"}, actor=None)
+        circle = groupings.create_circle({"name": "Oost"}, actor=None)
+        groupings.update_circle(circle, {"name": "Oost-Assen"}, actor=None)
         db.session.commit()
     assert audit_actions(members.a.tenant)[-3:] == ["park.created", "circle.created", "circle.updated"]
 
@@ -321,22 +321,22 @@ def test_park_and_circle_lifecycle_is_audited(members):
 def test_every_tenant_starts_with_the_twelve_default_themes(world):
     for side in (world.a, world.b):
         with tenant_scope(side.tenant):
-            keys = [t.key for t in services.ordered_themes()]
+            keys = [t.key for t in groupings.ordered_themes()]
         assert keys == [key for key, _nl, _en in DEFAULT_THEMES]
         assert len(keys) == 12
     with tenant_scope(world.a.tenant):
-        assert services.seed_default_themes() == []  # idempotent
+        assert themes.seed_default_themes() == []  # idempotent
 
 
 def test_slugify():
-    assert services.slugify("Welzijn & leefomgeving") == "welzijn-leefomgeving"
-    assert services.slugify("Café Économie ") == "cafe-economie"
-    assert services.slugify("!!!") == "thema"
+    assert groupings.slugify("Welzijn & leefomgeving") == "welzijn-leefomgeving"
+    assert groupings.slugify("Café Économie ") == "cafe-economie"
+    assert groupings.slugify("!!!") == "thema"
 
 
 def test_create_theme_makes_a_unique_key_and_goes_last(world):
     with tenant_scope(world.a.tenant):
-        theme = services.create_theme({"name_nl": "Energie transitie", "name_en": ""}, actor=world.a.admin)
+        theme = groupings.create_theme({"name_nl": "Energie transitie", "name_en": ""}, actor=world.a.admin)
         assert (theme.key, theme.name_en, theme.position, theme.active) == (
             "energie-transitie",
             "Energie transitie",
@@ -344,8 +344,8 @@ def test_create_theme_makes_a_unique_key_and_goes_last(world):
             True,
         )
         with pytest.raises(MembersError, match="already a theme"):
-            services.create_theme({"name_nl": "energie"}, actor=world.a.admin)
-        second = services.create_theme({"name_nl": "Energie-transitie!"}, actor=world.a.admin)
+            groupings.create_theme({"name_nl": "energie"}, actor=world.a.admin)
+        second = groupings.create_theme({"name_nl": "Energie-transitie!"}, actor=world.a.admin)
         assert second.key == "energie-transitie-2"
         db.session.commit()
     with tenant_scope(world.b.tenant):
@@ -356,7 +356,7 @@ def test_create_theme_makes_a_unique_key_and_goes_last(world):
 def test_update_theme_keeps_the_key(world):
     with tenant_scope(world.a.tenant):
         theme = theme_by_key("energie")
-        services.update_theme(
+        groupings.update_theme(
             theme,
             {"name_nl": "Energie en warmte", "name_en": "Energy and heat", "description_nl": "Over warmte."},
             actor=world.a.admin,
@@ -375,10 +375,10 @@ def test_update_theme_keeps_the_key(world):
 def test_deactivate_and_reactivate_theme(world):
     with tenant_scope(world.a.tenant):
         theme = theme_by_key("veiligheid")
-        services.set_theme_active(theme, False, actor=world.a.admin)
-        services.set_theme_active(theme, False, actor=world.a.admin)  # no change, no entry
-        assert "veiligheid" not in [t.key for t in services.ordered_themes(active_only=True)]
-        services.set_theme_active(theme, True, actor=world.a.admin)
+        groupings.set_theme_active(theme, False, actor=world.a.admin)
+        groupings.set_theme_active(theme, False, actor=world.a.admin)  # no change, no entry
+        assert "veiligheid" not in [t.key for t in groupings.ordered_themes(active_only=True)]
+        groupings.set_theme_active(theme, True, actor=world.a.admin)
         db.session.commit()
         assert db.session.scalar(select(func.count(Theme.id))) == 12
     assert audit_actions(world.a.tenant)[-2:] == ["theme.deactivated", "theme.reactivated"]
@@ -387,26 +387,26 @@ def test_deactivate_and_reactivate_theme(world):
 def test_move_theme(world):
     with tenant_scope(world.a.tenant):
         materialen = theme_by_key("materialen")
-        assert services.move_theme(materialen, "up", actor=world.a.admin) is True
-        assert [t.key for t in services.ordered_themes()][:2] == ["materialen", "energie"]
-        assert services.move_theme(materialen, "up", actor=world.a.admin) is False  # already first
+        assert groupings.move_theme(materialen, "up", actor=world.a.admin) is True
+        assert [t.key for t in groupings.ordered_themes()][:2] == ["materialen", "energie"]
+        assert groupings.move_theme(materialen, "up", actor=world.a.admin) is False  # already first
         mobiliteit = theme_by_key("mobiliteit")
-        assert services.move_theme(mobiliteit, "down", actor=world.a.admin) is False  # already last
-        services.move_theme(theme_by_key("energie"), "down", actor=world.a.admin)
-        assert [t.key for t in services.ordered_themes()][:3] == ["materialen", "ruimtegebruik", "energie"]
+        assert groupings.move_theme(mobiliteit, "down", actor=world.a.admin) is False  # already last
+        groupings.move_theme(theme_by_key("energie"), "down", actor=world.a.admin)
+        assert [t.key for t in groupings.ordered_themes()][:3] == ["materialen", "ruimtegebruik", "energie"]
         with pytest.raises(MembersError):
-            services.move_theme(materialen, "sideways", actor=world.a.admin)
+            groupings.move_theme(materialen, "sideways", actor=world.a.admin)
         db.session.commit()
     with tenant_scope(world.b.tenant):
-        assert services.ordered_themes()[0].key == "energie"
+        assert groupings.ordered_themes()[0].key == "energie"
     assert audit_actions(world.a.tenant).count("theme.reordered") == 2
 
 
 # --- the directory query ------------------------------------------------------------------------
 
 
-def names(filters: services.DirectoryFilters) -> list[str]:
-    return [c.name for c in db.session.scalars(services.directory_query(filters))]
+def names(filters: directory.DirectoryFilters) -> list[str]:
+    return [c.name for c in db.session.scalars(directory.directory_query(filters))]
 
 
 def test_directory_query_searches_and_filters(members):
@@ -414,21 +414,21 @@ def test_directory_query_searches_and_filters(members):
         db.session.add(Company(name="100% Schoon", city="Lochem"))
         db.session.flush()
         energie = theme_by_key("energie")
-        assert names(services.DirectoryFilters()) == ["100% Schoon", "Alpha Bouw BV", "Anker Zorg"]
-        assert names(services.DirectoryFilters(q="anker")) == ["Anker Zorg"]
-        assert names(services.DirectoryFilters(q="1234 56")) == ["Alpha Bouw BV"]  # KvK, spaces ignored
-        assert names(services.DirectoryFilters(q="assen")) == ["Anker Zorg"]  # city
-        assert names(services.DirectoryFilters(q="de vries")) == ["Alpha Bouw BV"]  # contact person
-        assert names(services.DirectoryFilters(q="100%")) == ["100% Schoon"]  # % is not a wildcard
-        assert names(services.DirectoryFilters(q="_")) == []
-        assert names(services.DirectoryFilters(park_id=members.park_id)) == ["Alpha Bouw BV"]
-        assert names(services.DirectoryFilters(circle_id=members.noord_id)) == ["Alpha Bouw BV"]
-        assert names(services.DirectoryFilters(sector="Zorg")) == ["Anker Zorg"]
-        assert names(services.DirectoryFilters(theme_id=energie.id)) == ["Alpha Bouw BV"]
-        assert names(services.DirectoryFilters(q="lochem", sector="Zorg")) == []
-        assert services.sectors() == ["Bouw", "Zorg"]
+        assert names(directory.DirectoryFilters()) == ["100% Schoon", "Alpha Bouw BV", "Anker Zorg"]
+        assert names(directory.DirectoryFilters(q="anker")) == ["Anker Zorg"]
+        assert names(directory.DirectoryFilters(q="1234 56")) == ["Alpha Bouw BV"]  # KvK, spaces ignored
+        assert names(directory.DirectoryFilters(q="assen")) == ["Anker Zorg"]  # city
+        assert names(directory.DirectoryFilters(q="de vries")) == ["Alpha Bouw BV"]  # contact person
+        assert names(directory.DirectoryFilters(q="100%")) == ["100% Schoon"]  # % is not a wildcard
+        assert names(directory.DirectoryFilters(q="_")) == []
+        assert names(directory.DirectoryFilters(park_id=members.park_id)) == ["Alpha Bouw BV"]
+        assert names(directory.DirectoryFilters(circle_id=members.noord_id)) == ["Alpha Bouw BV"]
+        assert names(directory.DirectoryFilters(sector="Zorg")) == ["Anker Zorg"]
+        assert names(directory.DirectoryFilters(theme_id=energie.id)) == ["Alpha Bouw BV"]
+        assert names(directory.DirectoryFilters(q="lochem", sector="Zorg")) == []
+        assert directory.sectors() == ["Bouw", "Zorg"]
         # Tenant B's circle id filters nothing in: it belongs to no company of A.
-        assert names(services.DirectoryFilters(circle_id=members.b_circle_id)) == []
+        assert names(directory.DirectoryFilters(circle_id=members.b_circle_id)) == []
     db.session.rollback()
 
 

@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from kringwerk.extensions import db
-from kringwerk.members import services
+from kringwerk.members import groupings
 from kringwerk.members.models import Theme
 from kringwerk.pluginhost.services import enable_plugin
 from kringwerk.tenancy import tenant_scope
@@ -23,7 +23,7 @@ def theme_id(tenant, key: str) -> int:
 def keys_in_order(tenant) -> list[str]:
     db.session.expire_all()
     with tenant_scope(tenant):
-        return [theme.key for theme in services.ordered_themes()]
+        return [theme.key for theme in groupings.ordered_themes()]
 
 
 def test_members_see_active_themes_with_counts(members, login_as):

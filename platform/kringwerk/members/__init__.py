@@ -7,7 +7,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from kringwerk.members import panel_views, views
+    # grouping_views adds its routes to views.bp.
+    from kringwerk.members import grouping_views, panel_views, views  # noqa: F401
 
     app.register_blueprint(views.bp)
     app.register_blueprint(panel_views.bp)

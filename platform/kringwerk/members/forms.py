@@ -25,7 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from kringwerk.members import services
+from kringwerk.members import directory, groupings, services
 
 
 def _service_check(normaliser):
@@ -165,7 +165,7 @@ class ThemeForm(FlaskForm):
     description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=5000)])
 
     def values(self) -> dict:
-        return {name: self[name].data for name in services.THEME_FIELDS}
+        return {name: self[name].data for name in groupings.THEME_FIELDS}
 
 
 class ImportForm(FlaskForm):
@@ -185,14 +185,14 @@ class DirectoryFilterForm(Form):
     sector = ChoiceField(_l("Sector"), default="")
     theme = ChoiceField(_l("Theme"), coerce=optional_id)
 
-    def filters(self) -> services.DirectoryFilters:
+    def filters(self) -> directory.DirectoryFilters:
         """The valid filters; a field with an error does not filter."""
 
         def ok(name):
             field = self[name]
             return None if field.errors else field.data
 
-        return services.DirectoryFilters(
+        return directory.DirectoryFilters(
             q=(ok("q") or "").strip(),
             park_id=ok("park"),
             circle_id=ok("circle"),

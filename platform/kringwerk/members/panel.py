@@ -26,8 +26,9 @@ from sqlalchemy import Select, func, select
 from kringwerk.audit.services import record
 from kringwerk.extensions import db, utcnow
 from kringwerk.members import csv_io
+from kringwerk.members.directory import DirectoryFilters, directory_query
 from kringwerk.members.models import Company, ContactPerson, PanelMember
-from kringwerk.members.services import DirectoryFilters, MembersError, directory_query
+from kringwerk.members.services import MembersError
 from kringwerk.tokens import services as tokens
 from kringwerk.web.urls import external_url
 

@@ -22,6 +22,7 @@ from kringwerk.extensions import db, utcnow
 from kringwerk.jobs.dispatch import enqueue
 from kringwerk.jobs.services import fail_task, finish_task, get_task, report_progress, start_task
 from kringwerk.mail.services import MailError, delivery_key, send_mail, send_mail_now, was_sent
+from kringwerk.members.directory import sectors as company_sectors
 from kringwerk.members.models import (
     BusinessPark,
     Circle,
@@ -34,7 +35,6 @@ from kringwerk.members.models import (
 from kringwerk.members.panel import active_contact_ids as panel_members_among
 from kringwerk.members.panel import opt_out_url as panel_opt_out_url
 from kringwerk.members.panel import panel_contact_ids, panel_contacts
-from kringwerk.members.services import sectors as company_sectors
 from kringwerk.pluginhost.access import public
 from kringwerk.pluginhost.gating import all_hooks, collect, hooks, is_enabled
 from kringwerk.pluginhost.hookspecs import hookimpl

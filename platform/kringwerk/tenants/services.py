@@ -81,7 +81,7 @@ def create_tenant(slug: str, name: str, kind: TenantKind | str, *, actor=None, *
     ``attributes`` that are settings (time zone, language, contact details, brand
     colour) pass the same checks as on the settings page.
     """
-    from kringwerk.members.services import seed_default_themes
+    from kringwerk.members.themes import seed_default_themes
 
     slug = validate_slug(slug)
     if find_tenant(slug) is not None:
