@@ -3,6 +3,8 @@ ids beyond the database's range. Handled once for every form and query string.""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import func, select
 
@@ -79,3 +81,14 @@ def test_public_pages_keep_their_caching(client, world):
 def test_int_arg_gives_ids_the_database_can_hold(app, query, expected):
     with app.test_request_context(f"/?{query}"):
         assert int_arg("task") == expected
+
+
+def test_a_multipart_field_name_ending_in_a_backslash_is_no_500(client, world, login_as):
+    # The backslash escapes the closing quote of the part's name: werkzeug gives no name.
+    login_as(world.a.admin)
+    response = client.post(
+        "/kring-a/members/import",
+        data={"odd\\": "x", "file": (io.BytesIO(b"naam;kvk\nNieuw BV;\n"), "leden.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code < 500

@@ -58,7 +58,9 @@ def refuse_control_characters() -> None:
         fields.append(request.form)
     for multidict in fields:
         for key, value in multidict.items(multi=True):
-            if CONTROL_CHARACTERS.search(key) or CONTROL_CHARACTERS.search(value):
+            # A multipart part whose name werkzeug cannot read (a backslash before the
+            # closing quote) comes as None; it reaches no form field.
+            if CONTROL_CHARACTERS.search(key or "") or CONTROL_CHARACTERS.search(value or ""):
                 abort(
                     400,
                     _("The request contains a control character (such as a NUL byte) that cannot be stored."),
