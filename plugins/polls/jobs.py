@@ -20,6 +20,7 @@ from flask_babel import ngettext
 from kringwerk.plugin_api import PeriodicJob, Tenant, db, fail_task, finish_task, hookimpl, report_progress
 from plugins.polls import exports, invitations
 from plugins.polls.models import Poll
+from plugins.polls.sealing import release_closed_job
 
 
 def send_invitations(poll_id: int, *, task_id: int | None = None) -> dict:
@@ -118,4 +119,6 @@ def periodic_jobs():
         PeriodicJob("polls.close_due", close_due_polls_job, interval=timedelta(minutes=5)),
         PeriodicJob("polls.scheduled_reminders", scheduled_reminders_job, interval=timedelta(minutes=5)),
         PeriodicJob("polls.prune_exports", prune_exports_job, interval=timedelta(hours=1)),
+        # The last anonymous answers of a closed poll, fewer than a sealing group.
+        PeriodicJob("polls.release_sealed", release_closed_job, interval=timedelta(minutes=5)),
     ]

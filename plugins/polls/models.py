@@ -165,6 +165,9 @@ class Poll(TenantScoped, db.Model):
     results_visibility: Mapped[ResultsVisibility] = mapped_column(
         str_enum(ResultsVisibility, "poll_results_visibility"), default=ResultsVisibility.BOARD
     )
+    # Whether members (not only the board) see which company gave an open answer; the
+    # answer page says so before anyone types. Never for anonymous polls.
+    names_to_members: Mapped[bool] = mapped_column(Boolean, default=False)
     match_threshold: Mapped[int | None] = mapped_column(Integer)  # None: the plugin setting
     reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a scheduled reminder
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -289,12 +292,18 @@ class PollResponse(TenantScoped, db.Model):
         tenant_fk("contact_person_id", "contact_persons"),
         Index("ix_poll_responses_tenant_poll_status", "tenant_id", "poll_id", "status"),
         Index("ix_poll_responses_tenant_poll_company", "tenant_id", "poll_id", "company_id"),
+        # One response per owner and poll, held by the database: parallel first requests of a link
+        # (a double click, colleagues at once) all meet the one row. NULLs never conflict, so
+        # responses cut loose (anonymous, or of a removed company) no longer count here.
+        Index("uq_poll_responses_owner", "tenant_id", "poll_id", "owner", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     poll_id: Mapped[int] = mapped_column(Integer)
     company_id: Mapped[int | None] = mapped_column(Integer)
     contact_person_id: Mapped[int | None] = mapped_column(Integer)
+    # Whose response it is while tied: "company:<id>" (one per company) or "person:<id>".
+    owner: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[ResponseStatus] = mapped_column(
         str_enum(ResponseStatus, "poll_response_status"), default=ResponseStatus.DRAFT
     )
@@ -341,6 +350,30 @@ class PollAnswer(TenantScoped, db.Model):
     value_text: Mapped[str | None] = mapped_column(Text)
 
     response: Mapped[PollResponse] = relationship(back_populates="answers", foreign_keys=[response_id])
+
+
+class PollSealedResponse(TenantScoped, db.Model):
+    """A submitted anonymous response waiting, without anyone's name, to be written among others.
+
+    Anonymous answers are not written in the transaction that marks the invitation
+    answered (on PostgreSQL both rows would carry its id in ``xmin``), nor one by one
+    (ids, ``xmin`` and row order would follow the invitations' order). A job stores each
+    here in a transaction of its own; ``plugins.polls.sealing`` writes them as responses
+    once ``SEAL_GROUP`` wait, or when the poll closes, in one transaction and in random
+    order, and deletes these rows. ``day`` is the submission's day; ``atoms`` the
+    validated answers.
+    """
+
+    __tablename__ = "poll_sealed_responses"
+    __tenant_table_args__ = (
+        tenant_fk("poll_id", "polls", ondelete="CASCADE"),
+        Index("ix_poll_sealed_responses_tenant_poll", "tenant_id", "poll_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    poll_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[datetime] = mapped_column(UTCDateTime)
+    atoms: Mapped[list] = mapped_column(json_type(), default=list)
 
 
 class PollTally(TenantScoped, db.Model):

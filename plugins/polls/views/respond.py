@@ -85,6 +85,18 @@ def _closed_or_waiting(poll, state):
     return _page("polls/respond/not_open.html", 200, poll=poll)
 
 
+def _save(invitation) -> bool:
+    """Keep the typed answers as the draft; False (nothing kept) if the link was answered meanwhile."""
+    try:
+        if not answering.hold_invitation(invitation):
+            raise answering.AlreadySubmitted("answered meanwhile")
+        answering.save_draft(answering.response_for(invitation), request.form)
+    except answering.AlreadySubmitted:
+        db.session.rollback()
+        return False
+    return True
+
+
 @bp.route("/<int:poll_id>/a/<token>", methods=["GET", "POST"])
 @public  # the personal link is the key; respondents have no account
 def answer(poll_id: int, token: str):
@@ -103,21 +115,23 @@ def answer(poll_id: int, token: str):
         errors = {}
         values = answering.form_values(response.draft if response is not None else {})
         if request.method == "POST":
-            response = answering.response_for(invitation)
+            again = redirect(url_for("polls.answer", poll_id=poll.id, token=token), 303)
             if "submit" in request.form:
                 try:
+                    response = answering.response_for(invitation)
                     errors = answering.submit(response, invitation, request.form, items)
                 except answering.AnsweringError:
                     # Submitted or closed since the checks above (another tab, a colleague):
                     # the link's own page says which.
                     db.session.rollback()
-                    return redirect(url_for("polls.answer", poll_id=poll.id, token=token), 303)
+                    return again
                 db.session.commit()
                 if not errors:
-                    return redirect(url_for("polls.answer", poll_id=poll.id, token=token), 303)
+                    return again
                 values = request.form
             else:
-                answering.save_draft(response, request.form)
+                if not _save(invitation):
+                    return again
                 db.session.commit()
                 return redirect(url_for("polls.answer", poll_id=poll.id, token=token, saved=1), 303)
         return _page(
@@ -147,8 +161,8 @@ def answer_save(poll_id: int, token: str):
         state = answering.respondent_state(poll)
         if state != "open":
             return _page("polls/respond/_status.html", 410 if state == "closed" else 409, kind=state)
-        response = answering.response_for(invitation)
-        answering.save_draft(response, request.form)
+        if not _save(invitation):
+            return _page("polls/respond/_status.html", 409, kind="submitted")
         db.session.commit()
         if not is_htmx():
             # Without htmx this URL is only reached by hand: back to the form.

@@ -8,8 +8,15 @@ from sqlalchemy import func, select
 
 from kringwerk.extensions import db
 from kringwerk.tenancy import tenant_scope
-from plugins.polls import answering
-from plugins.polls.models import Poll, PollAnswer, PollInvitation, PollResponse, ResponseStatus
+from plugins.polls import answering, sealing
+from plugins.polls.models import (
+    Poll,
+    PollAnswer,
+    PollInvitation,
+    PollResponse,
+    PollSealedResponse,
+    ResponseStatus,
+)
 from tests.members.support import page_text
 from tests.plugins.polls.conftest import make_poll
 from tests.plugins.polls.test_answering import invite, questions, valid_values
@@ -42,6 +49,13 @@ def test_submission_cuts_every_tie(client, polls_world, b_poll_id):
         db.session.commit()  # end the test's read, so the rows reload after the request
     assert client.post(url, data={**valid_values(q).to_dict(flat=False), "submit": "1"}).status_code == 303
     with tenant_scope(w.a.tenant):
+        # The draft is gone; the answers wait sealed, with nothing but the poll and the day.
+        assert db.session.scalar(select(func.count(PollResponse.id))) == 0
+        [sealed] = db.session.scalars(select(PollSealedResponse)).all()
+        assert set(_row(sealed)) == {"id", "tenant_id", "poll_id", "day", "atoms"}
+        assert (sealed.day.hour, sealed.day.minute, sealed.day.second) == (0, 0, 0)
+        sealing.release(db.session.get(Poll, poll_id))
+        db.session.commit()
         [response] = db.session.scalars(select(PollResponse)).all()
         row = _row(response)
         assert row["status"] == ResponseStatus.SUBMITTED
@@ -97,7 +111,8 @@ def test_company_colleague_sees_the_receipt_not_a_new_form(client, polls_world):
     response = client.get(f"/{w.a.tenant.slug}/polls/{poll_id}/a/{arie}")
     assert response.status_code == 200 and "Thank you!" in page_text(response)
     with tenant_scope(w.a.tenant):
-        assert db.session.scalar(select(func.count(PollResponse.id))) == 1
+        assert db.session.scalar(select(func.count(PollResponse.id))) == 0
+        assert db.session.scalar(select(func.count(PollSealedResponse.id))) == 1
 
 
 def test_record_response_in_an_anonymous_poll_keeps_no_tie(polls_world):
