@@ -13,6 +13,7 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -69,7 +70,7 @@ class EventForm(FlaskForm):
     )
     audience = SelectField(
         _l("Open to"),
-        choices=[(audience.value, audience.label) for audience in Audience],
+        choices=[SelectChoice(audience.value, audience.label) for audience in Audience],
         default=Audience.MEMBERS.value,
     )
     themes = CheckboxesField(_l("Themes"), choices=[])

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from kringwerk.plugin_api import MANAGERS, Theme, current_tenant, db, require_member
 from plugins.events import services
@@ -23,7 +24,7 @@ def _event(event_id: int) -> Event:
 def _form(event: Event | None = None) -> EventForm:
     form = EventForm()
     form.themes.choices = [
-        (theme.id, theme_name(theme))
+        SelectChoice(theme.id, theme_name(theme))
         for theme in db.session.scalars(select(Theme).where(Theme.active.is_(True)).order_by(Theme.position))
     ]
     if event is not None and not form.is_submitted():

@@ -20,7 +20,7 @@ from plugins.events.views import bp, current_visitor, visible_event
 from plugins.events.views.calendar import own_registration
 
 
-def _event_block(event, visitor, *, form=None, status=200, error=None):
+def _event_block(event, visitor, *, form=None, status=200, error=None, notice=None):
     registration = own_registration(event.id, visitor)
     form_class = SignupForm if visitor.user is not None else GuestForm
     return (
@@ -34,6 +34,7 @@ def _event_block(event, visitor, *, form=None, status=200, error=None):
             form=form or with_questions(form_class, event.questions)(formdata=None),
             may_attend=may_attend(event, visitor),
             error=error,
+            notice=notice,
         ),
         status,
     )
@@ -59,10 +60,10 @@ def sign_up(event_id: int):
         return _event_block(event, visitor, status=status, error=str(error))
     db.session.commit()
     if registration.status == RegistrationStatus.CONFIRMED:
-        flash(_("You are signed up. The confirmation is on its way by e-mail."), "success")
+        notice = _("You are signed up. The confirmation is on its way by e-mail.")
     else:
-        flash(_("The event is full: you are on the waiting list."), "info")
-    return _event_block(event, visitor)
+        notice = _("The event is full: you are on the waiting list.")
+    return _event_block(event, visitor, notice=notice)
 
 
 def guest_sign_up(event, visitor):
@@ -82,8 +83,8 @@ def guest_sign_up(event, visitor):
         db.session.rollback()
         return _event_block(event, visitor, form=form, status=422, error=str(error))
     db.session.commit()
-    flash(_("Almost done: confirm your sign-up with the link we sent you by e-mail."), "info")
-    return _event_block(event, visitor)
+    notice = _("Almost done: confirm your sign-up with the link we sent you by e-mail.")
+    return _event_block(event, visitor, notice=notice)
 
 
 @bp.get("/<int:event_id>/cancel")
