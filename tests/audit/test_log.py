@@ -16,8 +16,8 @@ TENANT_LOG = "/kring-a/admin/audit/"
 
 
 def shown(moment, zone: str) -> str:
-    """``moment`` as an English page shows it in ``zone``, ending its ``<time>`` element."""
-    return format_datetime(moment, "medium", tzinfo=ZoneInfo(zone), locale="en") + "</time>"
+    """``moment`` as an English page shows it in ``zone`` (medium, without seconds), ending its ``<time>`` element."""
+    return format_datetime(moment, "MMM d, y, h:mm\u202fa", tzinfo=ZoneInfo(zone), locale="en") + "</time>"
 
 
 def rows(page: str) -> str:

@@ -16,6 +16,7 @@ from kringwerk.audit.forms import AuditFilterForm, PlatformAuditFilterForm
 from kringwerk.audit.labels import action_label, detail_items, known_actions
 from kringwerk.tenancy.context import unscoped
 from kringwerk.web.pagination import Page, paginate, requested_page
+from kringwerk.web.templating import datetime_pattern
 
 bp = Blueprint("audit", __name__)
 
@@ -30,7 +31,7 @@ def datetime_in(value, timezone_name: str | None, fmt: str = "medium") -> str:
         zone = ZoneInfo(timezone_name) if timezone_name else UTC
     except (ZoneInfoNotFoundError, ValueError):
         zone = UTC
-    return format_datetime(value.astimezone(zone), fmt, rebase=False)
+    return format_datetime(value.astimezone(zone), datetime_pattern(fmt), rebase=False)
 
 
 def _filters(form) -> dict[str, str]:

@@ -60,11 +60,17 @@ def datetime_text(value, fmt: str = "medium") -> str:
     has them, and nobody reading a poll's closing time needs them."""
     if not value:
         return ""
-    if fmt in ("short", "medium", "long"):
-        locale = get_locale() or Locale.parse("nl")
-        time = locale.time_formats["short"].pattern
-        fmt = locale.datetime_formats[fmt].format(time, locale.date_formats[fmt].pattern)
-    return format_datetime(value, fmt)
+    return format_datetime(value, datetime_pattern(fmt))
+
+
+def datetime_pattern(fmt: str) -> str:
+    """The page language's pattern for a named format ("short", "medium", "long") with
+    the time to the minute; any other ``fmt`` is taken as a pattern already."""
+    if fmt not in ("short", "medium", "long"):
+        return fmt
+    locale = get_locale() or Locale.parse("nl")
+    time = locale.time_formats["short"].pattern
+    return locale.datetime_formats[fmt].format(time, locale.date_formats[fmt].pattern)
 
 
 def decimal_text(value, digits: int = 2) -> str:
