@@ -28,6 +28,11 @@ def _iso(moment):
     return moment.isoformat() if moment else None
 
 
+def _anonymous(polls, poll_id) -> bool:
+    """Whether the poll is anonymous; an unknown poll counts as anonymous (tell nothing)."""
+    return polls[poll_id].anonymous if poll_id in polls else True
+
+
 def _contact_ids(user) -> list[int]:
     return list(db.session.scalars(select(ContactPerson.id).where(ContactPerson.user_id == user.id)))
 
@@ -48,7 +53,11 @@ def _person_drafts(contact_ids):
 
 @hookimpl
 def member_export(tenant, user):
-    """The user's invitations and (non-anonymous) responses with answers (the panel is the core's)."""
+    """The user's invitations and (non-anonymous) responses with answers (the panel is the core's).
+
+    Of an anonymous poll only the invitation shows: not when it was answered and no
+    draft, since the board reads this export and the poll promised never to tell.
+    """
     with tenant_scope(tenant):
         contact_ids = _contact_ids(user)
         if not contact_ids:
@@ -60,7 +69,8 @@ def member_export(tenant, user):
         ).all()
         responses = db.session.scalars(
             select(PollResponse)
-            .where(PollResponse.contact_person_id.in_(contact_ids))
+            .join(Poll, Poll.id == PollResponse.poll_id)
+            .where(PollResponse.contact_person_id.in_(contact_ids), Poll.anonymous.is_(False))
             .order_by(PollResponse.id)
         ).all()
         polls = {
@@ -87,7 +97,8 @@ def member_export(tenant, user):
                     "name": i.name,
                     "sent_at": _iso(i.sent_at),
                     "reminded_at": _iso(i.reminded_at),
-                    "responded_at": _iso(i.responded_at),
+                    "anonymous": _anonymous(polls, i.poll_id),
+                    "responded_at": None if _anonymous(polls, i.poll_id) else _iso(i.responded_at),
                 }
                 for i in invitations
             ],
