@@ -1,0 +1,54 @@
+"""Rows the generic builder cannot make realistic: an open poll with every kind of
+question and a personal answer link, a panel opt-out link. A new plugin whose
+pages need such rows adds a function here with ``@scenario``."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from kringwerk.documents.models import StoredFile
+from kringwerk.extensions import db
+from kringwerk.members.models import ContactPerson
+from kringwerk.members.panel import OPT_OUT_PURPOSE
+from kringwerk.tenancy import tenant_scope
+from kringwerk.tokens import services as tokens
+from tests.properties.routes import scenario
+
+
+@scenario
+def open_poll(tenant, rows) -> dict[str, dict]:
+    from plugins.polls.models import Poll, PollQuestion
+    from tests.plugins.polls.conftest import make_poll
+    from tests.plugins.polls.test_answering import invite
+
+    poll_id = make_poll(tenant)
+    token = invite(tenant, poll_id, "fuzz@example.com", None, None)
+    with tenant_scope(tenant):
+        question_id = db.session.scalar(
+            select(PollQuestion.id)
+            .where(PollQuestion.poll_id == poll_id)
+            .order_by(PollQuestion.position.desc())
+        )
+        assert db.session.get(Poll, poll_id) is not None
+    return {"polls.": {"poll_id": poll_id, "poll_question_id": question_id, "token": token}}
+
+
+@scenario
+def panel_link(tenant, rows) -> dict[str, dict]:
+    with tenant_scope(tenant):
+        contact_id = rows[ContactPerson]
+        raw = tokens.issue(OPT_OUT_PURPOSE, contact_id)
+        db.session.commit()
+    return {"panel.leave": {"token": raw}}
+
+
+@scenario
+def stored_file(tenant, rows) -> dict[str, dict]:
+    """The generic row's storage key is no key at all (file_path refuses it, as it should)."""
+    with tenant_scope(tenant):
+        stored = db.session.get(StoredFile, rows[StoredFile])
+        stored.storage_key = uuid.uuid4().hex
+        db.session.commit()
+    return {}
