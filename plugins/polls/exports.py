@@ -31,7 +31,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import groupby
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -103,7 +103,9 @@ def responses_rows(poll: Poll) -> Iterator[Row]:
     columns = _columns(poll, questions)
     zone = file_zone(poll)
     with force_locale(poll.language or "nl"):
-        header: Row = [_("Response"), _("Submitted (%(zone)s)", zone=zone.key)]
+        # Anonymous responses are dated by the day only: a clock time would suggest a moment.
+        submitted = _("Submitted (day)") if poll.anonymous else _("Submitted (%(zone)s)", zone=zone.key)
+        header: Row = [_("Response"), submitted]
         if not poll.anonymous:
             header.append(_("Company"))
         level_labels = {level.value: str(level.label) for level in InterestLevel}
@@ -137,7 +139,8 @@ def responses_rows(poll: Poll) -> Iterator[Row]:
     for number, (_id, atoms) in enumerate(groupby(rows, key=lambda row: row[0]), start=1):
         atoms = list(atoms)
         first = atoms[0]
-        line: Row = [number, first[1].astimezone(zone) if first[1] else ""]
+        moment = first[1].astimezone(zone) if first[1] else None
+        line: Row = [number, "" if moment is None else moment.date() if poll.anonymous else moment]
         if company is not None:
             line.append(first[2] or "")
         by_question: dict[int, list] = {}
@@ -269,6 +272,8 @@ def _csv_text(cell: object, language: str) -> str:
         return format_decimal(cell, "0.##########", locale=language)
     if isinstance(cell, datetime):
         return cell.strftime(TIME_FORMAT)
+    if isinstance(cell, date):
+        return cell.isoformat()
     return _safe(str(cell))
 
 
@@ -303,6 +308,8 @@ def write_xlsx(sheets: Iterable[tuple[str, Iterable[Row]]]) -> bytes:
                 if isinstance(value, datetime):
                     # Excel has no time zones: the tenant's local time, as the header says.
                     value, number_format = value.replace(tzinfo=None), "yyyy-mm-dd hh:mm"
+                elif isinstance(value, date):
+                    value, number_format = datetime.combine(value, time()), "yyyy-mm-dd"
                 elif isinstance(value, Percentage):
                     value, number_format = float(value), "0.0%"
                 elif not isinstance(value, int | float | str):

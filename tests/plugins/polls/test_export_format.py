@@ -101,3 +101,16 @@ def test_xlsx_holds_real_local_datetimes_and_text_never_a_formula(dutch, poll_id
     ).active
     percent = next(row for row in summary.iter_rows() if row[1].value == "Ja")[3]
     assert percent.value == 0.5 and percent.number_format.endswith("%")
+
+
+def test_an_anonymous_poll_exports_only_the_day(dutch, poll_id, client, login_as):
+    # Anonymous responses are dated by the day: a local clock time would suggest an exact moment.
+    set_poll(dutch.a.tenant, poll_id, anonymous=True)
+    login_as(dutch.a.admin)
+    text = export_responses(client, poll_id, "csv").data.decode("utf-8-sig")
+    header, *rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert header[:2] == ["Response", "Submitted (day)"]
+    assert rows[0][1] == "2026-07-01"
+    sheet = load_workbook(io.BytesIO(export_responses(client, poll_id, "xlsx").data)).active
+    day = sheet.cell(row=2, column=2)
+    assert day.value == datetime(2026, 7, 1) and "h" not in day.number_format
