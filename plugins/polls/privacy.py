@@ -9,7 +9,7 @@ and the composite foreign keys cannot ``SET NULL`` themselves).
 
 from __future__ import annotations
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import case, delete, or_, select, update
 
 from kringwerk.plugin_api import ContactPerson, db, delete_tokens, hookimpl, tenant_scope
 from plugins.polls import answering
@@ -156,9 +156,15 @@ def _let_go_of_responses(condition, contact_ids, *, company=False) -> None:
             .where(PollResponse.id.in_(drafts))
             .execution_options(synchronize_session="fetch")
         )
-    values = {"contact_person_id": None}
+    # The owner names the person (or the company) too; a company's response stays the
+    # company's while only one of its contacts goes.
+    values = {
+        "contact_person_id": None,
+        "owner": case((PollResponse.owner.like("person:%"), None), else_=PollResponse.owner),
+    }
     if company:
         values["company_id"] = None
+        values["owner"] = None
     db.session.execute(
         update(PollResponse).where(condition).values(**values).execution_options(synchronize_session="fetch")
     )

@@ -11,9 +11,11 @@ from sqlalchemy import select
 from kringwerk.accounts.models import Membership
 from kringwerk.accounts.people import export_member
 from kringwerk.extensions import db
-from kringwerk.members.models import ContactPerson
+from kringwerk.members.models import Company, ContactPerson
+from kringwerk.members.services import delete_company, delete_contact
 from kringwerk.tenancy import tenant_scope
 from plugins.polls import answering
+from plugins.polls.models import PollResponse, ResponseUnit
 from tests.plugins.polls.conftest import make_poll
 from tests.plugins.polls.test_answering import invite, questions, valid_values
 
@@ -63,3 +65,39 @@ def test_export_holds_no_anonymous_draft_and_no_time_of_an_anonymous_response(po
     assert [row["poll"] for row in polls["poll_responses"]] == ["Named answered"]
     # Tenant B's member export holds nothing of tenant A's polls.
     assert not any("Anonymous" in json.dumps(part) for part in _export(w.b.tenant, w.b.member, w.b.admin))
+
+
+def _submitted(w, poll_id, email, company_name):
+    token = invite(w.a.tenant, poll_id, email, w.company_ids[company_name], w.contact_ids[email])
+    with tenant_scope(w.a.tenant):
+        invitation = answering.find_invitation(poll_id, token)
+        response = answering.response_for(invitation)
+        assert answering.submit(response, invitation, valid_values(questions(w.a.tenant, poll_id))) is None
+        db.session.commit()
+        return response.id
+
+
+def test_removing_a_person_or_company_clears_the_owner_of_their_responses(polls_world, b_poll_id):
+    """The owner key names the person or company like the id columns, so it goes with them."""
+    w = polls_world
+    per_person = make_poll(w.a.tenant, title="Per person", response_unit=ResponseUnit.PERSON)
+    per_company = make_poll(w.a.tenant, title="Per company")
+    person_response = _submitted(w, per_person, "arie@alpha.test", "Alpha Bouw BV")
+    company_response = _submitted(w, per_company, "arie@alpha.test", "Alpha Bouw BV")
+    b_token = invite(w.b.tenant, b_poll_id, "bram@bravo.test", w.b_company_id, w.b_contact_id)
+    with tenant_scope(w.b.tenant):
+        invitation = answering.find_invitation(b_poll_id, b_token)
+        answering.save_draft(answering.response_for(invitation), {"q1": ["x"]})
+        db.session.commit()
+    with tenant_scope(w.a.tenant):
+        delete_contact(db.session.get(ContactPerson, w.contact_ids["arie@alpha.test"]), actor=w.a.admin)
+        db.session.commit()
+        assert db.session.get(PollResponse, person_response).owner is None
+        company = f"company:{w.company_ids['Alpha Bouw BV']}"
+        assert db.session.get(PollResponse, company_response).owner == company  # still the company's
+        delete_company(db.session.get(Company, w.company_ids["Alpha Bouw BV"]), actor=w.a.admin)
+        db.session.commit()
+        assert db.session.get(PollResponse, company_response).owner is None
+    with tenant_scope(w.b.tenant):  # tenant B's draft keeps its owner
+        [draft] = db.session.scalars(select(PollResponse)).all()
+        assert draft.owner == f"company:{w.b_company_id}"
