@@ -133,6 +133,8 @@ class Event(TenantScoped, db.Model):
         order_by=lambda: Theme.position,
     )
 
+    shared = False  # an event of this tenant (the calendar also lists SharedEvents of others)
+
     @property
     def seats_left(self) -> int | None:
         return None if self.capacity is None else max(self.capacity - self.seats_taken, 0)

@@ -16,7 +16,16 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, func, select
 
-from kringwerk.plugin_api import Theme, db, record, send_mail, utcnow
+from kringwerk.plugin_api import (
+    Theme,
+    db,
+    member_networks,
+    network_members,
+    record,
+    send_mail,
+    unscoped,
+    utcnow,
+)
 from plugins.events.models import Audience, Event, EventState, Registration, RegistrationStatus, event_themes
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
@@ -250,6 +259,104 @@ def calendar(
     if audience is not None:
         statement = statement.where(Event.audience == audience)
     return statement
+
+
+@dataclass(frozen=True)
+class SharedEvent:
+    """An event of another tenant in this tenant's calendar: a member association's
+    network-wide event in its network's calendar, or a network's event in an association's.
+    Plain values, so nothing of the other tenant is loaded outside the crossing."""
+
+    id: int
+    tenant_slug: str
+    tenant_name: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    organiser: str
+    audience: Audience
+    state: EventState
+    capacity: int | None
+    seats_left: int | None
+    shared: bool = True
+
+
+def shared_tenants(tenant) -> list:
+    """Whose events this tenant's calendar shows too: a network's active members, or the
+    networks an association is actively in."""
+    if tenant.kind == "region":  # TenantKind is a StrEnum
+        return network_members(tenant)
+    return member_networks(tenant)
+
+
+def shared_events(
+    tenant,
+    visitor: Visitor,
+    *,
+    year: int | None = None,
+    theme_key: str | None = None,
+    audience: Audience | None = None,
+    upcoming_from: datetime | None = None,
+    limit: int = 500,
+) -> list[SharedEvent]:
+    """The published network-wide (and public) events of the tenants ``shared_tenants``
+    names, as far as ``visitor`` may see them: all of them for the tenant's members and
+    its network's people, the public ones for anyone else."""
+    others = {other.id: other for other in shared_tenants(tenant)}
+    if not others:
+        return []
+    audiences = (
+        (Audience.NETWORK, Audience.PUBLIC)
+        if visitor.member or visitor.manager or visitor.in_network
+        else (Audience.PUBLIC,)
+    )
+    if audience is not None:
+        audiences = tuple(a for a in audiences if a == audience)
+    statement = (
+        select(Event)
+        .where(
+            Event.tenant_id.in_(list(others)),
+            Event.audience.in_(audiences),
+            Event.state != EventState.DRAFT,
+        )
+        .order_by(Event.starts_at, Event.id)
+        .limit(limit)
+    )
+    if year is not None:
+        start = datetime(year, 1, 1, tzinfo=LOCAL).astimezone(UTC)
+        end = datetime(year + 1, 1, 1, tzinfo=LOCAL).astimezone(UTC)
+        statement = statement.where(Event.starts_at >= start, Event.starts_at < end)
+    if upcoming_from is not None:
+        statement = statement.where(Event.ends_at >= upcoming_from)
+    if theme_key is not None:
+        # Themes are per tenant: the other tenant's theme with the same key.
+        statement = statement.where(
+            Event.id.in_(
+                select(event_themes.c.event_id)
+                .join(
+                    Theme,
+                    (Theme.id == event_themes.c.theme_id) & (Theme.tenant_id == event_themes.c.tenant_id),
+                )
+                .where(Theme.key == theme_key)
+            )
+        )
+    with unscoped(f"events: the network-wide events {tenant.slug}'s calendar shows from its network"):
+        return [
+            SharedEvent(
+                id=event.id,
+                tenant_slug=others[event.tenant_id].slug,
+                tenant_name=others[event.tenant_id].name,
+                title=event.title,
+                starts_at=event.starts_at,
+                ends_at=event.ends_at,
+                organiser=event.organiser or others[event.tenant_id].name,
+                audience=event.audience,
+                state=event.state,
+                capacity=event.capacity,
+                seats_left=event.seats_left,
+            )
+            for event in db.session.scalars(statement)
+        ]
 
 
 def by_month(events) -> list[tuple[datetime, list[Event]]]:

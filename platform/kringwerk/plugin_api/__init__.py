@@ -61,10 +61,13 @@ from kringwerk.tenants.network import (
     MemberFigures,
     NetworkAccess,
     NetworkFigure,
+    member_networks,
     network_access,
     network_figures,
+    peer_access,
     require_member_or_network,
 )
+from kringwerk.tenants.network import active_members as network_members
 from kringwerk.tokens.models import PersonalToken
 from kringwerk.tokens.services import delete_tokens
 from kringwerk.tokens.services import issue as issue_token
@@ -139,6 +142,9 @@ __all__ = [
     # the network scope
     "require_member_or_network",
     "network_access",
+    "peer_access",
+    "network_members",
+    "member_networks",
     "NetworkAccess",
     "network_figures",
     "MemberFigures",

@@ -146,6 +146,68 @@ def active_members(network: Tenant) -> list[Tenant]:
     )
 
 
+def member_networks(member: Tenant) -> list[Tenant]:
+    """The regional networks ``member`` is actively affiliated with, by name. A named crossing:
+    the affiliations belong to the networks' tenants."""
+    with unscoped(f"network scope: the networks {member.slug} is an active member of"):
+        return list(
+            db.session.scalars(
+                select(Tenant)
+                .join(Affiliation, Affiliation.tenant_id == Tenant.id)
+                .where(
+                    Affiliation.member_tenant_id == member.id, Affiliation.status == AffiliationStatus.ACTIVE
+                )
+                .order_by(Tenant.name, Tenant.id)
+            )
+        )
+
+
+def peer_access(user, tenant: Tenant) -> NetworkAccess | None:
+    """How ``user`` reaches what ``tenant`` opens to its network(s), or None.
+
+    For a network this is ``network_access``. For an association it is a membership of a
+    network the association is actively in, or of another association actively in such a
+    network (what an association's network-wide event is open to). One query, cached per
+    request; the user's own membership of ``tenant`` is not looked at.
+    """
+    if tenant is None or tenant.kind == TenantKind.REGION:
+        return network_access(user, tenant)
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "active", False):
+        return None
+    cache = g.setdefault(_CACHE, {}) if has_app_context() else {}
+    key = ("peers", user.id, tenant.id)
+    if key not in cache:
+        cache[key] = _look_up_peers(user.id, tenant)
+    return cache[key]
+
+
+def _look_up_peers(user_id: int, tenant: Tenant) -> NetworkAccess | None:
+    networks = select(Affiliation.tenant_id).where(
+        Affiliation.member_tenant_id == tenant.id, Affiliation.status == AffiliationStatus.ACTIVE
+    )
+    peers = select(Affiliation.member_tenant_id).where(
+        Affiliation.tenant_id.in_(networks), Affiliation.status == AffiliationStatus.ACTIVE
+    )
+    statement = (
+        select(Tenant.id, Tenant.slug, Tenant.name, Membership.role)
+        .join(Membership, Membership.tenant_id == Tenant.id)
+        .where(
+            Membership.user_id == user_id,
+            Tenant.id != tenant.id,
+            (Tenant.id.in_(peers) | Tenant.id.in_(networks)),
+        )
+        .order_by(Tenant.name, Tenant.id)
+    )
+    with unscoped(
+        f"network scope: user {user_id}'s memberships in {tenant.slug}'s networks and their members"
+    ):
+        rows = db.session.execute(statement).all()
+        network_id = db.session.scalar(networks.order_by(Affiliation.tenant_id).limit(1))
+    if not rows or network_id is None:
+        return None
+    return NetworkAccess(network_id, tuple(Via(row.id, row.slug, row.name, row.role) for row in rows))
+
+
 # --- what a network reads of its members ---------------------------------------------------
 
 

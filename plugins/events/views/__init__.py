@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
 
-from kringwerk.plugin_api import MANAGERS, current_membership, current_tenant, db, has_role, network_access
+from kringwerk.plugin_api import MANAGERS, current_membership, current_tenant, db, has_role, peer_access
 from plugins.events.models import Event
 from plugins.events.services import Visitor, may_see
 
@@ -20,13 +20,14 @@ bp = Blueprint("events", __name__, template_folder="../templates")
 
 def current_visitor() -> Visitor:
     """The signed-in person towards the tenant in scope: member, organiser, or someone
-    reaching the tenant's network through their association; anyone else is a visitor."""
+    reaching the tenant's network through their association (``peer_access``); anyone
+    else is a visitor."""
     if not current_user.is_authenticated:
         return Visitor()
     user = current_user._get_current_object()
     member = current_membership() is not None
     manager = has_role(*MANAGERS)
-    access = None if member else network_access(user, current_tenant())
+    access = None if member else peer_access(user, current_tenant())
     return Visitor(user=user, member=member, manager=manager, via=access.names if access else None)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from sqlalchemy import select
 
-from kringwerk.plugin_api import Theme, db, int_arg, page_or_block, public, utcnow
+from kringwerk.plugin_api import Theme, current_tenant, db, int_arg, page_or_block, public, utcnow
 from plugins.events import services
 from plugins.events.forms import GuestForm, SignupForm, with_questions
 from plugins.events.models import Audience, Registration, RegistrationStatus
@@ -45,8 +45,19 @@ def index():
         audience=audience,
         upcoming_from=None if (year or view == "year") else utcnow(),
     )
-    events = list(db.session.scalars(statement.limit(500)))
     themes = list(db.session.scalars(select(Theme).where(Theme.active.is_(True)).order_by(Theme.position)))
+    theme_key = next((theme.key for theme in themes if theme.id == theme_id), None)
+    events = list(db.session.scalars(statement.limit(500)))
+    if theme_id is None or theme_key is not None:
+        events += services.shared_events(
+            current_tenant(),
+            visitor,
+            year=year or (now_local.year if view == "year" else None),
+            theme_key=theme_key,
+            audience=audience,
+            upcoming_from=None if (year or view == "year") else utcnow(),
+        )
+        events.sort(key=lambda event: (event.starts_at, event.shared, event.id))
     return page_or_block(
         "events/index.html",
         "calendar",
