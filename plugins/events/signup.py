@@ -24,12 +24,14 @@ from kringwerk.plugin_api import (
     db,
     external_url,
     issue_token,
+    mail_attachment,
     mark_token_used,
     record,
     resolve_token,
     send_mail,
     utcnow,
 )
+from plugins.events.calendar_feed import to_ics
 from plugins.events.models import (
     CANCEL_LINK,
     GUEST_CONFIRM,
@@ -338,6 +340,12 @@ def _mail_status(event: Event, registration: Registration, *, promoted: bool = F
         template = "events/waiting"
     else:
         return
+    attachments = []
+    if registration.status == RegistrationStatus.CONFIRMED:
+        data = to_ics(
+            [event], name=event.title, url_for_event=lambda e: external_url("events.event", event_id=e.id)
+        )
+        attachments.append(mail_attachment(f"event-{event.id}.ics", "text/calendar", data))
     send_mail(
         registration.email,
         subject,
@@ -354,6 +362,7 @@ def _mail_status(event: Event, registration: Registration, *, promoted: bool = F
             "cancel_url": cancel_link(registration),
         },
         idempotency_key=f"events.{template.split('/')[1]}:{registration.id}",
+        attachments=attachments,
     )
 
 

@@ -18,13 +18,14 @@ when it could not, leaving no record. A subject is one line: line breaks in it
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import re
 import smtplib
 import ssl
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -64,13 +65,30 @@ class OutgoingMail:
     locale: str = "nl"
     # Fixed when composing, so every attempt to deliver sends the same message.
     message_id: str | None = None
+    # Files sent along: {"filename", "content_type", "data" (base64)}, JSON-safe for the job.
+    attachments: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
+def attachment(filename: str, content_type: str, data: bytes) -> dict:
+    """A file to send along with a mail (``send_mail(..., attachments=[...])``)."""
+    return {
+        "filename": filename,
+        "content_type": content_type,
+        "data": base64.b64encode(data).decode("ascii"),
+    }
+
+
 def compose(
-    to: str, subject, template: str, *, locale: str | None = None, context: dict | None = None
+    to: str,
+    subject,
+    template: str,
+    *,
+    locale: str | None = None,
+    context: dict | None = None,
+    attachments: list[dict] | tuple[dict, ...] = (),
 ) -> OutgoingMail:
     """Render the message in ``locale`` (the recipient's language)."""
     locale = (
@@ -91,6 +109,7 @@ def compose(
         html=html,
         locale=locale,
         message_id=make_msgid(domain="kringwerk"),
+        attachments=list(attachments),
     )
 
 
@@ -102,16 +121,18 @@ def send_mail(
     locale: str | None = None,
     context: dict | None = None,
     idempotency_key: str | None = None,
+    attachments: list[dict] | tuple[dict, ...] = (),
 ) -> OutgoingMail:
     """Compose one message now and deliver it through a job after the commit.
 
     With ``idempotency_key`` the message is delivered at most once per key (and
-    tenant): a second call with a key already delivered is dropped.
+    tenant): a second call with a key already delivered is dropped. ``attachments``
+    are made with ``attachment(filename, content_type, data)``.
     """
     from kringwerk.jobs import enqueue
     from kringwerk.mail.jobs import deliver_mail
 
-    mail = compose(to, subject, template, locale=locale, context=context)
+    mail = compose(to, subject, template, locale=locale, context=context, attachments=attachments)
     key = delivery_key(idempotency_key)
     if idempotency_key is not None and was_sent(key):
         log.info("mail %s to %s was sent before; not sending it again", key, to)
@@ -187,6 +208,11 @@ def to_message(mail: OutgoingMail) -> EmailMessage:
     message.set_content(mail.text)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")
+    for item in mail.attachments or ():
+        maintype, _, subtype = item["content_type"].partition(";")[0].strip().partition("/")
+        message.add_attachment(
+            base64.b64decode(item["data"]), maintype=maintype, subtype=subtype, filename=item["filename"]
+        )
     # After the content: set_content() clears every Content-* header set before it.
     message["Content-Language"] = mail.locale
     return message

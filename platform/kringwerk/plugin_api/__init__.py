@@ -22,6 +22,7 @@ from kringwerk.extensions import db, utcnow
 from kringwerk.jobs.dispatch import enqueue
 from kringwerk.jobs.services import fail_task, finish_task, get_task, report_progress, start_task
 from kringwerk.mail.services import MailError, delivery_key, send_mail, send_mail_now, was_sent
+from kringwerk.mail.services import attachment as mail_attachment
 from kringwerk.members.directory import sectors as company_sectors
 from kringwerk.members.models import (
     BusinessPark,
@@ -159,6 +160,7 @@ __all__ = [
     "get_task",
     "send_mail",
     "send_mail_now",
+    "mail_attachment",
     "MailError",
     "delivery_key",
     "was_sent",

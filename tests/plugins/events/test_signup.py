@@ -4,10 +4,12 @@ B never reaching tenant A's members-only event."""
 
 from __future__ import annotations
 
+import email
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from icalendar import Calendar
 
 from kringwerk.extensions import db, utcnow
 from kringwerk.tenancy import tenant_scope
@@ -53,6 +55,15 @@ def test_seats_then_waiting_list_and_a_cancel_promotes_the_first(app, events_wor
         assert db.session.get(Event, event_id).seats_taken == 2
     mails = outbox(app)
     assert any("A seat has come free" in mail and a.facilitator.email in mail for mail in mails)
+    # The confirmation carries the event as .ics, which parses back.
+    confirmation = next(
+        email.message_from_string(mail)
+        for mail in mails
+        if "You are signed up" in mail and a.member.email in mail
+    )
+    (ics,) = [part for part in confirmation.walk() if part.get_filename()]
+    parsed = Calendar.from_ical(ics.get_payload(decode=True))
+    assert [str(e["SUMMARY"]) for e in parsed.walk("VEVENT")] == ["Themabijeenkomst energie"]
     # A cancelled person may sign up again, at the end of the list.
     _, status, _ = sign(a.tenant, event_id, member(a.member))
     assert status == RegistrationStatus.WAITING
