@@ -96,6 +96,7 @@ class PollForm(FlaskForm):
         default=ResponseUnit.COMPANY.value,
     )
     anonymous = BooleanField(_l("Anonymous: store responses without a link to the company or person"))
+    names_to_members = BooleanField(_l("Show members which company gave an open answer"))
     match_threshold = IntegerField(
         _l("Companies needed for a cooperation match"),
         validators=[
@@ -117,6 +118,7 @@ class PollForm(FlaskForm):
             "closes_at": self.closes_at.data,
             "response_unit": self.response_unit.data,
             "anonymous": self.anonymous.data,
+            "names_to_members": self.names_to_members.data,
             "match_threshold": self.match_threshold.data,
         }
 

@@ -159,6 +159,8 @@ def _clean_poll(values: Mapping[str, Any], poll: Poll | None) -> dict[str, Any]:
             raise PollError(_l("Choose one response per company or per person."), "response_unit") from None
     if "anonymous" in values:
         cleaned["anonymous"] = bool(values.get("anonymous"))
+    if "names_to_members" in values:
+        cleaned["names_to_members"] = bool(values.get("names_to_members"))
     if "match_threshold" in values:
         cleaned["match_threshold"] = _threshold(values.get("match_threshold"))
     return cleaned
@@ -199,6 +201,10 @@ def update_poll(poll: Poll, values: Mapping[str, Any], *, actor) -> Poll:
     cleaned = _clean_poll(values, poll)
     changed = _changed(poll, cleaned)
     locked = [name for name in POLL_LOCKED_FIELDS if name in changed]
+    # Respondents were told their company's name stays with the board: showing it to members
+    # later would break that (hiding it again keeps every promise).
+    if cleaned.get("names_to_members") and not poll.names_to_members:
+        locked.append("names_to_members")
     if locked and has_responses(poll):
         raise PollError(LOCKED_MESSAGE, locked[0], locked=True)
     for name, value in cleaned.items():
@@ -223,6 +229,7 @@ def copy_poll(poll: Poll, *, actor) -> Poll:
         closes_at=poll.closes_at,
         response_unit=poll.response_unit,
         anonymous=poll.anonymous,
+        names_to_members=poll.names_to_members,
         audience=poll.audience,
         audience_filter=dict(poll.audience_filter or {}),
         # A new round starts unpublished; its results are not the original's.

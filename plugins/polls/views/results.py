@@ -183,7 +183,9 @@ def open_answers_page(poll_id: int, poll_question_id: int):
     if question is None or question.poll_id != poll.id or question.kind not in TEXT_KINDS:
         abort(404)
     search = request.args.get("q", "").strip()[:200]
-    page = paginate(open_answers(poll, question, search or None, with_names=True), scalars=False)
+    # Members see whose answer it is only where the poll told respondents so.
+    names = board or poll.names_to_members
+    page = paginate(open_answers(poll, question, search or None, with_names=names), scalars=False)
     return page_or_block(
         "polls/results/open_answers.html",
         "answers",
@@ -191,7 +193,7 @@ def open_answers_page(poll_id: int, poll_question_id: int):
         question=question,
         search=search,
         page=page,
-        show_names=not poll.anonymous,
+        show_names=names and not poll.anonymous,
     )
 
 
