@@ -9,11 +9,13 @@ from kringwerk.tokens.redact import RedactTokens
 
 
 class RedactingLogger(Logger):
-    """gunicorn's logger, with the tokens of personal links taken out of the access log."""
+    """gunicorn's logger, with the tokens of personal links taken out of the access and
+    error logs (gunicorn names the path of a request that failed or timed out)."""
 
     def setup(self, cfg):
         super().setup(cfg)
         self.access_log.addFilter(RedactTokens())
+        self.error_log.addFilter(RedactTokens())
 
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")

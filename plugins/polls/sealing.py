@@ -26,6 +26,11 @@ from plugins.polls.models import Poll, PollAnswer, PollResponse, PollSealedRespo
 SEAL_GROUP = 5
 
 
+def shuffle(rows: list) -> None:
+    """Put ``rows`` in an order nobody can predict (the tests replace it)."""
+    random.SystemRandom().shuffle(rows)
+
+
 def _closed(poll: Poll, now: datetime) -> bool:
     return poll.state == PollState.CLOSED or (poll.closes_at is not None and now >= poll.closes_at)
 
@@ -55,7 +60,7 @@ def release(poll: Poll) -> int:
         return 0
     for row in waiting:
         db.session.expunge(row)  # deleted by statement below; only their values are needed
-    random.SystemRandom().shuffle(waiting)
+    shuffle(waiting)
     day = max(row.day for row in waiting)
     written = 0
     for row in waiting:
