@@ -96,7 +96,9 @@ def test_threshold_from_plugin_setting_and_poll_override(interest, poll_id):
     update_plugin_settings(tenant, "polls", {"match_threshold": 2})
     db.session.commit()
     assert load(tenant, poll_id, poll_matches.match_threshold) == 2
-    highlighted = [m.match.theme_id for m in load(tenant, poll_id, poll_matches.theme_matches) if m.highlighted]
+    highlighted = [
+        m.match.theme_id for m in load(tenant, poll_id, poll_matches.theme_matches) if m.highlighted
+    ]
     assert highlighted == [first, second]
 
     set_poll(tenant, poll_id, match_threshold=5)  # the poll's own threshold wins
@@ -144,7 +146,9 @@ def test_anonymous_poll_matches_have_counts_but_no_companies(interest, poll_id):
     matches = load(interest.a.tenant, poll_id, poll_matches.theme_matches, with_companies=True)
     assert summary(matches)[0][1:] == (4, 2, True)
     assert all(m.match.company_ids == () and m.companies == () for m in matches)
-    assert all(m.company_ids == () for m in load(interest.a.tenant, poll_id, poll_matches.cooperation_matches))
+    assert all(
+        m.company_ids == () for m in load(interest.a.tenant, poll_id, poll_matches.cooperation_matches)
+    )
 
 
 def test_tenant_b_matches_are_its_own(interest, b_poll_id):
