@@ -33,6 +33,7 @@ from plugins.polls.models import (
     PollOption,
     PollQuestion,
     PollResponse,
+    PollSealedResponse,
     PollState,
     ResponseStatus,
     ResponseUnit,
@@ -59,8 +60,15 @@ POLL_LOCKED_FIELDS = ("anonymous", "response_unit", "language")
 
 
 def has_responses(poll: Poll) -> bool:
-    """Any response to ``poll``, a draft or submitted."""
-    return bool(db.session.scalar(select(exists().where(PollResponse.poll_id == poll.id))))
+    """Any response to ``poll``, a draft, submitted, or anonymous and waiting to be sealed."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(PollResponse.poll_id == poll.id)
+                | exists().where(PollSealedResponse.poll_id == poll.id)
+            )
+        )
+    )
 
 
 def open_poll_count() -> int:
@@ -274,6 +282,7 @@ def delete_poll(poll: Poll, *, actor) -> None:
     tallies.forget(poll)
     db.session.execute(delete(PollAnswer).where(PollAnswer.poll_id == poll.id))
     db.session.execute(delete(PollResponse).where(PollResponse.poll_id == poll.id))
+    db.session.execute(delete(PollSealedResponse).where(PollSealedResponse.poll_id == poll.id))
     delete_tokens(ANSWER_LINK, select(PollInvitation.id).where(PollInvitation.poll_id == poll.id))
     db.session.execute(delete(PollInvitation).where(PollInvitation.poll_id == poll.id))
     for item in poll.questions:

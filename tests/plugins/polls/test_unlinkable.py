@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select, text
 
 from kringwerk.extensions import db
@@ -163,3 +164,23 @@ def test_no_log_line_carries_a_token(answered, caplog, app, client, monkeypatch)
     errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
     assert any("unhandled error" in message and "[token]" in message for message in errors), errors
     assert not any(tokens[0] in message for message in errors)
+
+
+@pytest.mark.both_databases
+def test_waiting_answers_lock_the_poll_and_go_with_it(answered):
+    """An answer waiting for its group counts as a response: the questions it answers stay
+    as they are, and deleting the poll deletes it too."""
+    from plugins.polls import services
+
+    w, poll_id, _tokens, _q = answered
+    with tenant_scope(w.a.tenant):
+        db.session.execute(sa_delete(PollResponse))  # only the waiting answer is left
+        db.session.execute(sa_delete(PollAnswer))
+        db.session.commit()
+        poll = db.session.get(Poll, poll_id)
+        assert services.has_responses(poll)
+        services.delete_poll(poll, actor=w.a.admin)
+        db.session.commit()
+        assert db.session.scalar(select(func.count(PollSealedResponse.id))) == 0
+    with tenant_scope(w.b.tenant):
+        assert db.session.scalar(select(func.count(Poll.id))) == 1  # tenant B's poll stays
