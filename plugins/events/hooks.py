@@ -1,8 +1,10 @@
-"""How the events plugin shows up in the platform: navigation and dashboard."""
+"""How the events plugin shows up in the platform: navigation, dashboard, and the hooks
+implemented in the plugin's other modules (imported here so pluggy finds them)."""
 
 from flask_babel import lazy_gettext as _l
 
 from kringwerk.plugin_api import DashboardCard, NavItem, hookimpl
+from plugins.events.jobs import periodic_jobs  # noqa: F401
 
 
 @hookimpl

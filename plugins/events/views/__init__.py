@@ -47,4 +47,4 @@ def visible_event(event_id: int, visitor: Visitor) -> Event:
     return event
 
 
-from plugins.events.views import calendar, feeds, organise, signup  # noqa: E402, F401
+from plugins.events.views import calendar, door, feeds, organise, signup  # noqa: E402, F401
