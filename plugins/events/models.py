@@ -118,6 +118,8 @@ class Event(TenantScoped, db.Model):
     state: Mapped[EventState] = mapped_column(str_enum(EventState, "event_state"), default=EventState.DRAFT)
     # Extra sign-up questions: [{"key": "q1", "label": "Dieetwensen", "required": false}, ...]
     questions: Mapped[list] = mapped_column(json_type(), default=list)
+    # Contact persons to invite when the event is published (a follow-up of a poll's match).
+    invited_contact_ids: Mapped[list] = mapped_column(json_type(), default=list)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -181,7 +181,12 @@ def publish_event(event: Event, *, actor) -> Event:
     if event.state != EventState.DRAFT:
         raise EventError(_l("Only a draft can be published."))
     event.state = EventState.PUBLISHED
-    record("events.published", actor=actor, target=event, target_label=event.title)
+    from plugins.events.followup import send_invitations  # it builds on these services
+
+    invited = send_invitations(event)
+    record(
+        "events.published", actor=actor, target=event, target_label=event.title, details={"invited": invited}
+    )
     return event
 
 

@@ -3,7 +3,7 @@ of attendees and the waiting list with counts. Board members and park managers o
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -143,3 +143,28 @@ def attendees(event_id: int):
     return render_template(
         "events/attendees.html", event=event, groups=groups, counts=services.counts(event.id)
     )
+
+
+@bp.post("/from-match")
+@require_member(*MANAGERS)
+def from_match():
+    """The polls' follow-up button: a draft theme meeting for the match's theme and companies."""
+    from plugins.events.followup import draft_from_match
+
+    theme_id = request.form.get("theme_id", type=int)
+    company_ids = [int(value) for value in request.form.getlist("company_ids") if value.isdigit()]
+    if theme_id is None:
+        abort(400)
+    try:
+        event = draft_from_match(
+            theme_id, company_ids, request.form.get("source", "")[:200], actor=current_user
+        )
+    except EventError as error:
+        db.session.rollback()
+        abort(404, description=str(error))
+    db.session.commit()
+    flash(
+        _("A draft theme meeting has been made; the companies' contacts are invited when you publish it."),
+        "success",
+    )
+    return redirect(url_for("events.edit_event", event_id=event.id), 303)

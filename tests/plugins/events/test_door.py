@@ -40,7 +40,9 @@ def test_check_in_by_search_with_htmx(events_world, login_as):
     admin = login_as(events_world.a.admin)
     assert admin.get(f"/kring-a/events/{event_id}/checkin").status_code == 200
     htmx = {"HX-Request": "true"}
-    page = admin.get(f"/kring-a/events/{event_id}/checkin?q=member%40kring", headers=htmx).get_data(as_text=True)
+    page = admin.get(f"/kring-a/events/{event_id}/checkin?q=member%40kring", headers=htmx).get_data(
+        as_text=True
+    )
     assert events_world.a.member.name in page and events_world.a.admin.name not in page
     everyone = admin.get(f"/kring-a/events/{event_id}/checkin", headers=htmx).get_data(as_text=True)
     assert events_world.a.admin.name in everyone

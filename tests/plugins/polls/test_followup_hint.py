@@ -1,6 +1,6 @@
-"""The match page's follow-up hint says what is true: with events and masterplans
-enabled but no module answering ``followup_offers`` yet, it says that no enabled
-module offers a follow-up, and blames nobody. Tenant B's match page stays out of A's reach."""
+"""The match page's follow-up hint says what is true: with masterplans enabled but no
+module answering ``followup_offers`` yet (events answers now: tests/plugins/events/
+test_followup.py), it says that no enabled module offers a follow-up, and blames nobody. Tenant B's match page stays out of A's reach."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from tests.plugins.polls.test_matches import interest, theme_ids  # noqa: F401  
 NONE_YET = "None of the modules enabled for this organisation offers a follow-up yet."
 
 
-def test_with_events_and_masterplans_enabled_the_hint_blames_nobody(interest, poll_id, client, login_as):  # noqa: F811
-    for key in ("events", "masterplan"):
+def test_with_masterplans_enabled_the_hint_blames_nobody(interest, poll_id, client, login_as):  # noqa: F811
+    for key in ("masterplan",):
         enable_plugin(interest.a.tenant, key)
     db.session.commit()
     first, *_ = theme_ids(interest, poll_id)

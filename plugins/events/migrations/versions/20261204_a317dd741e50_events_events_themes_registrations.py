@@ -46,6 +46,7 @@ def upgrade():
     sa.Column('audience', sa.Enum('members', 'network', 'public', name='event_audience', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('state', sa.Enum('draft', 'published', 'cancelled', name='event_state', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('questions', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('invited_contact_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
