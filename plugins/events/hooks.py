@@ -16,3 +16,10 @@ def nav_items(tenant, user):
 @hookimpl
 def dashboard_cards(tenant, user):
     return [DashboardCard(_l("Events"), "events/_card.html", order=30, plugin="events")]
+
+
+@hookimpl
+def demo_data(tenant):
+    from plugins.events.demo import load_demo_events
+
+    return load_demo_events(tenant)
