@@ -79,6 +79,8 @@ class RegistrationStatus(enum.StrEnum):
 # The token service's purposes: a guest confirms by link; anyone cancels from the e-mail.
 GUEST_CONFIRM = "events.guest_confirm"
 CANCEL_LINK = "events.cancel"
+# A person's own calendar feed of what they signed up for, in every tenant; the subject is the user.
+PERSONAL_FEED = "events.feed"
 
 event_themes = Table(
     "event_themes",

@@ -3,12 +3,23 @@ event (for whoever may see the event). Both are GETs that change nothing."""
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
-from kringwerk.plugin_api import current_tenant, db, external_url, public
-from plugins.events.calendar_feed import to_ics
-from plugins.events.models import Audience, Event, EventState
+from kringwerk.plugin_api import (
+    current_tenant,
+    db,
+    external_url,
+    issue_token,
+    public,
+    require_member_or_network,
+    resolve_token,
+    revoke_tokens,
+)
+from plugins.events.calendar_feed import personal_feed, to_ics
+from plugins.events.models import PERSONAL_FEED, Audience, Event, EventState
 from plugins.events.views import bp, current_visitor, visible_event
 
 ICS = "text/calendar; charset=utf-8"
@@ -29,6 +40,13 @@ def _response(data: bytes, filename: str) -> Response:
 @bp.get("/calendar.ics")
 @public
 def calendar_ics():
+    """The tenant's public events; with ``?token=`` a person's own feed of their sign-ups."""
+    raw = request.args.get("token")
+    if raw is not None:
+        token = resolve_token(PERSONAL_FEED, raw)
+        if token is None:
+            abort(404)
+        return _response(personal_feed(token.subject_id, name=_("My events")), "my-events.ics")
     events = db.session.scalars(
         select(Event)
         .where(Event.audience == Audience.PUBLIC, Event.state != EventState.DRAFT)
@@ -44,3 +62,20 @@ def calendar_ics():
 def event_ics(event_id: int):
     event = visible_event(event_id, current_visitor())
     return _response(to_ics([event], name=event.title, url_for_event=_link), f"event-{event.id}.ics")
+
+
+@bp.get("/my-feed")
+@require_member_or_network()
+def my_feed():
+    """Explains the personal feed; making (or renewing) its link is a POST."""
+    return render_template("events/my_feed.html", link=None)
+
+
+@bp.post("/my-feed")
+@require_member_or_network()
+def my_feed_new():
+    """A new personal feed link; an older one stops working (one live link per person)."""
+    revoke_tokens(PERSONAL_FEED, current_user.id)
+    raw = issue_token(PERSONAL_FEED, current_user.id)
+    db.session.commit()
+    return render_template("events/my_feed.html", link=external_url("events.calendar_ics", token=raw))
