@@ -237,10 +237,21 @@ def cancel_event(event: Event, *, actor) -> int:
 # --- the calendar ------------------------------------------------------------------------------
 
 
+def window(year: int, month: int | None = None) -> tuple[datetime, datetime]:
+    """A local year (or one month of it) as a UTC start and end."""
+    if month is None:
+        start, end = datetime(year, 1, 1, tzinfo=LOCAL), datetime(year + 1, 1, 1, tzinfo=LOCAL)
+    else:
+        start = datetime(year, month, 1, tzinfo=LOCAL)
+        end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=LOCAL)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
 def calendar(
     visitor: Visitor,
     *,
     year: int | None = None,
+    month: int | None = None,
     theme_id: int | None = None,
     audience: Audience | None = None,
     upcoming_from: datetime | None = None,
@@ -252,8 +263,7 @@ def calendar(
             Event.state != EventState.DRAFT, Event.audience.in_(visible_audiences(visitor))
         )
     if year is not None:
-        start = datetime(year, 1, 1, tzinfo=LOCAL).astimezone(UTC)
-        end = datetime(year + 1, 1, 1, tzinfo=LOCAL).astimezone(UTC)
+        start, end = window(year, month)
         statement = statement.where(Event.starts_at >= start, Event.starts_at < end)
     if upcoming_from is not None:
         statement = statement.where(Event.ends_at >= upcoming_from)
@@ -299,6 +309,7 @@ def shared_events(
     visitor: Visitor,
     *,
     year: int | None = None,
+    month: int | None = None,
     theme_key: str | None = None,
     audience: Audience | None = None,
     upcoming_from: datetime | None = None,
@@ -328,8 +339,7 @@ def shared_events(
         .limit(limit)
     )
     if year is not None:
-        start = datetime(year, 1, 1, tzinfo=LOCAL).astimezone(UTC)
-        end = datetime(year + 1, 1, 1, tzinfo=LOCAL).astimezone(UTC)
+        start, end = window(year, month)
         statement = statement.where(Event.starts_at >= start, Event.starts_at < end)
     if upcoming_from is not None:
         statement = statement.where(Event.ends_at >= upcoming_from)

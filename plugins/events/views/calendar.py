@@ -8,11 +8,23 @@ so a calendar never lists an event its reader may not open.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import abort, render_template, request
 from sqlalchemy import select
 
-from kringwerk.plugin_api import Theme, current_tenant, db, int_arg, page_or_block, public, utcnow
-from plugins.events import services
+from kringwerk.plugin_api import (
+    Theme,
+    current_tenant,
+    db,
+    int_arg,
+    page_or_block,
+    public,
+    render_document_pdf,
+    send_document,
+    utcnow,
+)
+from plugins.events import overview, services
 from plugins.events.forms import GuestForm, SignupForm, with_questions
 from plugins.events.models import Audience, Registration, RegistrationStatus
 from plugins.events.services import local
@@ -27,50 +39,101 @@ def _audience_arg() -> Audience | None:
         return None
 
 
+VIEWS = ("list", "month", "year")
+
+
+@dataclass
+class CalendarQuery:
+    """What the calendar shows: a view (upcoming list, a month, a year) and its filters."""
+
+    view: str
+    year: int
+    month: int
+    theme_id: int | None
+    audience: Audience | None
+    organiser: str | None
+
+    @classmethod
+    def from_request(cls) -> CalendarQuery:
+        now = local(utcnow())
+        view = request.args.get("view", "list")
+        year, month = int_arg("year"), int_arg("month")
+        if view not in VIEWS or (year is not None and not 2000 <= year <= 2100):
+            abort(404)
+        if month is not None and not 1 <= month <= 12:
+            abort(404)
+        return cls(
+            view=view,
+            year=year or now.year,
+            month=month or now.month,
+            theme_id=int_arg("theme"),
+            audience=_audience_arg(),
+            organiser=(request.args.get("organiser") or "").strip()[:200] or None,
+        )
+
+    @property
+    def window(self) -> dict:
+        if self.view == "list":
+            return {"upcoming_from": utcnow()}
+        return {"year": self.year, "month": self.month if self.view == "month" else None}
+
+
+def calendar_events(query: CalendarQuery, visitor, themes) -> tuple[list, list[str]]:
+    """The events the visitor may see (own and shared, by start), and every organiser among
+    them for the filter (before the organiser filter applies)."""
+    theme_key = next((theme.key for theme in themes if theme.id == query.theme_id), None)
+    statement = services.calendar(visitor, theme_id=query.theme_id, audience=query.audience, **query.window)
+    events = list(db.session.scalars(statement.limit(500)))
+    tenant = current_tenant()
+    if query.theme_id is None or theme_key is not None:
+        events += services.shared_events(
+            tenant, visitor, theme_key=theme_key, audience=query.audience, **query.window
+        )
+        events.sort(key=lambda event: (event.starts_at, event.shared, event.id))
+    organisers = sorted({event.organiser or tenant.name for event in events})
+    if query.organiser:
+        events = [event for event in events if (event.organiser or tenant.name) == query.organiser]
+    return events, organisers
+
+
+def _themes() -> list:
+    return list(db.session.scalars(select(Theme).where(Theme.active.is_(True)).order_by(Theme.position)))
+
+
 @bp.get("/")
 @public
 def index():
     visitor = current_visitor()
-    now_local = local(utcnow())
-    year = int_arg("year")
-    if year is not None and not 2000 <= year <= 2100:
-        abort(404)
-    view = "year" if request.args.get("view") == "year" else "list"
-    theme_id = int_arg("theme")
-    audience = _audience_arg()
-    statement = services.calendar(
-        visitor,
-        year=year or (now_local.year if view == "year" else None),
-        theme_id=theme_id,
-        audience=audience,
-        upcoming_from=None if (year or view == "year") else utcnow(),
-    )
-    themes = list(db.session.scalars(select(Theme).where(Theme.active.is_(True)).order_by(Theme.position)))
-    theme_key = next((theme.key for theme in themes if theme.id == theme_id), None)
-    events = list(db.session.scalars(statement.limit(500)))
-    if theme_id is None or theme_key is not None:
-        events += services.shared_events(
-            current_tenant(),
-            visitor,
-            year=year or (now_local.year if view == "year" else None),
-            theme_key=theme_key,
-            audience=audience,
-            upcoming_from=None if (year or view == "year") else utcnow(),
-        )
-        events.sort(key=lambda event: (event.starts_at, event.shared, event.id))
+    query = CalendarQuery.from_request()
+    themes = _themes()
+    events, organisers = calendar_events(query, visitor, themes)
     return page_or_block(
         "events/index.html",
         "calendar",
         visitor=visitor,
+        query=query,
         months=services.by_month(events),
         events=events,
-        view=view,
-        year=year or now_local.year,
-        theme_id=theme_id,
-        audience=audience,
+        view=query.view,
+        year=query.year,
+        theme_id=query.theme_id,
+        audience=query.audience,
         themes=themes,
+        organisers=organisers,
         audiences=services.visible_audiences(visitor),
     )
+
+
+@bp.get("/year.pdf")
+@public
+def year_pdf():
+    """The printable year overview: every event of the year the visitor may see, by month."""
+    visitor = current_visitor()
+    query = CalendarQuery.from_request()
+    query.view = "year"
+    events, _organisers = calendar_events(query, visitor, _themes())
+    document = overview.year_document(current_tenant(), query.year, events)
+    return send_document(render_document_pdf(document), f"{current_tenant().slug}-{query.year}.pdf", "pdf")
 
 
 def own_registration(event_id: int, visitor) -> Registration | None:

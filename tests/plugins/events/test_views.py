@@ -5,6 +5,7 @@ back with icalendar. Tenant B's people never reach tenant A's members-only event
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -187,3 +188,32 @@ def test_a_guest_signs_up_and_confirms_by_the_link(app, events_world, calendar_e
     done = client.post(f"/kring-a/events/confirm/{raw}")
     assert done.status_code == 200 and "you are signed up" in done.get_data(as_text=True)
     assert client.post(f"/kring-a/events/confirm/{raw}").status_code == 404
+
+
+def test_month_view_organiser_filter_and_the_printable_year(events_world, calendar_events, login_as):
+    client = login_as(events_world.a.member)
+    march = client.get("/kring-a/events/?view=month&year=2027&month=3").get_data(as_text=True)
+    assert "Ledenavond" in march and "Dag van de Ondernemer" not in march  # that one is in May
+    with tenant_scope(events_world.a.tenant):
+        db.session.get(Event, calendar_events["public"]).organiser = "Gemeente Leidschendam-Voorburg"
+        db.session.commit()
+    year = "/kring-a/events/?view=year&year=2027"
+    page = client.get(year).get_data(as_text=True)
+    assert '<option value="Gemeente Leidschendam-Voorburg"' in page
+    by_municipality = client.get(year + "&organiser=Gemeente+Leidschendam-Voorburg").get_data(as_text=True)
+    assert "Dag van de Ondernemer" in by_municipality and "Ledenavond" not in by_municipality
+    assert client.get("/kring-a/events/?view=month&year=2027&month=13").status_code == 404
+    pdf = client.get("/kring-a/events/year.pdf?year=2027")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    def pdf_text(data):  # the PDF hyphenates long words at line ends
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+        return text.replace("\u2010\n", "")
+
+    text = pdf_text(pdf.data)
+    assert "Ledenavond" in text and "Dag van de Ondernemer" in text
+    assert "Kring B borrel" not in text and "Concept netwerkbijeenkomst" not in text
+    b_pdf = login_as(events_world.b.member).get("/kring-a/events/year.pdf?year=2027")
+    b_text = pdf_text(b_pdf.data)
+    assert "Ledenavond" not in b_text and "Dag van de Ondernemer" in b_text  # public only
