@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     EmailField,
     IntegerField,
@@ -141,3 +142,11 @@ def with_questions(form_class, questions: list[dict]):
 
 def answers_of(form, questions: list[dict]) -> dict:
     return {q["key"]: (form[q["key"]].data or "").strip() for q in questions or [] if q["key"] in form}
+
+
+class MessageForm(FlaskForm):
+    """An organiser's e-mail to the people signed up."""
+
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=150)])
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=5000)])
+    to_waiting = BooleanField(_l("Also to the people on the waiting list"))

@@ -397,3 +397,30 @@ def counts(event_id: int) -> dict[RegistrationStatus, int]:
 def years_with_events() -> list[int]:
     years = db.session.scalars(select(extract("year", Event.starts_at)).distinct()).all()
     return sorted({int(year) for year in years if year is not None})
+
+
+def message_attendees(event: Event, subject: str, body: str, *, to_waiting: bool, actor) -> int:
+    """Mail the confirmed people (and, if asked, the waiting list) the organiser's message;
+    returns how many. Pending guests get nothing: they have not confirmed their address."""
+    statuses = [RegistrationStatus.CONFIRMED] + ([RegistrationStatus.WAITING] if to_waiting else [])
+    people = list(
+        db.session.scalars(
+            select(Registration).where(Registration.event_id == event.id, Registration.status.in_(statuses))
+        )
+    )
+    for registration in people:
+        send_mail(
+            registration.email,
+            subject,
+            "events/message",
+            locale=registration.locale,
+            context={"event": event, "name": registration.name, "body": body},
+        )
+    record(
+        "events.messaged",
+        actor=actor,
+        target=event,
+        target_label=event.title,
+        details={"recipients": len(people), "subject": subject},
+    )
+    return len(people)

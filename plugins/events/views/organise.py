@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
 from kringwerk.plugin_api import MANAGERS, Theme, current_tenant, db, require_member
 from plugins.events import services
-from plugins.events.forms import EventForm
+from plugins.events.forms import EventForm, MessageForm
 from plugins.events.models import Event, Registration, RegistrationStatus
 from plugins.events.services import EventError, local
 from plugins.events.views import bp, theme_name
@@ -168,3 +169,26 @@ def from_match():
         "success",
     )
     return redirect(url_for("events.edit_event", event_id=event.id), 303)
+
+
+@bp.route("/<int:event_id>/message", methods=["GET", "POST"])
+@require_member(*MANAGERS)
+def message(event_id: int):
+    """An e-mail to everyone signed up (a change of room, what to bring)."""
+    event = _event(event_id)
+    form = MessageForm()
+    if form.validate_on_submit():
+        count = services.message_attendees(
+            event,
+            form.subject.data.strip(),
+            form.body.data,
+            to_waiting=form.to_waiting.data,
+            actor=current_user,
+        )
+        db.session.commit()
+        flash(
+            ngettext("The message goes to %(num)s person.", "The message goes to %(num)s people.", count),
+            "success",
+        )
+        return redirect(url_for("events.attendees", event_id=event.id), 303)
+    return render_template("events/message.html", event=event, form=form), 422 if form.is_submitted() else 200

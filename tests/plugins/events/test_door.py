@@ -109,3 +109,24 @@ def test_the_reminder_goes_out_the_day_before_once(app, events_world):
         assert db.session.get(Event, later).reminded_at is None
     tick(app, ["events.reminders"])
     assert len(reminders()) == 2
+
+
+def test_an_email_to_all_attendees(app, events_world, login_as):
+    event_id = _signed_up(events_world)
+    admin = login_as(events_world.a.admin)
+    bad = admin.post(f"/kring-a/events/{event_id}/message", data={"subject": "", "body": "x"})
+    assert bad.status_code == 422 and 'id="subject-error"' in bad.get_data(as_text=True)
+    response = admin.post(
+        f"/kring-a/events/{event_id}/message", data={"subject": "Andere zaal", "body": "We zitten in zaal 2."}
+    )
+    assert response.status_code == 303
+    outbox = Path(app.config["OUTBOX_DIR"])
+    mails = [p.read_text() for p in outbox.glob("*.eml") if "Andere zaal" in p.read_text()]
+    assert len(mails) == 2 and all("We zitten in zaal 2." in mail for mail in mails)  # not the waiting list
+    assert (
+        login_as(events_world.b.admin)
+        .post(f"/kring-a/events/{event_id}/message", data={"subject": "x", "body": "y"})
+        .status_code
+        == 404
+    )
+    assert login_as(events_world.a.member).get(f"/kring-a/events/{event_id}/message").status_code == 403
