@@ -9,8 +9,9 @@ background task whose progress the results page shows, then downloaded.
 Who sees what: the board (admins and facilitators) always; other members when
 the poll's results are published to members or the public; anyone on the
 public page when published to the public. A draft has no results page except
-for the board. Company names appear only to signed-in viewers and never for
-anonymous polls; the public page shows numbers only.
+for the board. Company names with open answers appear to the board, to members
+only where the poll says so (``names_to_members``), and never for anonymous
+polls; the public page shows numbers only.
 """
 
 from __future__ import annotations
