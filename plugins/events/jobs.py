@@ -1,4 +1,5 @@
-"""Jobs of the events plugin: the periodic reminder, per tenant that has the plugin."""
+"""Jobs of the events plugin, per tenant that has it: the day-before reminder, and seats from
+the waiting list that were not confirmed in time passing on."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import timedelta
 
 from kringwerk.plugin_api import PeriodicJob, hookimpl
 from plugins.events.reminders import send_due_reminders
+from plugins.events.signup import pass_on_expired_offers
 
 
 def reminders_job(tenant_id: int) -> int:
@@ -13,6 +15,14 @@ def reminders_job(tenant_id: int) -> int:
     return send_due_reminders()
 
 
+def expired_offers_job(tenant_id: int) -> int:
+    """Periodic, per tenant: seats from the waiting list not confirmed in time pass on."""
+    return pass_on_expired_offers()
+
+
 @hookimpl
 def periodic_jobs():
-    return [PeriodicJob("events.reminders", reminders_job, interval=timedelta(minutes=15))]
+    return [
+        PeriodicJob("events.reminders", reminders_job, interval=timedelta(minutes=15)),
+        PeriodicJob("events.expired_offers", expired_offers_job, interval=timedelta(minutes=5)),
+    ]

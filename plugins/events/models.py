@@ -81,6 +81,8 @@ GUEST_CONFIRM = "events.guest_confirm"
 CANCEL_LINK = "events.cancel"
 # A person's own calendar feed of what they signed up for, in every tenant; the subject is the user.
 PERSONAL_FEED = "events.feed"
+# A person promoted from the waiting list confirms they still come; the subject is the registration.
+OFFER_CONFIRM = "events.offer"
 
 event_themes = Table(
     "event_themes",
@@ -175,10 +177,16 @@ class Registration(TenantScoped, db.Model):
     answers: Mapped[dict] = mapped_column(json_type(), default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A seat given from the waiting list is held until then; unconfirmed, it passes on.
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship(foreign_keys=[event_id])
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        return self.status == RegistrationStatus.CONFIRMED and self.offer_expires_at is not None
 
     @property
     def is_guest(self) -> bool:

@@ -35,6 +35,7 @@ from plugins.events.calendar_feed import to_ics
 from plugins.events.models import (
     CANCEL_LINK,
     GUEST_CONFIRM,
+    OFFER_CONFIRM,
     Audience,
     Event,
     EventState,
@@ -45,6 +46,9 @@ from plugins.events.services import Visitor, local, may_attend
 
 # How long a guest's confirmation link lives.
 GUEST_LINK_TTL = timedelta(days=3)
+# How long a person promoted from the waiting list has to confirm, and the least worth asking.
+OFFER_TTL = timedelta(hours=24)
+MIN_OFFER = timedelta(hours=1)
 
 
 class SignupError(ValueError):
@@ -302,15 +306,67 @@ def promote(event_id: int, *, locked: bool = False) -> list[Registration]:
         if first is None or not _claim_seat(event_id):
             break
         first.status = RegistrationStatus.CONFIRMED
-        first.confirmed_at = utcnow()
         db.session.flush()
         promoted.append(first)
     if promoted:
         event = db.session.get(Event, event_id)
         db.session.refresh(event)
+        deadline = offer_deadline(event)
         for registration in promoted:
+            # The seat is theirs at once; they confirm they still come, or it passes on.
+            registration.offer_expires_at = deadline
+            registration.confirmed_at = None if deadline else utcnow()
             _mail_status(event, registration, promoted=True)
     return promoted
+
+
+def offer_deadline(event: Event, now=None):
+    """Until when a promoted person may confirm: a day, but at the latest two hours before
+    the start; None (the seat is simply theirs) when that leaves too little time."""
+    now = now or utcnow()
+    deadline = min(now + OFFER_TTL, event.starts_at - timedelta(hours=2))
+    return deadline if deadline - now >= MIN_OFFER else None
+
+
+def confirm_offer(raw: str) -> Registration | None:
+    """A promoted person confirms by the link in the mail (POST); None for a dead link."""
+    token = resolve_token(OFFER_CONFIRM, raw)
+    if token is None:
+        return None
+    registration = db.session.get(Registration, token.subject_id)
+    if registration is None:
+        return None
+    _lock(registration.event_id)  # against the periodic job passing the seat on meanwhile
+    db.session.refresh(registration)
+    if not registration.awaiting_confirmation or registration.offer_expires_at < utcnow():
+        return None
+    registration.offer_expires_at = None
+    registration.confirmed_at = utcnow()
+    mark_token_used(token)
+    return registration
+
+
+def pass_on_expired_offers(now=None) -> int:
+    """Periodic: a promoted person who did not confirm in time loses the seat to the next on
+    the list (who is mailed); returns how many offers lapsed."""
+    now = now or utcnow()
+    lapsed = list(
+        db.session.scalars(
+            select(Registration).where(
+                Registration.status == RegistrationStatus.CONFIRMED,
+                Registration.offer_expires_at.is_not(None),
+                Registration.offer_expires_at < now,
+            )
+        )
+    )
+    passed = 0
+    for registration in lapsed:
+        _lock(registration.event_id)
+        db.session.refresh(registration)  # confirmed in the meantime?
+        if registration.awaiting_confirmation and registration.offer_expires_at < now:
+            cancel(registration)
+            passed += 1
+    return passed
 
 
 def cancel_link(registration: Registration) -> str:
@@ -318,6 +374,17 @@ def cancel_link(registration: Registration) -> str:
     event = registration.event
     raw = issue_token(CANCEL_LINK, registration.id, expires_at=event.ends_at)
     return external_url("events.cancel_by_link", token=raw)
+
+
+def offer_link(registration: Registration) -> str:
+    raw = issue_token(OFFER_CONFIRM, registration.id, expires_at=registration.offer_expires_at)
+    return external_url("events.offer_page", token=raw)
+
+
+def registration_by_offer_link(raw: str) -> Registration | None:
+    token = resolve_token(OFFER_CONFIRM, raw)
+    registration = db.session.get(Registration, token.subject_id) if token else None
+    return registration if registration is not None and registration.awaiting_confirmation else None
 
 
 def registration_by_cancel_link(raw: str) -> Registration | None:
@@ -360,6 +427,8 @@ def _mail_status(event: Event, registration: Registration, *, promoted: bool = F
             "event_url": external_url("events.event", event_id=event.id),
             "ics_url": external_url("events.event_ics", event_id=event.id),
             "cancel_url": cancel_link(registration),
+            "offer_expires_at": registration.offer_expires_at,
+            "confirm_url": offer_link(registration) if registration.offer_expires_at else None,
         },
         idempotency_key=f"events.{template.split('/')[1]}:{registration.id}",
         attachments=attachments,

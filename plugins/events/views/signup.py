@@ -164,3 +164,25 @@ def cancel_by_link_post(token: str):
     rules.cancel(registration)
     db.session.commit()
     return render_template("events/cancelled.html", event=registration.event)
+
+
+@bp.get("/seat/<token>")
+@public
+def offer_page(token: str):
+    """The link in the promotion mail: one button confirms (POST)."""
+    registration = rules.registration_by_offer_link(token)
+    if registration is None:
+        return render_template("events/link_dead.html"), 404
+    return render_template("events/offer.html", registration=registration, event=registration.event)
+
+
+@bp.post("/seat/<token>")
+@public
+def confirm_offer(token: str):
+    registration = rules.confirm_offer(token)
+    if registration is None:
+        return render_template("events/link_dead.html"), 404
+    db.session.commit()
+    return render_template(
+        "events/guest_done.html", registration=registration, event=registration.event, position=None
+    )

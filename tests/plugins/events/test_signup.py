@@ -12,6 +12,7 @@ import pytest
 from icalendar import Calendar
 
 from kringwerk.extensions import db, utcnow
+from kringwerk.jobs.periodic import tick
 from kringwerk.tenancy import tenant_scope
 from plugins.events import signup
 from plugins.events.models import Audience, Event, EventState, Registration, RegistrationStatus
@@ -149,3 +150,51 @@ def test_a_guest_counts_only_after_confirming_by_link(app, events_world):
     assert any(
         "Please confirm your sign-up" in mail and "/kring-a/events/confirm/" in mail for mail in outbox(app)
     )
+
+
+@pytest.mark.both_databases
+def test_a_promoted_person_who_does_not_confirm_in_time_passes_the_seat_on(app, events_world, client):
+    a = events_world.a
+    event_id = make_event(a.tenant, capacity=1)
+    ids = [
+        sign(a.tenant, event_id, member(person))[0]
+        for person in (a.member, a.admin, a.facilitator, a.official)
+    ]
+    with tenant_scope(a.tenant):
+        signup.cancel(db.session.get(Registration, ids[0]))
+        db.session.commit()
+        admin = db.session.get(Registration, ids[1])
+        assert admin.awaiting_confirmation and admin.confirmed_at is None
+        raw = signup.issue_token("events.offer", admin.id, expires_at=admin.offer_expires_at)
+        # The facilitator's offer lapses later; the admin confirms in time by the link (POST).
+        db.session.commit()
+    assert client.get(f"/kring-a/events/seat/{raw}").status_code == 200
+    assert client.get(f"/kring-b/events/seat/{raw}").status_code == 404
+    assert client.post(f"/kring-a/events/seat/{raw}").status_code == 200
+    with tenant_scope(a.tenant):
+        admin = db.session.get(Registration, ids[1])
+        assert not admin.awaiting_confirmation and admin.confirmed_at is not None
+        signup.cancel(admin)  # the admin cannot come after all: the facilitator is offered the seat
+        db.session.commit()
+        facilitator = db.session.get(Registration, ids[2])
+        assert facilitator.awaiting_confirmation
+        facilitator.offer_expires_at = utcnow() - timedelta(minutes=1)  # the day went by
+        db.session.commit()
+    report = tick(app, ["events.expired_offers"])
+    assert not report.failed
+    with tenant_scope(a.tenant):
+        assert db.session.get(Registration, ids[2]).status == RegistrationStatus.CANCELLED
+        official = db.session.get(Registration, ids[3])
+        assert official.status == RegistrationStatus.CONFIRMED and official.awaiting_confirmation
+        assert db.session.get(Event, event_id).seats_taken == 1
+    assert client.post(f"/kring-a/events/seat/{raw}").status_code == 404  # used up
+
+
+def test_an_offer_close_to_the_start_is_simply_a_seat(app, events_world):
+    with tenant_scope(events_world.a.tenant):
+        event = Event(
+            starts_at=utcnow() + timedelta(hours=2, minutes=30), ends_at=utcnow() + timedelta(hours=4)
+        )
+        assert signup.offer_deadline(event) is None
+        event.starts_at = utcnow() + timedelta(days=3)
+        assert signup.offer_deadline(event) > utcnow() + timedelta(hours=23)

@@ -77,6 +77,7 @@ def upgrade():
     sa.Column('answers', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('offer_expires_at', sa.DateTime(), nullable=True),
     sa.Column('cancelled_at', sa.DateTime(), nullable=True),
     sa.Column('checked_in_at', sa.DateTime(), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
