@@ -4,6 +4,7 @@ implemented in the plugin's other modules (imported here so pluggy finds them)."
 from flask_babel import lazy_gettext as _l
 
 from kringwerk.plugin_api import DashboardCard, NavItem, hookimpl
+from plugins.events.figures import network_figures  # noqa: F401
 from plugins.events.followup import followup_offers  # noqa: F401
 from plugins.events.jobs import periodic_jobs  # noqa: F401
 

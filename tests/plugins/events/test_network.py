@@ -7,18 +7,21 @@ sign up with their own login; Kring B, which left the network, reaches none of i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 
 from kringwerk.accounts.models import Role
 from kringwerk.accounts.people import add_membership
 from kringwerk.accounts.services import create_user
-from kringwerk.extensions import db
+from kringwerk.extensions import db, utcnow
 from kringwerk.pluginhost.services import enable_plugin
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tenants import affiliations as rules
+from kringwerk.tenants.network import network_figures
 from kringwerk.tenants.services import create_tenant
 from plugins.events.models import Audience, Event, Registration, RegistrationStatus
+from plugins.events.services import LOCAL, local
 from tests.plugins.events.conftest import make_event
 
 
@@ -114,3 +117,21 @@ def test_the_network_calendar_shows_members_network_events_by_organiser(events_w
         assert db.session.query(Registration).one().via == "Kring C"
     b_member = login_as(events_world.b.member)
     assert b_member.get(f"/kring-a/events/{event_id}").status_code == 404
+
+
+def test_the_network_reads_its_members_event_figures_as_aggregates(events_world, network):
+    this_year = datetime(local(utcnow()).year, 6, 1, 12, 0, tzinfo=LOCAL)
+    make_event(events_world.a.tenant, title="Energiecafé", starts_at=this_year, seats_taken=12, capacity=20)
+    make_event(events_world.a.tenant, title="Ledenavond", starts_at=this_year, seats_taken=3)
+    make_event(
+        events_world.a.tenant, title="Vorig jaar", starts_at=this_year.replace(year=this_year.year - 1)
+    )
+    make_event(events_world.b.tenant, title="Kring B (left the network)", starts_at=this_year, seats_taken=40)
+    with tenant_scope(network.cleantech):
+        found = {member.slug: member for member in network_figures(network.cleantech)}
+    assert set(found) == {"kring-a", "kring-c"}  # Kring B left
+    assert {figure.key: figure.value for figure in found["kring-a"].figures} == {
+        "events.this_year": 2,
+        "events.seats_taken": 15,
+    }
+    assert found["kring-c"].figures == ()
