@@ -98,7 +98,11 @@ def test_axe_finds_no_serious_problem_on_the_calendar_event_and_check_in(browser
     tab, context = open_tab(browser, SimpleNamespace(url=url), bypass_csp=True)
     try:
         tab.sign_in(people["a_admin"])
-        for path in ("/kring-a/events/", f"/kring-a/events/{event_id}", f"/kring-a/events/{event_id}/checkin"):
+        for path in (
+            "/kring-a/events/",
+            f"/kring-a/events/{event_id}",
+            f"/kring-a/events/{event_id}/checkin",
+        ):
             assert tab.goto(path).status == 200
             assert axe_violations(tab) == [], path
     finally:

@@ -217,3 +217,35 @@ def test_month_view_organiser_filter_and_the_printable_year(events_world, calend
     b_pdf = login_as(events_world.b.member).get("/kring-a/events/year.pdf?year=2027")
     b_text = pdf_text(b_pdf.data)
     assert "Ledenavond" not in b_text and "Dag van de Ondernemer" in b_text  # public only
+
+
+def test_the_calendar_costs_the_same_statements_for_few_and_many_events(app, events_world, login_as):
+    from sqlalchemy import event as sqlalchemy_event
+
+    client = login_as(events_world.a.member)
+    start = datetime(2028, 1, 5, 16, 0, tzinfo=AMS)
+
+    def statements() -> int:
+        seen = []
+
+        def count(*_):
+            seen.append(1)
+
+        sqlalchemy_event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/kring-a/events/?view=year&year=2028").status_code == 200
+        finally:
+            sqlalchemy_event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    for number in range(3):
+        make_event(
+            events_world.a.tenant, title=f"Bijeenkomst {number}", starts_at=start + timedelta(days=number)
+        )
+    few = statements()
+    for number in range(3, 40):
+        make_event(
+            events_world.a.tenant, title=f"Bijeenkomst {number}", starts_at=start + timedelta(days=number * 7)
+        )
+    make_event(events_world.b.tenant, title="Kring B", starts_at=start)
+    assert statements() == few
