@@ -22,7 +22,7 @@ def test_sign_in_and_see_the_dashboard(tab, live_server):
     assert tab.page.url == f"{live_server.url}/kring-a/"
     assert tab.page.locator("h1").inner_text() == "Kring A"
     card = tab.page.locator("section.card[data-plugin=dummy]")
-    assert card.locator("h2").inner_text() == "Dummy card"
+    assert card.locator("h3").inner_text() == "Dummy card"
     assert tab.page.locator("nav.main-nav a[href='/kring-a/dummy/']").count() == 1
     assert tab.page.evaluate("typeof window.htmx") == "object"
     assert tab.page.evaluate("document.documentElement.classList.contains('js')")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kringwerk.tenancy.models import Tenant
-from kringwerk.tenancy.routing import current_tenant
+from kringwerk.tenancy.routing import current_tenant, scope_tenant
 from kringwerk.tenants.services import logo_folder
 from kringwerk.web.theme import darken_until_readable, readable_background, text_on, valid_colour
 
@@ -39,8 +39,8 @@ def logo_path(tenant: Tenant) -> Path | None:
 
 def branding_for(tenant: Tenant | None = None) -> Branding:
     """The branding of ``tenant``, by default the tenant being worked for (a request's
-    or the scope of a job)."""
-    tenant = tenant or current_tenant()
+    or the scope of a job), else the tenant whose scope a view entered."""
+    tenant = tenant or current_tenant() or scope_tenant()
     if tenant is None:
         raise RuntimeError("a branded document needs a tenant: render inside a tenant scope or pass tenant=")
     colour = readable_background(valid_colour(tenant.brand_colour))

@@ -24,6 +24,11 @@ def current_tenant() -> Tenant | None:
     tenant whose scope is entered."""
     if has_request_context():
         return g.get("tenant")
+    return scope_tenant()
+
+
+def scope_tenant() -> Tenant | None:
+    """The Tenant whose scope is entered (``tenant_scope``), or None; loaded once per context."""
     tenant_id = current_tenant_id()
     if tenant_id is None or not has_app_context():
         return None
