@@ -56,8 +56,9 @@ system-deps:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
+## Two workers (CI has two cores); each starts its own PostgreSQL, Redis and browser.
 test: install system-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check platform plugins tests bench
