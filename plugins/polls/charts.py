@@ -48,7 +48,9 @@ def format_share(percent: float | None) -> str:
 
 
 def count_text(count_: int, percent: float | None) -> str:
-    return f"{format_number(count_)} ({format_share(percent)})" if percent is not None else format_number(count_)
+    return (
+        f"{format_number(count_)} ({format_share(percent)})" if percent is not None else format_number(count_)
+    )
 
 
 def bar_chart(title: str, bars: list[Bar], *, description: str | None = None, css_class: str = "") -> Markup:

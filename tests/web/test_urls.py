@@ -40,4 +40,3 @@ def test_a_job_knows_its_tenant_and_builds_its_links(world):
     assert [slug for slug, _url in url_jobs.built] == ["kring-a", "kring-b"]
     assert url_jobs.built[0][1].endswith("/kring-a/members/")
     assert url_jobs.built[1][1].endswith("/kring-b/members/")
-

@@ -28,6 +28,7 @@ invited = test_results.invited  # every contact of A invited, three companies re
 def rated(request):
     return request.getfixturevalue("invited")
 
+
 PAGES = ("/kring-a/polls/{id}/results", "/kring-a/polls/{id}/audience", "/kring-a/polls/{id}/")
 
 
