@@ -24,7 +24,7 @@ from kringwerk.tenancy import tenant_scope
 from plugins.polls.models import PollQuestion, PollState
 from tests.conftest import World, _make_side, base_config
 from tests.plugins.polls.conftest import make_poll
-from tests.support.browser import open_tab
+from tests.support.browser import axe_violations, open_tab
 
 pytestmark = pytest.mark.browser
 
@@ -134,3 +134,43 @@ def test_tenant_b_admin_cannot_open_the_editor(tab, server):
     assert response.status == 404
     response = tab.goto(f"/kring-a/polls/{server.info.poll_id}/questions")
     assert response.status == 404
+
+
+@pytest.fixture
+def axe_tab(browser, server):
+    """axe-core is injected as an inline script, which the CSP blocks: this context bypasses it."""
+    tab, context = open_tab(browser, server, locale="nl-NL", bypass_csp=True)
+    yield tab
+    context.close()
+
+
+BOARD_PAGES = [
+    "/kring-a/polls/",
+    "/kring-a/polls/new",
+    "/kring-a/polls/{poll}/",
+    "/kring-a/polls/{poll}/edit",
+    "/kring-a/polls/{poll}/questions",
+    "/kring-a/polls/{poll}/audience",
+    "/kring-a/polls/{poll}/preview",
+    "/kring-a/polls/{poll}/close",
+    "/kring-a/polls/{poll}/delete",
+    "/kring-a/admin/",
+    "/kring-a/admin/people/",
+    "/kring-a/admin/settings/",
+    "/kring-a/members/panel/",
+    "/kring-a/admin/audit/",
+]
+
+
+def test_polls_and_admin_pages_have_no_serious_accessibility_problems(axe_tab, server):
+    """Every page the board uses to build a poll and run the tenant, in Dutch, checked by axe."""
+    axe_tab.sign_in(server.info.admin)
+    problems = {}
+    for template in BOARD_PAGES:
+        path = template.format(poll=server.info.poll_id)
+        response = axe_tab.goto(path)
+        assert response.status < 400 or response.status == 409, (path, response.status)
+        found = axe_violations(axe_tab)
+        if found:
+            problems[path] = found
+    assert problems == {}
