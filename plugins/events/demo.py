@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from kringwerk.plugin_api import DemoContribution, Theme, db, external_url, utcnow
+from kringwerk.plugin_api import DemoContribution, Theme, db, utcnow
 from plugins.events.models import Audience, Event, EventState, Registration, RegistrationStatus
 from plugins.events.services import LOCAL, local
 
@@ -150,7 +150,5 @@ def load_demo_events(tenant) -> DemoContribution | None:
         return None
     events = build()
     db.session.flush()
-    return DemoContribution(
-        added={_l("events"): len(events)},
-        links=((_l("Annual calendar"), external_url("events.index")),),
-    )
+    # No link to print: the calendar is in every demo tenant's navigation.
+    return DemoContribution(added={_l("events"): len(events)})
