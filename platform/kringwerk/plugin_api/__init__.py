@@ -41,6 +41,7 @@ from kringwerk.pluginhost.gating import all_hooks, collect, hooks, is_enabled
 from kringwerk.pluginhost.hookspecs import hookimpl
 from kringwerk.pluginhost.manifest import (
     AdminSection,
+    Attendance,
     CooperationMatch,
     DashboardCard,
     DemoContribution,
@@ -95,6 +96,7 @@ __all__ = [
     "PeriodicJob",
     "CooperationMatch",
     "FollowUpOffer",
+    "Attendance",
     "DemoContribution",
     "WaitingItem",
     # hooks of other plugins

@@ -79,6 +79,12 @@ def followup_offers(tenant, user, match):
 
 
 @hookspec
+def attendance_followups(tenant, user, attendance):
+    """Return FollowUpOffers: what the plugin can start for the people who attended an event
+    (an ``Attendance``), such as an evaluation poll."""
+
+
+@hookspec
 def demo_data(tenant):
     """Add the plugin's demo data to ``tenant`` if missing; return a DemoContribution (``kringwerk demo``)."""
 

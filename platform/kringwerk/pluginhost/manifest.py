@@ -168,6 +168,22 @@ class FollowUpOffer:
 
 
 @dataclass(frozen=True)
+class Attendance:
+    """Who attended an event that is over (offered to ``attendance_followups``).
+
+    An offer's button POSTs to ``url_for(endpoint, **values)`` with the fields
+    ``event_id``, ``title``, ``theme_ids`` and ``emails`` (repeated) and ``source_url``.
+    """
+
+    event_id: int
+    title: str
+    ended_at: datetime
+    emails: tuple[str, ...]
+    theme_ids: tuple[int, ...] = ()
+    source_url: str | None = None
+
+
+@dataclass(frozen=True)
 class DemoContribution:
     """What a plugin's ``demo_data`` hook added: counts by readable noun, and links worth printing."""
 

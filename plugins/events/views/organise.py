@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from kringwerk.plugin_api import MANAGERS, Theme, current_tenant, db, require_member
-from plugins.events import services
+from plugins.events import evaluation, services
 from plugins.events.forms import EventForm, MessageForm
 from plugins.events.models import Event, Registration, RegistrationStatus
 from plugins.events.services import EventError, local
@@ -141,8 +141,14 @@ def attendees(event_id: int):
         )
     )
     groups = {status: [r for r in registrations if r.status == status] for status in RegistrationStatus}
+    attendance, offers = evaluation.followups(current_tenant(), current_user, event)
     return render_template(
-        "events/attendees.html", event=event, groups=groups, counts=services.counts(event.id)
+        "events/attendees.html",
+        event=event,
+        groups=groups,
+        counts=services.counts(event.id),
+        attendance=attendance,
+        offers=offers,
     )
 
 
