@@ -1,5 +1,7 @@
 """Masterplans plugin (key ``masterplan``), in preparation: a placeholder page; the masterplans per circle or park come with their own issue."""
 
+from pathlib import Path
+
 from flask_babel import lazy_gettext as _l
 
 from kringwerk.plugin_api import Plugin
@@ -14,4 +16,6 @@ plugin = Plugin(
     ),
     blueprint=bp,
     hooks=hooks,
+    models="plugins.masterplan.models",
+    migrations=str(Path(__file__).parent / "migrations" / "versions"),
 )

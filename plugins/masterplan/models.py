@@ -1,0 +1,332 @@
+"""Tables of the masterplans plugin: living plans per circle, park or the whole
+tenant, with per theme the current situation, wishes and challenges (with the
+members' support), projects with milestones, measured goals, priority rounds and
+a change log.
+
+Rows that people edit in forms carry a ``version`` integer: a save names the
+version it started from and is refused when someone else saved in between
+(``plugins.masterplan.changes``). Every change is written to ``PlanChange``.
+
+A plan's circle or park is kept as a plain id, not a key: the core deletes
+circles and parks without asking plugins, and a living plan must outlive the
+grouping it was written for (it then shows as "a removed circle").
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kringwerk.plugin_api import TenantScoped, UTCDateTime, db, json_type, str_enum, tenant_fk, utcnow
+
+
+class Scope(enum.StrEnum):
+    TENANT = "tenant"  # the whole association
+    CIRCLE = "circle"
+    PARK = "park"
+
+    @property
+    def label(self) -> str:
+        return {
+            Scope.TENANT: _l("The whole association"),
+            Scope.CIRCLE: _l("A circle"),
+            Scope.PARK: _l("A business park"),
+        }[self]
+
+
+class PlanStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+    @property
+    def label(self) -> str:
+        return {
+            PlanStatus.DRAFT: _l("Draft"),
+            PlanStatus.ACTIVE: _l("Active"),
+            PlanStatus.ARCHIVED: _l("Archived"),
+        }[self]
+
+
+class ItemKind(enum.StrEnum):
+    WISH = "wish"
+    CHALLENGE = "challenge"
+
+    @property
+    def label(self) -> str:
+        return {ItemKind.WISH: _l("Wish"), ItemKind.CHALLENGE: _l("Challenge")}[self]
+
+
+class Funding(enum.StrEnum):
+    OWN = "own"
+    MUNICIPALITY = "municipality"
+    PROVINCE = "province"
+    REGIONAL = "regional"  # a regional programme (Regio Deal, the region's agenda)
+    SUBSIDY = "subsidy"  # a named subsidy: ``Project.funding_name``
+
+    @property
+    def label(self) -> str:
+        return {
+            Funding.OWN: _l("Own funds"),
+            Funding.MUNICIPALITY: _l("Municipality"),
+            Funding.PROVINCE: _l("Province"),
+            Funding.REGIONAL: _l("Regional programme"),
+            Funding.SUBSIDY: _l("Subsidy"),
+        }[self]
+
+
+class ProjectStatus(enum.StrEnum):
+    IDEA = "idea"  # a proposal
+    WORKING_OUT = "working_out"
+    PLANNED = "planned"
+    RUNNING = "running"
+    DONE = "done"
+    STOPPED = "stopped"
+
+    @property
+    def label(self) -> str:
+        return {
+            ProjectStatus.IDEA: _l("Idea"),
+            ProjectStatus.WORKING_OUT: _l("Being worked out"),
+            ProjectStatus.PLANNED: _l("Planned"),
+            ProjectStatus.RUNNING: _l("Running"),
+            ProjectStatus.DONE: _l("Done"),
+            ProjectStatus.STOPPED: _l("Stopped"),
+        }[self]
+
+
+class Masterplan(TenantScoped, db.Model):
+    """A living plan with an ambition, for a circle, a business park or the whole tenant."""
+
+    __tablename__ = "masterplans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[Scope] = mapped_column(str_enum(Scope, "masterplan_scope"), default=Scope.TENANT)
+    circle_id: Mapped[int | None] = mapped_column(Integer)  # see the module docstring
+    business_park_id: Mapped[int | None] = mapped_column(Integer)
+    ambition: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[PlanStatus] = mapped_column(
+        str_enum(PlanStatus, "masterplan_status"), default=PlanStatus.DRAFT
+    )
+    owners: Mapped[str | None] = mapped_column(String(500))  # the people who hold the pen, as text
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ThemeEntry(TenantScoped, db.Model):
+    """A plan's text on one theme: the current situation."""
+
+    __tablename__ = "masterplan_theme_entries"
+    __tenant_table_args__ = (
+        tenant_fk("masterplan_id", "masterplans", ondelete="CASCADE"),
+        tenant_fk("theme_id", "themes", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "masterplan_id", "theme_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    masterplan_id: Mapped[int] = mapped_column(Integer)
+    theme_id: Mapped[int] = mapped_column(Integer)
+    current_situation: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Item(TenantScoped, db.Model):
+    """A wish or a challenge on a theme of a plan, added by a member."""
+
+    __tablename__ = "masterplan_items"
+    __tenant_table_args__ = (
+        tenant_fk("masterplan_id", "masterplans", ondelete="CASCADE"),
+        tenant_fk("theme_id", "themes", ondelete="CASCADE"),
+        Index("ix_masterplan_items_tenant_plan_theme", "tenant_id", "masterplan_id", "theme_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    masterplan_id: Mapped[int] = mapped_column(Integer)
+    theme_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[ItemKind] = mapped_column(str_enum(ItemKind, "masterplan_item_kind"))
+    text: Mapped[str] = mapped_column(Text)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    added_by_name: Mapped[str | None] = mapped_column(String(200))  # shown; kept when the account goes
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    supports: Mapped[list[Support]] = relationship(
+        cascade="all, delete-orphan", foreign_keys="Support.item_id"
+    )
+
+
+class Support(TenantScoped, db.Model):
+    """One member backs one wish or challenge (at most once: the database holds it)."""
+
+    __tablename__ = "masterplan_supports"
+    __tenant_table_args__ = (
+        tenant_fk("item_id", "masterplan_items", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "item_id", "user_id", name="uq_masterplan_supports_item_user"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Project(TenantScoped, db.Model):
+    """A project on a theme, from idea (a proposal) to done or stopped."""
+
+    __tablename__ = "masterplan_projects"
+    __tenant_table_args__ = (
+        tenant_fk("masterplan_id", "masterplans", ondelete="CASCADE"),
+        tenant_fk("theme_id", "themes", ondelete="CASCADE"),
+        # Composite keys cannot SET NULL: company_removed / contact_removed cut these ties.
+        tenant_fk("owner_company_id", "companies"),
+        tenant_fk("owner_contact_id", "contact_persons"),
+        Index("ix_masterplan_projects_tenant_plan_theme", "tenant_id", "masterplan_id", "theme_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    masterplan_id: Mapped[int] = mapped_column(Integer)
+    theme_id: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    owner_company_id: Mapped[int | None] = mapped_column(Integer)
+    owner_contact_id: Mapped[int | None] = mapped_column(Integer)
+    partners: Mapped[str | None] = mapped_column(String(500))
+    # Companies that showed interest (e.g. a poll's cooperation match), by id.
+    interested_company_ids: Mapped[list] = mapped_column(json_type(), default=list)
+    budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # euros, estimated
+    funding: Mapped[Funding | None] = mapped_column(str_enum(Funding, "masterplan_funding"))
+    funding_name: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[ProjectStatus] = mapped_column(
+        str_enum(ProjectStatus, "masterplan_project_status"), default=ProjectStatus.IDEA
+    )
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    milestones: Mapped[list[Milestone]] = relationship(
+        cascade="all, delete-orphan", order_by="Milestone.due_on", foreign_keys="Milestone.project_id"
+    )
+
+
+class Milestone(TenantScoped, db.Model):
+    __tablename__ = "masterplan_milestones"
+    __tenant_table_args__ = (tenant_fk("project_id", "masterplan_projects", ondelete="CASCADE"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(Date)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Goal(TenantScoped, db.Model):
+    """A measurable target: "new business cases per year: baseline 60, target 100 by 2023"."""
+
+    __tablename__ = "masterplan_goals"
+    __tenant_table_args__ = (
+        tenant_fk("masterplan_id", "masterplans", ondelete="CASCADE"),
+        tenant_fk("theme_id", "themes", ondelete="CASCADE"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    masterplan_id: Mapped[int] = mapped_column(Integer)
+    theme_id: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(60))
+    baseline: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    target: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    deadline: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    measurements: Mapped[list[Measurement]] = relationship(
+        cascade="all, delete-orphan", order_by="Measurement.measured_on", foreign_keys="Measurement.goal_id"
+    )
+
+
+class Measurement(TenantScoped, db.Model):
+    __tablename__ = "masterplan_measurements"
+    __tenant_table_args__ = (tenant_fk("goal_id", "masterplan_goals", ondelete="CASCADE"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    goal_id: Mapped[int] = mapped_column(Integer)
+    measured_on: Mapped[date] = mapped_column(Date)
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    note: Mapped[str | None] = mapped_column(String(300))
+
+
+class PriorityRound(TenantScoped, db.Model):
+    """Members spread points over the themes within a period; the result is kept here when it closes."""
+
+    __tablename__ = "masterplan_rounds"
+    __tenant_table_args__ = (tenant_fk("masterplan_id", "masterplans", ondelete="CASCADE"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    masterplan_id: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+    points_per_member: Mapped[int] = mapped_column(Integer, default=100)
+    # [{"theme_id": 3, "points": 420}, ...] best first, written when the round closes.
+    result: Mapped[list | None] = mapped_column(json_type())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Allocation(TenantScoped, db.Model):
+    """The points one member gave one theme in a round."""
+
+    __tablename__ = "masterplan_allocations"
+    __tenant_table_args__ = (
+        tenant_fk("round_id", "masterplan_rounds", ondelete="CASCADE"),
+        tenant_fk("theme_id", "themes", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "round_id", "user_id", "theme_id", name="uq_masterplan_allocations"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    theme_id: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer)
+
+
+class PlanChange(TenantScoped, db.Model):
+    """One change to a plan: who, when, what (the fields before and after), for its history."""
+
+    __tablename__ = "masterplan_changes"
+    __tenant_table_args__ = (
+        tenant_fk("masterplan_id", "masterplans", ondelete="CASCADE"),
+        Index("ix_masterplan_changes_tenant_plan_at", "tenant_id", "masterplan_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    masterplan_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_name: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    entity: Mapped[str] = mapped_column(String(40))  # "plan", "item", "project", "goal", ...
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))  # "created", "updated", "deleted"
+    # {"field": [before, after], ...}; for "created" the values given.
+    changes: Mapped[dict] = mapped_column(json_type(), default=dict)
