@@ -14,7 +14,6 @@ from kringwerk.plugin_api import (
     external_url,
     issue_token,
     public,
-    require_member_or_network,
     resolve_token,
     revoke_tokens,
 )
@@ -64,17 +63,24 @@ def event_ics(event_id: int):
     return _response(to_ics([event], name=event.title, url_for_event=_link), f"event-{event.id}.ics")
 
 
+def _may_have_a_feed() -> None:
+    """Members and the people of the tenant's network; anyone else gets 404."""
+    visitor = current_visitor()
+    if not (visitor.member or visitor.manager or visitor.in_network):
+        abort(404)
+
+
 @bp.get("/my-feed")
-@require_member_or_network()
 def my_feed():
     """Explains the personal feed; making (or renewing) its link is a POST."""
+    _may_have_a_feed()
     return render_template("events/my_feed.html", link=None)
 
 
 @bp.post("/my-feed")
-@require_member_or_network()
 def my_feed_new():
     """A new personal feed link; an older one stops working (one live link per person)."""
+    _may_have_a_feed()
     revoke_tokens(PERSONAL_FEED, current_user.id)
     raw = issue_token(PERSONAL_FEED, current_user.id)
     db.session.commit()

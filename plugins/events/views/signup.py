@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from kringwerk.plugin_api import chosen_language, db, page_or_block, public, require_member_or_network
+from kringwerk.plugin_api import chosen_language, db, page_or_block, public
 from plugins.events import signup as rules
 from plugins.events.forms import GuestForm, SignupForm, answers_of, with_questions
 from plugins.events.models import RegistrationStatus
@@ -88,7 +88,6 @@ def guest_sign_up(event, visitor):
 
 
 @bp.get("/<int:event_id>/cancel")
-@require_member_or_network()
 def cancel_page(event_id: int):
     visitor = current_visitor()
     event = visible_event(event_id, visitor)
@@ -102,7 +101,6 @@ def cancel_page(event_id: int):
 
 
 @bp.post("/<int:event_id>/cancel")
-@require_member_or_network()
 def cancel_signup(event_id: int):
     visitor = current_visitor()
     event = visible_event(event_id, visitor)

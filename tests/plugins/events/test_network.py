@@ -115,8 +115,16 @@ def test_the_network_calendar_shows_members_network_events_by_organiser(events_w
     assert c_member.post(f"/kring-a/events/{event_id}/signup").status_code == 200
     with tenant_scope(events_world.a.tenant):
         assert db.session.query(Registration).one().via == "Kring C"
+    # ...and cancels there too, after the confirmation page.
+    assert c_member.get(f"/kring-a/events/{event_id}/cancel").status_code == 200
+    assert c_member.post(f"/kring-a/events/{event_id}/cancel").status_code == 303
+    with tenant_scope(events_world.a.tenant):
+        assert db.session.query(Registration).one().status == RegistrationStatus.CANCELLED
+    assert c_member.post("/kring-a/events/my-feed").status_code == 200  # a feed of their own sign-ups
     b_member = login_as(events_world.b.member)
     assert b_member.get(f"/kring-a/events/{event_id}").status_code == 404
+    assert b_member.get(f"/kring-a/events/{event_id}/cancel").status_code == 404
+    assert b_member.post("/kring-a/events/my-feed").status_code == 404
 
 
 def test_the_network_reads_its_members_event_figures_as_aggregates(events_world, network):
