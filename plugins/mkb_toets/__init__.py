@@ -1,4 +1,8 @@
-"""MKB-toets plugin (key ``mkb-toets``), in preparation: a placeholder page; putting draft policy before an SME panel comes with its own issue."""
+"""MKB-toets plugin (key ``mkb-toets``): the municipality puts draft policy before an SME
+panel early; the association gathers the panel's feedback per section by personal link,
+releases it to the municipality and follows the dossier through its phases."""
+
+from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
@@ -14,4 +18,6 @@ plugin = Plugin(
     ),
     blueprint=bp,
     hooks=hooks,
+    models="plugins.mkb_toets.models",
+    migrations=str(Path(__file__).parent / "migrations" / "versions"),
 )

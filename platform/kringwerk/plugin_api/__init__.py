@@ -8,6 +8,7 @@ surface stays put. docs/architecture.md gives one line per name.
 """
 
 from kringwerk.accounts.models import Role, User
+from kringwerk.accounts.people import people_query as memberships
 from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, require_member
 from kringwerk.audit.services import record
 from kringwerk.documents.forms import AcceptedUpload
@@ -142,6 +143,7 @@ __all__ = [
     "has_role",
     "current_membership",
     "MANAGERS",
+    "memberships",
     # the network scope
     "require_member_or_network",
     "network_access",
