@@ -126,6 +126,8 @@ class Masterplan(TenantScoped, db.Model):
     )
     owners: Mapped[str | None] = mapped_column(String(500))  # the people who hold the pen, as text
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The ORM updates WHERE version = <loaded>: a parallel save of the same row fails, never overwrites.
+    __mapper_args__ = {"version_id_col": version}
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -146,6 +148,8 @@ class ThemeEntry(TenantScoped, db.Model):
     theme_id: Mapped[int] = mapped_column(Integer)
     current_situation: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The ORM updates WHERE version = <loaded>: a parallel save of the same row fails, never overwrites.
+    __mapper_args__ = {"version_id_col": version}
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -167,6 +171,8 @@ class Item(TenantScoped, db.Model):
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     added_by_name: Mapped[str | None] = mapped_column(String(200))  # shown; kept when the account goes
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The ORM updates WHERE version = <loaded>: a parallel save of the same row fails, never overwrites.
+    __mapper_args__ = {"version_id_col": version}
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     supports: Mapped[list[Support]] = relationship(
@@ -221,6 +227,8 @@ class Project(TenantScoped, db.Model):
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The ORM updates WHERE version = <loaded>: a parallel save of the same row fails, never overwrites.
+    __mapper_args__ = {"version_id_col": version}
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -259,6 +267,8 @@ class Goal(TenantScoped, db.Model):
     target: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     deadline: Mapped[date] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The ORM updates WHERE version = <loaded>: a parallel save of the same row fails, never overwrites.
+    __mapper_args__ = {"version_id_col": version}
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     measurements: Mapped[list[Measurement]] = relationship(

@@ -1,0 +1,152 @@
+"""Measured goals of a plan ("new business cases per year: baseline 60, target 100 by
+2023") with their measurements over time, and how far each has come."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from kringwerk.plugin_api import db
+from plugins.masterplan import changes
+from plugins.masterplan.changes import Invalid
+from plugins.masterplan.models import Goal, Masterplan, Measurement
+from plugins.masterplan.plans import theme_or_invalid
+from plugins.masterplan.values import as_amount, as_date
+
+
+def clean(values: dict) -> dict:
+    errors: dict = {}
+    title = (values.get("title") or "").strip()
+    if not title:
+        errors["title"] = _l("Describe the goal.")
+    elif len(title) > 200:
+        errors["title"] = _l("At most 200 characters.")
+    unit = (values.get("unit") or "").strip()
+    if not unit:
+        errors["unit"] = _l("Give the unit the goal is measured in (e.g. business cases per year).")
+    elif len(unit) > 60:
+        errors["unit"] = _l("At most 60 characters.")
+    numbers = {}
+    for field in ("baseline", "target"):
+        try:
+            numbers[field] = as_amount(values.get(field))
+        except ValueError:
+            numbers[field] = None
+            errors[field] = _l("Give a number.")
+        else:
+            if numbers[field] is None:
+                errors[field] = _l("Give a number.")
+    if not errors.get("baseline") and not errors.get("target") and numbers["baseline"] == numbers["target"]:
+        errors["target"] = _l("The target must differ from the baseline.")
+    try:
+        deadline = as_date(values.get("deadline"))
+    except ValueError:
+        deadline = None
+    if deadline is None:
+        errors["deadline"] = _l("Give the date by which the target should be reached.")
+    theme_id = None
+    if values.get("theme_id"):
+        try:
+            theme_id = theme_or_invalid(values.get("theme_id")).id
+        except Invalid as refused:
+            errors.update(refused.errors)
+    if errors:
+        raise Invalid(errors)
+    return {
+        "title": title,
+        "unit": unit,
+        "baseline": numbers["baseline"],
+        "target": numbers["target"],
+        "deadline": deadline,
+        "theme_id": theme_id,
+    }
+
+
+def create_goal(plan: Masterplan, values: dict, *, actor) -> Goal:
+    cleaned = clean(values)
+    goal = Goal(masterplan_id=plan.id, **cleaned)
+    db.session.add(goal)
+    db.session.flush()
+    changes.log(plan.id, actor, "goal", goal.id, "created", cleaned)
+    db.session.flush()
+    return goal
+
+
+def update_goal(goal: Goal, values: dict, *, expected_version, actor) -> dict:
+    return changes.edit(
+        goal,
+        clean(values),
+        expected_version=expected_version,
+        plan_id=goal.masterplan_id,
+        actor=actor,
+        entity="goal",
+    )
+
+
+def add_measurement(goal: Goal, values: dict, *, actor) -> Measurement:
+    errors = {}
+    try:
+        measured_on = as_date(values.get("measured_on"))
+    except ValueError:
+        measured_on = None
+    if measured_on is None:
+        errors["measured_on"] = _l("Give the date of the measurement.")
+    try:
+        value = as_amount(values.get("value"))
+    except ValueError:
+        value = None
+    if value is None:
+        errors["value"] = _l("Give a number.")
+    if errors:
+        raise Invalid(errors)
+    note = (values.get("note") or "").strip()[:300] or None
+    row = Measurement(goal_id=goal.id, measured_on=measured_on, value=value, note=note)
+    goal.measurements.append(row)
+    db.session.flush()
+    changes.log(
+        goal.masterplan_id,
+        actor,
+        "measurement",
+        goal.id,
+        "created",
+        {"measured_on": measured_on, "value": value},
+    )
+    db.session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class Progress:
+    latest: Decimal | None  # the last measured value
+    share: float  # 0..1 of the way from baseline to target (clamped)
+    on_track: bool | None  # None without a measurement
+
+    @property
+    def percent(self) -> int:
+        return round(self.share * 100)
+
+
+def progress(goal: Goal, *, today: date | None = None) -> Progress:
+    """How far the latest measurement is from baseline to target, and whether that keeps pace
+    with the time elapsed since the first measurement (a straight line to the deadline)."""
+    if not goal.measurements:
+        return Progress(None, 0.0, None)
+    latest = goal.measurements[-1]
+    span = goal.target - goal.baseline
+    share = float((latest.value - goal.baseline) / span) if span else 1.0
+    share = max(0.0, min(1.0, share))
+    start = goal.measurements[0].measured_on
+    today = today or latest.measured_on
+    total_days = (goal.deadline - start).days
+    expected = 1.0 if total_days <= 0 else max(0.0, min(1.0, (latest.measured_on - start).days / total_days))
+    return Progress(latest.value, share, share >= expected - 1e-9)
+
+
+def goals(plan: Masterplan) -> list[Goal]:
+    return list(
+        db.session.scalars(select(Goal).where(Goal.masterplan_id == plan.id).order_by(Goal.deadline, Goal.id))
+    )
