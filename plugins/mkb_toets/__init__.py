@@ -7,14 +7,14 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from kringwerk.plugin_api import Plugin
-from plugins.mkb_toets import hooks
-from plugins.mkb_toets.views import bp
+from plugins.mkb_toets import hooks, respond, views  # noqa: F401 - importing them adds their routes
+from plugins.mkb_toets.blueprint import bp
 
 plugin = Plugin(
     key="mkb-toets",
     name=_l("MKB-toets"),
     description=_l(
-        "In preparation: putting draft policy before an SME panel, with the association's advice and the municipality's answer. Nothing can be submitted here yet."
+        "Draft municipal policy before an SME panel: dossiers with a visible timeline, the panel's feedback per section by personal link, released to the municipality aggregated."
     ),
     blueprint=bp,
     hooks=hooks,

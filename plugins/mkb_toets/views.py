@@ -1,13 +1,229 @@
-"""Pages of the mkb-toets plugin, mounted at ``/<tenant>/mkb-toets/``."""
+"""Pages of the mkb-toets plugin for members of the tenant, mounted at ``/<tenant>/mkb-toets/``:
+the dossier list and page with its timeline, opening a dossier, the phase steps,
+composing the panel, and the panel's feedback per section. Drafts are for the
+municipality and the board; an unknown dossier, another tenant's and a draft seen
+by someone else all answer the same 404. The panel's own page lives in ``respond``."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
 
-from kringwerk.plugin_api import require_member
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
 
-bp = Blueprint("mkb_toets", __name__, template_folder="templates")
+from kringwerk.plugin_api import (
+    BusinessPark,
+    Circle,
+    Company,
+    Role,
+    StoredFile,
+    current_membership,
+    db,
+    file_url,
+    int_arg,
+    paginate,
+    require_member,
+    store_upload,
+)
+from plugins.mkb_toets import dossiers, panel, phases, summary
+from plugins.mkb_toets.blueprint import bp
+from plugins.mkb_toets.forms import DossierForm, PanelFilterForm, end_of_day
+from plugins.mkb_toets.mailing import seats_of
+from plugins.mkb_toets.models import BUSINESS_KINDS, Phase, Verdict
+
+STAFF = (Role.ADMIN, Role.MUNICIPALITY)
+
+
+def _role() -> Role | None:
+    """The signed-in member's role here (None for an operator looking in: no drafts, no steps)."""
+    membership = current_membership()
+    return membership.role if membership is not None else None
+
+
+def _dossier_or_404(dossier_id: int):
+    dossier = dossiers.dossier_for(dossier_id, _role())
+    if dossier is None:
+        abort(404)
+    return dossier
 
 
 @bp.get("/")
 @require_member()
 def index():
-    return render_template("mkb_toets/index.html")
+    page = paginate(dossiers.visible_to(_role()), page=int_arg("page", 1), per_page=25)
+    return render_template("mkb_toets/index.html", page=page, may_open=_role() in STAFF, Phase=Phase)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require_member(*STAFF)
+def new():
+    form = DossierForm()
+    if form.validate_on_submit():
+        note = dossiers.Note(
+            title=form.title.data,
+            policy_area=form.policy_area.data,
+            problem=form.problem.data,
+            proposal=form.proposal.data,
+            affected=form.affected.data,
+            expected_effect=form.expected_effect.data,
+            contact_name=form.contact_name.data,
+            contact_email=form.contact_email.data,
+            consultation_closes_at=end_of_day(form.closes_on.data),
+            answer_due_at=end_of_day(form.answer_due_on.data),
+        )
+        try:
+            upload = form.attachment.data
+            stored = store_upload(upload, allowed=("pdf", "docx")) if upload and upload.filename else None
+            dossier = dossiers.open_dossier(
+                note,
+                actor=current_membership().user,
+                sections_text=form.sections.data or "",
+                attachment=stored,
+            )
+        except (dossiers.DossierError, ValueError) as error:
+            db.session.rollback()
+            form.title.errors = [*form.title.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(_("The dossier is opened as a draft."), "success")
+            return redirect(url_for("mkb_toets.dossier", dossier_id=dossier.id), 303)
+    status = 422 if form.errors else 200
+    return render_template("mkb_toets/new.html", form=form), status
+
+
+@bp.get("/<int:dossier_id>")
+@require_member()
+def dossier(dossier_id: int):
+    item = _dossier_or_404(dossier_id)
+    role = _role()
+    attachment = db.session.get(StoredFile, item.attachment_id) if item.attachment_id else None
+    answered, seats = summary.response_count(item)
+    filters = _filter_form() if role == Role.ADMIN else None
+    return render_template(
+        "mkb_toets/dossier.html",
+        dossier=item,
+        role=role,
+        Role=Role,
+        Phase=Phase,
+        attachment=attachment,
+        attachment_url=file_url(attachment) if attachment else None,
+        next_phase=phases.next_step(item),
+        may_advance=role is not None and phases.may_advance(item, role),
+        answered=answered,
+        seats=seats,
+        filters=filters,
+        composable=item.phase in panel.COMPOSABLE,
+        releasable=item.phase in summary.RELEASABLE,
+    )
+
+
+@bp.post("/<int:dossier_id>/advance")
+@require_member(*STAFF)
+def advance(dossier_id: int):
+    item = _dossier_or_404(dossier_id)
+    try:
+        target = Phase(request.form.get("to", ""))
+    except ValueError:
+        abort(400)
+    try:
+        phases.advance(item, target, actor=current_membership().user, role=_role())
+    except phases.PhaseError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The dossier is now in the phase “%(phase)s”.", phase=target.label), "success")
+    return redirect(url_for("mkb_toets.dossier", dossier_id=dossier_id), 303)
+
+
+def _filter_form() -> PanelFilterForm:
+    form = PanelFilterForm()
+    sectors = sorted(
+        {s for s in db.session.scalars(select(Company.sector).where(Company.sector.is_not(None)))}
+    )
+    form.sector.choices = [("", _("Any sector"))] + [(s, s) for s in sectors]
+    form.business_park_id.choices = [("", _("Any business park"))] + [
+        (str(park.id), park.name)
+        for park in db.session.scalars(select(BusinessPark).order_by(BusinessPark.name))
+    ]
+    form.circle_id.choices = [("", _("Any circle"))] + [
+        (str(circle.id), circle.name) for circle in db.session.scalars(select(Circle).order_by(Circle.name))
+    ]
+    return form
+
+
+def _optional_id(value) -> int | None:
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+@bp.post("/<int:dossier_id>/panel")
+@require_member(Role.ADMIN)
+def compose(dossier_id: int):
+    item = _dossier_or_404(dossier_id)
+    actor = current_membership().user
+    source = request.form.get("source")
+    try:
+        if source == "standing":
+            added = panel.add_standing_panel(item, actor=actor)
+        elif source == "filter":
+            form = _filter_form()
+            if not form.validate_on_submit():
+                flash(_("Check the filter: the numbers of staff must be whole numbers."), "error")
+                return redirect(url_for("mkb_toets.dossier", dossier_id=dossier_id), 303)
+            added = panel.add_filtered(
+                item,
+                panel.CompanyFilter(
+                    sector=form.sector.data or None,
+                    business_park_id=_optional_id(form.business_park_id.data),
+                    circle_id=_optional_id(form.circle_id.data),
+                    min_employees=form.min_employees.data,
+                    max_employees=form.max_employees.data,
+                ),
+                actor=actor,
+            )
+        else:
+            abort(400)
+    except panel.PanelError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("%(count)d people added to the panel.", count=len(added)), "success")
+    return redirect(url_for("mkb_toets.dossier", dossier_id=dossier_id), 303)
+
+
+@bp.post("/<int:dossier_id>/release")
+@require_member(Role.ADMIN)
+def release(dossier_id: int):
+    item = _dossier_or_404(dossier_id)
+    try:
+        summary.release(item, actor=current_membership().user)
+    except summary.ReleaseError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The municipality now sees the panel's feedback, aggregated."), "success")
+    return redirect(url_for("mkb_toets.dossier", dossier_id=dossier_id), 303)
+
+
+@bp.get("/<int:dossier_id>/feedback")
+@require_member(*STAFF)
+def figures(dossier_id: int):
+    """The panel's feedback per section: the board always; the municipality once released."""
+    item = _dossier_or_404(dossier_id)
+    role = _role()
+    if role == Role.MUNICIPALITY and item.released_at is None:
+        abort(404)
+    names = "board" if role == Role.ADMIN else "municipality"
+    answered, seats = summary.response_count(item)
+    return render_template(
+        "mkb_toets/figures.html",
+        dossier=item,
+        rows=summary.section_figures(item, names=names),
+        answered=answered,
+        seats=seats,
+        verdicts=list(Verdict),
+        kinds=BUSINESS_KINDS,
+        overall=[seat for seat in seats_of(item) if seat.overall] if role == Role.ADMIN else [],
+    )
