@@ -1,4 +1,4 @@
-"""Masterplans plugin (key ``masterplan``), in preparation: a placeholder page; the masterplans per circle or park come with their own issue."""
+"""Masterplans plugin (key ``masterplan``): living plans per circle, business park or the whole association, with wishes and challenges per theme, priority rounds, projects and measured goals."""
 
 from pathlib import Path
 
@@ -12,7 +12,7 @@ plugin = Plugin(
     key="masterplan",
     name=_l("Masterplans"),
     description=_l(
-        "In preparation: masterplans per circle or park (wishes and challenges per theme, priorities, projects). Nothing can be recorded here yet."
+        "Living plans per circle, business park or the whole association: wishes and challenges per theme, priority rounds, projects with milestones and measured goals, with the history of every change."
     ),
     blueprint=bp,
     hooks=hooks,

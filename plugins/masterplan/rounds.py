@@ -16,8 +16,16 @@ from plugins.masterplan import changes
 from plugins.masterplan.changes import Invalid
 from plugins.masterplan.models import Allocation, Masterplan, PriorityRound
 from plugins.masterplan.plans import themes as active_themes
+from plugins.masterplan.values import as_date
 
 MAX_POINTS = 10_000
+
+
+def _date(value):
+    try:
+        return as_date(value)
+    except ValueError:
+        return None
 
 
 def create_round(plan: Masterplan, values: dict, *, actor) -> PriorityRound:
@@ -25,7 +33,7 @@ def create_round(plan: Masterplan, values: dict, *, actor) -> PriorityRound:
     title = (values.get("title") or "").strip()
     if not title:
         errors["title"] = _l("Give the round a title.")
-    opens_on, closes_on = values.get("opens_on"), values.get("closes_on")
+    opens_on, closes_on = _date(values.get("opens_on")), _date(values.get("closes_on"))
     if not isinstance(opens_on, date):
         errors["opens_on"] = _l("Give a start date.")
     if not isinstance(closes_on, date):
@@ -33,6 +41,8 @@ def create_round(plan: Masterplan, values: dict, *, actor) -> PriorityRound:
     elif isinstance(opens_on, date) and closes_on < opens_on:
         errors["closes_on"] = _l("The round cannot close before it opens.")
     points = values.get("points_per_member")
+    if isinstance(points, str) and points.strip().isdigit():
+        points = int(points.strip())
     if not isinstance(points, int) or not 1 <= points <= MAX_POINTS:
         errors["points_per_member"] = _l("Give a number of points between 1 and %(max)s.", max=MAX_POINTS)
     if errors:

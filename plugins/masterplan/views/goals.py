@@ -1,0 +1,124 @@
+"""Goals of a plan: the board sets them; the goal's page shows progress as an SVG
+chart with the measurements in a table, and takes new measurements."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from kringwerk.plugin_api import MANAGERS, Theme, db, require_member
+from plugins.masterplan import goals, plans
+from plugins.masterplan.changes import Invalid
+from plugins.masterplan.charts import goal_chart
+from plugins.masterplan.forms import GoalForm, MeasurementForm, choices, show
+from plugins.masterplan.models import Goal
+from plugins.masterplan.views import actor, bp, child_or_404, is_manager, plan_or_404
+
+GOAL_FIELDS = ("title", "theme_id", "unit", "baseline", "target", "deadline")
+
+
+def _form(goal=None) -> GoalForm:
+    form = GoalForm(obj=goal) if goal is not None else GoalForm()
+    form.theme_id.choices = choices(plans.themes(), lambda row: row.name)
+    if goal is not None and not form.is_submitted():
+        form.theme_id.data = str(goal.theme_id or "")
+        form.baseline.data = str(goal.baseline)
+        form.target.data = str(goal.target)
+        form.deadline.data = goal.deadline.isoformat()
+        form.version.data = str(goal.version)
+    return form
+
+
+def _goal_page(plan, goal, measurement_form=None, status=200):
+    return (
+        render_template(
+            "masterplan/goal.html",
+            plan=plan,
+            goal=goal,
+            theme=db.session.get(Theme, goal.theme_id) if goal.theme_id else None,
+            chart=goal_chart(goal),
+            progress=goals.progress(goal),
+            form=measurement_form or MeasurementForm(),
+            manager=is_manager(),
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:plan_id>/goals/new", methods=["GET", "POST"])
+@require_member(*MANAGERS)
+def new_goal(plan_id: int):
+    plan = plan_or_404(plan_id)
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            goal = goals.create_goal(plan, {name: form[name].data for name in GOAL_FIELDS}, actor=actor())
+        except Invalid as refused:
+            db.session.rollback()
+            plan = plan_or_404(plan_id)
+            show(form, refused.errors)
+        else:
+            db.session.commit()
+            flash(_("The goal has been saved."), "success")
+            return redirect(url_for("masterplan.goal", plan_id=plan.id, goal_id=goal.id), 303)
+    return (
+        render_template("masterplan/goal_form.html", form=form, plan=plan, goal=None),
+        422 if form.is_submitted() else 200,
+    )
+
+
+@bp.get("/<int:plan_id>/goals/<int:goal_id>")
+@require_member()
+def goal(plan_id: int, goal_id: int):
+    plan = plan_or_404(plan_id)
+    return _goal_page(plan, child_or_404(Goal, goal_id, plan))
+
+
+@bp.route("/<int:plan_id>/goals/<int:goal_id>/edit", methods=["GET", "POST"])
+@require_member(*MANAGERS)
+def edit_goal(plan_id: int, goal_id: int):
+    plan = plan_or_404(plan_id)
+    row = child_or_404(Goal, goal_id, plan)
+    form = _form(row)
+    if form.validate_on_submit():
+        try:
+            goals.update_goal(
+                row,
+                {name: form[name].data for name in GOAL_FIELDS},
+                expected_version=form.version.data,
+                actor=actor(),
+            )
+        except Invalid as refused:
+            db.session.rollback()
+            plan = plan_or_404(plan_id)
+            row = child_or_404(Goal, goal_id, plan)
+            show(form, refused.errors)
+        else:
+            db.session.commit()
+            flash(_("The goal has been saved."), "success")
+            return redirect(url_for("masterplan.goal", plan_id=plan.id, goal_id=row.id), 303)
+    return (
+        render_template("masterplan/goal_form.html", form=form, plan=plan, goal=row),
+        422 if form.is_submitted() else 200,
+    )
+
+
+@bp.post("/<int:plan_id>/goals/<int:goal_id>/measurements")
+@require_member(*MANAGERS)
+def add_measurement(plan_id: int, goal_id: int):
+    plan = plan_or_404(plan_id)
+    row = child_or_404(Goal, goal_id, plan)
+    form = MeasurementForm()
+    if form.validate_on_submit():
+        try:
+            goals.add_measurement(row, form.data, actor=actor())
+        except Invalid as refused:
+            db.session.rollback()
+            plan = plan_or_404(plan_id)
+            row = child_or_404(Goal, goal_id, plan)
+            show(form, refused.errors)
+        else:
+            db.session.commit()
+            flash(_("The measurement has been added."), "success")
+            return redirect(url_for("masterplan.goal", plan_id=plan.id, goal_id=row.id), 303)
+    return _goal_page(plan, row, form, status=422)

@@ -1,0 +1,201 @@
+"""The plans: the list, a plan's page (themes in priority order with wishes,
+challenges, projects and goals), a theme's page, and adding wishes, challenges and
+support in place with htmx."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from kringwerk.plugin_api import MANAGERS, BusinessPark, Circle, Theme, db, page_or_block, require_member
+from plugins.masterplan import goals, plans, projects, rounds
+from plugins.masterplan.changes import Invalid
+from plugins.masterplan.forms import ItemForm, PlanForm, SituationForm, choices, show
+from plugins.masterplan.models import Item, Masterplan
+from plugins.masterplan.views import actor, bp, child_or_404, is_manager, plan_or_404
+
+
+@bp.get("/")
+@require_member()
+def index():
+    rows = db.session.scalars(select(Masterplan).order_by(Masterplan.title, Masterplan.id)).all()
+    return render_template(
+        "masterplan/index.html", plans=rows, scope_label=plans.scope_label, manager=is_manager()
+    )
+
+
+def _plan_form(plan=None) -> PlanForm:
+    form = PlanForm(obj=plan) if plan is not None else PlanForm()
+    circles = db.session.scalars(select(Circle).order_by(Circle.name)).all()
+    parks = db.session.scalars(select(BusinessPark).order_by(BusinessPark.name)).all()
+    form.circle_id.choices = choices(circles, lambda row: row.name)
+    form.business_park_id.choices = choices(parks, lambda row: row.name)
+    if plan is not None and not form.is_submitted():
+        form.circle_id.data = str(plan.circle_id or "")
+        form.business_park_id.data = str(plan.business_park_id or "")
+        form.version.data = str(plan.version)
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require_member(*MANAGERS)
+def new_plan():
+    form = _plan_form()
+    if form.validate_on_submit():
+        try:
+            plan = plans.create_plan(form.data, actor=actor())
+        except Invalid as refused:
+            db.session.rollback()
+            show(form, refused.errors)
+        else:
+            db.session.commit()
+            flash(_("The masterplan has been created."), "success")
+            return redirect(url_for("masterplan.plan", plan_id=plan.id), 303)
+    return render_template(
+        "masterplan/plan_form.html", form=form, plan=None
+    ), 422 if form.is_submitted() else 200
+
+
+@bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
+@require_member(*MANAGERS)
+def edit_plan(plan_id: int):
+    plan = plan_or_404(plan_id)
+    form = _plan_form(plan)
+    if form.validate_on_submit():
+        try:
+            plans.update_plan(plan, form.data, expected_version=form.version.data, actor=actor())
+        except Invalid as refused:
+            db.session.rollback()
+            plan = plan_or_404(plan_id)
+            show(form, refused.errors)
+        else:
+            db.session.commit()
+            flash(_("The masterplan has been saved."), "success")
+            return redirect(url_for("masterplan.plan", plan_id=plan.id), 303)
+    return render_template(
+        "masterplan/plan_form.html", form=form, plan=plan
+    ), 422 if form.is_submitted() else 200
+
+
+def _theme_rows(plan: Masterplan):
+    """Per theme in priority order: the theme, its wishes, challenges, projects and goals."""
+    items = plans.items(plan)
+    all_projects = projects.projects(plan)
+    all_goals = goals.goals(plan)
+    for theme in rounds.theme_order(plan):
+        yield {
+            "theme": theme,
+            "wishes": [i for i in items if i.theme_id == theme.id and i.kind == "wish"],
+            "challenges": [i for i in items if i.theme_id == theme.id and i.kind == "challenge"],
+            "projects": [p for p in all_projects if p.theme_id == theme.id],
+            "goals": [g for g in all_goals if g.theme_id == theme.id],
+        }
+
+
+@bp.get("/<int:plan_id>/")
+@require_member()
+def plan(plan_id: int):
+    plan = plan_or_404(plan_id)
+    return render_template(
+        "masterplan/plan.html",
+        plan=plan,
+        scope=plans.scope_label(plan),
+        rows=list(_theme_rows(plan)),
+        plan_goals=[g for g in goals.goals(plan) if g.theme_id is None],
+        progress=goals.progress,
+        rounds=rounds.rounds(plan),
+        ranked=rounds.latest_closed(plan),
+        manager=is_manager(),
+    )
+
+
+def _theme_or_404(theme_id: int) -> Theme:
+    theme = db.session.get(Theme, theme_id)
+    if theme is None:
+        abort(404)
+    return theme
+
+
+def _theme_page(plan, theme, *, item_form=None, situation_form=None, status=200, block="content"):
+    entry = plans.theme_entry(plan, theme)
+    if situation_form is None:
+        situation_form = SituationForm(prefix="situation")
+        situation_form.current_situation.data = entry.current_situation if entry else ""
+        situation_form.version.data = str(entry.version if entry else 0)
+    items = plans.items(plan, theme)
+    user = actor()
+    return page_or_block(
+        "masterplan/theme.html",
+        block,
+        status=status,
+        plan=plan,
+        theme=theme,
+        entry=entry,
+        items=items,
+        counts={item.id: plans.support_count(item) for item in items},
+        mine={item.id for item in items if plans.supports(item, user)},
+        projects=projects.projects(plan, theme_id=theme.id),
+        item_form=item_form or ItemForm(prefix="item"),
+        situation_form=situation_form,
+        manager=is_manager(),
+    )
+
+
+@bp.get("/<int:plan_id>/themes/<int:theme_id>")
+@require_member()
+def theme(plan_id: int, theme_id: int):
+    return _theme_page(plan_or_404(plan_id), _theme_or_404(theme_id))
+
+
+@bp.post("/<int:plan_id>/themes/<int:theme_id>/items")
+@require_member()
+def add_item(plan_id: int, theme_id: int):
+    plan, theme = plan_or_404(plan_id), _theme_or_404(theme_id)
+    form = ItemForm(prefix="item")
+    if form.validate_on_submit():
+        try:
+            plans.add_item(plan, form.kind.data, theme.id, form.text.data, actor=actor())
+        except Invalid as refused:
+            db.session.rollback()
+            show(form, refused.errors)
+        else:
+            db.session.commit()
+            return _theme_page(plan, theme, block="items")
+    return _theme_page(plan, theme, item_form=form, status=422, block="items")
+
+
+@bp.post("/<int:plan_id>/items/<int:item_id>/support")
+@require_member()
+def support(plan_id: int, item_id: int):
+    plan = plan_or_404(plan_id)
+    item = child_or_404(Item, item_id, plan)
+    if FlaskForm().validate_on_submit():  # the CSRF check
+        if plans.supports(item, actor()):
+            plans.withdraw_support(item, actor=actor())
+        else:
+            plans.support(item, actor=actor())
+        db.session.commit()
+    return _theme_page(plan, _theme_or_404(item.theme_id), block="items")
+
+
+@bp.post("/<int:plan_id>/themes/<int:theme_id>/situation")
+@require_member(*MANAGERS)
+def situation(plan_id: int, theme_id: int):
+    plan, theme = plan_or_404(plan_id), _theme_or_404(theme_id)
+    form = SituationForm(prefix="situation")
+    if form.validate_on_submit():
+        try:
+            plans.set_current_situation(
+                plan, theme, form.current_situation.data, expected_version=form.version.data, actor=actor()
+            )
+        except Invalid as refused:
+            db.session.rollback()
+            plan, theme = plan_or_404(plan_id), _theme_or_404(theme_id)
+            show(form, refused.errors)
+        else:
+            db.session.commit()
+            flash(_("The current situation has been saved."), "success")
+            return redirect(url_for("masterplan.theme", plan_id=plan.id, theme_id=theme.id), 303)
+    return _theme_page(plan, theme, situation_form=form, status=422)

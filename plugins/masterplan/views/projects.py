@@ -1,0 +1,123 @@
+"""Projects of a plan: a member proposes one (an idea), the board or the proposer
+works it out; the edit form carries the version it was opened at."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from kringwerk.plugin_api import Company, ContactPerson, Theme, db, require_member
+from plugins.masterplan import plans, projects
+from plugins.masterplan.changes import Invalid
+from plugins.masterplan.forms import ProjectForm, choices, show
+from plugins.masterplan.models import Project
+from plugins.masterplan.views import actor, bp, child_or_404, is_manager, plan_or_404
+
+
+def _form(project=None, theme_id=None) -> ProjectForm:
+    form = ProjectForm(obj=project) if project is not None else ProjectForm()
+    form.theme_id.choices = choices(plans.themes(), lambda row: row.name, empty=False)
+    companies = db.session.scalars(select(Company).order_by(Company.name)).all()
+    form.owner_company_id.choices = choices(companies, lambda row: row.name)
+    contacts = db.session.scalars(select(ContactPerson).order_by(ContactPerson.name)).all()
+    form.owner_contact_id.choices = choices(contacts, lambda row: row.name)
+    if not form.is_submitted():
+        if project is not None:
+            for name in ("theme_id", "owner_company_id", "owner_contact_id"):
+                form[name].data = str(getattr(project, name) or "")
+            form.funding.data = project.funding.value if project.funding else ""
+            form.status.data = project.status.value
+            form.budget.data = str(project.budget) if project.budget is not None else ""
+            form.starts_on.data = project.starts_on.isoformat() if project.starts_on else ""
+            form.ends_on.data = project.ends_on.isoformat() if project.ends_on else ""
+            form.milestones.data = "\n".join(f"{m.due_on.isoformat()} {m.title}" for m in project.milestones)
+            form.version.data = str(project.version)
+        elif theme_id:
+            form.theme_id.data = str(theme_id)
+    return form
+
+
+def _values(form: ProjectForm) -> dict:
+    values = {name: form[name].data for name in projects.FIELDS}
+    values["milestones"] = form.milestone_lines()
+    return values
+
+
+def _may_edit(project: Project) -> bool:
+    return is_manager() or project.created_by_id == actor().id
+
+
+@bp.route("/<int:plan_id>/projects/new", methods=["GET", "POST"])
+@require_member()
+def new_project(plan_id: int):
+    plan = plan_or_404(plan_id)
+    form = _form(theme_id=request.args.get("theme", type=int))
+    if form.validate_on_submit():
+        values = _values(form)
+        if not is_manager():
+            values["status"] = "idea"  # a member proposes; the board takes it further
+        try:
+            project = projects.create_project(plan, values, actor=actor())
+        except Invalid as refused:
+            db.session.rollback()
+            plan = plan_or_404(plan_id)
+            show(form, refused.errors)
+        else:
+            db.session.commit()
+            flash(_("The project has been saved."), "success")
+            return redirect(url_for("masterplan.project", plan_id=plan.id, project_id=project.id), 303)
+    return (
+        render_template(
+            "masterplan/project_form.html", form=form, plan=plan, project=None, manager=is_manager()
+        ),
+        422 if form.is_submitted() else 200,
+    )
+
+
+@bp.get("/<int:plan_id>/projects/<int:project_id>")
+@require_member()
+def project(plan_id: int, project_id: int):
+    plan = plan_or_404(plan_id)
+    row = child_or_404(Project, project_id, plan)
+    return render_template(
+        "masterplan/project.html",
+        plan=plan,
+        project=row,
+        theme=db.session.get(Theme, row.theme_id),
+        company=db.session.get(Company, row.owner_company_id) if row.owner_company_id else None,
+        contact=db.session.get(ContactPerson, row.owner_contact_id) if row.owner_contact_id else None,
+        interested=[c for c in (db.session.get(Company, i) for i in row.interested_company_ids or []) if c],
+        may_edit=_may_edit(row),
+    )
+
+
+@bp.route("/<int:plan_id>/projects/<int:project_id>/edit", methods=["GET", "POST"])
+@require_member()
+def edit_project(plan_id: int, project_id: int):
+    plan = plan_or_404(plan_id)
+    row = child_or_404(Project, project_id, plan)
+    if not _may_edit(row):
+        abort(403)
+    form = _form(row)
+    if form.validate_on_submit():
+        values = _values(form)
+        if not is_manager():
+            values["status"] = row.status.value
+        try:
+            projects.update_project(row, values, expected_version=form.version.data, actor=actor())
+        except Invalid as refused:
+            db.session.rollback()
+            plan = plan_or_404(plan_id)
+            row = child_or_404(Project, project_id, plan)
+            show(form, refused.errors)
+        else:
+            db.session.commit()
+            flash(_("The project has been saved."), "success")
+            return redirect(url_for("masterplan.project", plan_id=plan.id, project_id=row.id), 303)
+    return (
+        render_template(
+            "masterplan/project_form.html", form=form, plan=plan, project=row, manager=is_manager()
+        ),
+        422 if form.is_submitted() else 200,
+    )

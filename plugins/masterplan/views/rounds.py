@@ -1,0 +1,109 @@
+"""Priority rounds: the board opens one; members spread their points over the
+themes while it is open; the board closes it and the result orders the plan."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from kringwerk.plugin_api import MANAGERS, db, require_member
+from plugins.masterplan import plans, rounds
+from plugins.masterplan.changes import Invalid
+from plugins.masterplan.forms import RoundForm, show
+from plugins.masterplan.models import PriorityRound
+from plugins.masterplan.views import actor, bp, child_or_404, is_manager, plan_or_404
+
+
+def _today():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+
+
+@bp.route("/<int:plan_id>/rounds/new", methods=["GET", "POST"])
+@require_member(*MANAGERS)
+def new_round(plan_id: int):
+    plan = plan_or_404(plan_id)
+    form = RoundForm()
+    if not form.is_submitted():
+        form.points_per_member.data = "100"
+    if form.validate_on_submit():
+        try:
+            row = rounds.create_round(plan, form.data, actor=actor())
+        except Invalid as refused:
+            db.session.rollback()
+            plan = plan_or_404(plan_id)
+            show(form, refused.errors)
+        else:
+            db.session.commit()
+            flash(_("The priority round has been created."), "success")
+            return redirect(url_for("masterplan.round", plan_id=plan.id, round_id=row.id), 303)
+    return (
+        render_template("masterplan/round_form.html", form=form, plan=plan),
+        422 if form.is_submitted() else 200,
+    )
+
+
+def _round_page(plan, row, *, errors=None, given=None, status=200):
+    user = actor()
+    mine = rounds.my_points(row, user)
+    themes = plans.themes()
+    return (
+        render_template(
+            "masterplan/round.html",
+            plan=plan,
+            round=row,
+            themes=themes,
+            names={t.id: t.name for t in themes},
+            given=given if given is not None else {t.id: mine.get(t.id, "") for t in themes},
+            errors=errors or {},
+            open=rounds.is_open(row, _today()),
+            tally=row.result if row.closed_at else (rounds.tally(row) if is_manager() else None),
+            form=FlaskForm(),
+            manager=is_manager(),
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:plan_id>/rounds/<int:round_id>", methods=["GET", "POST"])
+@require_member()
+def round(plan_id: int, round_id: int):  # noqa: A001 - the endpoint's name
+    plan = plan_or_404(plan_id)
+    row = child_or_404(PriorityRound, round_id, plan)
+    if request.method == "POST":
+        if not FlaskForm().validate_on_submit():
+            return _round_page(
+                plan, row, errors={"": _("The form has expired; please try again.")}, status=422
+            )
+        given = {
+            key.removeprefix("theme_"): value
+            for key, value in request.form.items()
+            if key.startswith("theme_")
+        }
+        try:
+            rounds.allocate(row, actor(), given, today=_today())
+        except Invalid as refused:
+            db.session.rollback()
+            plan = plan_or_404(plan_id)
+            row = child_or_404(PriorityRound, round_id, plan)
+            shown = {int(k): v for k, v in given.items() if k.isdigit() and len(k) < 10}
+            return _round_page(plan, row, errors=refused.errors, given=shown, status=422)
+        db.session.commit()
+        flash(_("Your points have been saved."), "success")
+        return redirect(url_for("masterplan.round", plan_id=plan.id, round_id=row.id), 303)
+    return _round_page(plan, row)
+
+
+@bp.post("/<int:plan_id>/rounds/<int:round_id>/close")
+@require_member(*MANAGERS)
+def close_round(plan_id: int, round_id: int):
+    plan = plan_or_404(plan_id)
+    row = child_or_404(PriorityRound, round_id, plan)
+    if FlaskForm().validate_on_submit():
+        rounds.close_round(row, actor=actor())
+        db.session.commit()
+        flash(_("The round is closed; its result now orders the plan's themes."), "success")
+    return redirect(url_for("masterplan.round", plan_id=plan.id, round_id=row.id), 303)
