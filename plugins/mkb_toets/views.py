@@ -19,7 +19,6 @@ from kringwerk.plugin_api import (
     current_membership,
     db,
     file_url,
-    int_arg,
     paginate,
     require_member,
     store_upload,
@@ -49,7 +48,7 @@ def _dossier_or_404(dossier_id: int):
 @bp.get("/")
 @require_member()
 def index():
-    page = paginate(dossiers.visible_to(_role()), page=int_arg("page", 1), per_page=25)
+    page = paginate(dossiers.visible_to(_role()))
     return render_template("mkb_toets/index.html", page=page, may_open=_role() in STAFF, Phase=Phase)
 
 
