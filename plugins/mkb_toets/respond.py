@@ -81,18 +81,18 @@ def _refused(seat, token: str, error: feedback.FeedbackError):
     )
 
 
-@bp.post("/feedback/<token>/section/<int:section_id>")
+@bp.post("/feedback/<token>/section/<int:dossier_section_id>")
 @public
-def save_section(token: str, section_id: int):
+def save_section(token: str, dossier_section_id: int):
     seat = feedback.seat_for_link(token)
     if seat is None:
         return _page("mkb_toets/respond/invalid.html", 404)
     try:
-        feedback.save_section(seat, section_id, request.form)
+        feedback.save_section(seat, dossier_section_id, request.form)
     except feedback.FeedbackError as error:
         return _refused(seat, token, error)
     db.session.commit()
-    return _saved(token, f"section-{section_id}")
+    return _saved(token, f"section-{dossier_section_id}")
 
 
 @bp.post("/feedback/<token>/overall")
