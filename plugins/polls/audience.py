@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import Select, and_, func, select
 
 from kringwerk.plugin_api import BusinessPark, Circle, Company, ContactPerson, db, panel_contact_ids, record
 from plugins.polls.models import AudienceKind, Poll
 
-FILTER_KEYS = ("park_ids", "circle_ids", "sectors", "min_employees", "max_employees")
+FILTER_KEYS = ("park_ids", "circle_ids", "sectors", "min_employees", "max_employees", "contact_ids")
 MAX_EMPLOYEES = 10_000_000
 
 
@@ -96,6 +97,10 @@ def clean_audience_filter(values: Mapping[str, Any]) -> dict[str, Any]:
         known = set(db.session.scalars(select(Company.sector).where(Company.sector.in_(sectors)).distinct()))
         if set(sectors) - known:
             errors["sectors"] = _l("Choose sectors that companies of this organisation have.")
+    # Named people (the attendees of an event): present, even empty, it means "only these".
+    contact_ids = _ids(values.get("contact_ids"), "contact_ids", errors) if "contact_ids" in values else None
+    if contact_ids and set(contact_ids) - _known(ContactPerson, contact_ids):
+        errors["contact_ids"] = _l("Choose contact persons of this organisation.")
     low = _employees(values.get("min_employees"), "min_employees", errors)
     high = _employees(values.get("max_employees"), "max_employees", errors)
     if low is not None and high is not None and low > high:
@@ -109,6 +114,8 @@ def clean_audience_filter(values: Mapping[str, Any]) -> dict[str, Any]:
         cleaned["circle_ids"] = circle_ids
     if sectors:
         cleaned["sectors"] = sectors
+    if contact_ids is not None:
+        cleaned["contact_ids"] = contact_ids
     if low is not None:
         cleaned["min_employees"] = low
     if high is not None:
@@ -148,6 +155,9 @@ def matching_companies(poll: Poll) -> Select:
         statement = statement.where(Company.circles.any(Circle.id.in_(criteria["circle_ids"])))
     if criteria.get("sectors"):
         statement = statement.where(Company.sector.in_(criteria["sectors"]))
+    if "contact_ids" in criteria:
+        named = select(ContactPerson.company_id).where(ContactPerson.id.in_(criteria["contact_ids"]))
+        statement = statement.where(Company.id.in_(named))
     if criteria.get("min_employees") is not None:
         statement = statement.where(Company.employees >= criteria["min_employees"])
     if criteria.get("max_employees") is not None:
@@ -165,7 +175,10 @@ def _audience_people(poll: Poll) -> Select:
     )
     if poll.audience == AudienceKind.PANEL:
         return select(*columns).where(ContactPerson.id.in_(panel_contact_ids()))
-    return select(*columns).where(ContactPerson.company_id.in_(matching_companies(poll)))
+    people = select(*columns).where(ContactPerson.company_id.in_(matching_companies(poll)))
+    if "contact_ids" in (poll.audience_filter or {}):
+        people = people.where(ContactPerson.id.in_(poll.audience_filter["contact_ids"]))
+    return people
 
 
 def audience_contacts(poll: Poll) -> Select:
@@ -210,6 +223,9 @@ def filter_labels(poll: Poll) -> list[str]:
         lines.append(str(_l("Circles: %(names)s", names=", ".join(names))))
     if criteria.get("sectors"):
         lines.append(str(_l("Sectors: %(names)s", names=", ".join(criteria["sectors"]))))
+    if "contact_ids" in criteria:
+        count = len(criteria["contact_ids"])
+        lines.append(ngettext("%(num)s named person", "%(num)s named people", count))
     if criteria.get("min_employees") is not None or criteria.get("max_employees") is not None:
         lines.append(
             str(

@@ -27,7 +27,7 @@ from kringwerk.plugin_api import (
     require_member,
     wants_fragment,
 )
-from plugins.polls import services
+from plugins.polls import followups, services
 from plugins.polls.forms import PollForm, QuestionForm
 from plugins.polls.matches import default_match_threshold
 from plugins.polls.models import Poll, PollQuestion
@@ -150,6 +150,30 @@ def new_poll():
         poll=None,
         default_threshold=default_match_threshold(current_tenant()),
     )
+
+
+@bp.post("/from-attendance")
+@require_member(*BUILDERS)
+def from_attendance():
+    """The answer to another plugin's "send an evaluation poll" button: a draft poll for
+    the people who attended (the fields of ``Attendance``), then its page."""
+    emails = request.form.getlist("emails")
+    poll = followups.evaluation_from_attendance(
+        request.form.get("title", ""), emails, request.form.get("source_url"), actor=current_user
+    )
+    reached = len(poll.audience_filter.get("contact_ids", []))
+    db.session.commit()
+    flash(
+        ngettext(
+            "A draft evaluation poll for %(num)s contact person has been made; check it and open it.",
+            "A draft evaluation poll for %(num)s contact persons has been made; check it and open it.",
+            reached,
+        ),
+        "success",
+    )
+    if reached < len(set(emails)):
+        flash(_("Attendees who are not among the contact persons are not in the audience."), "info")
+    return redirect(url_for("polls.poll", poll_id=poll.id), 303)
 
 
 @bp.get("/<int:poll_id>/")
