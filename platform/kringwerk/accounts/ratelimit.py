@@ -12,7 +12,9 @@ turns limiting off (the test suite's default).
 
 Usage: ``limiter().exceeded(action, ip=..., email=...)`` looks without
 counting; ``limiter().hit(...)`` counts one attempt and says whether that
-attempt went over a limit.
+attempt went over a limit. For other views (plugins through the facade):
+``rate_limit(action, limit, period)`` stops the request with a 429 past
+``limit`` requests per client IP in ``period`` seconds.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
+from werkzeug.exceptions import TooManyRequests
 
 log = logging.getLogger("kringwerk.ratelimit")
 
@@ -189,3 +192,17 @@ def init_app(app: Flask) -> None:
 
 def limiter() -> RateLimiter:
     return current_app.extensions[EXTENSION_KEY]
+
+
+def rate_limit(action: str, limit: int, period: int, *, key: str | None = None) -> None:
+    """Count one request of ``action`` (say ``"events.guest_signup"``) by ``key`` (default:
+    the client's IP address) in windows of ``period`` seconds; past ``limit``, stop the
+    request with the core's 429 page and a Retry-After header. The same store, fallback and
+    ``RATELIMIT_ENABLED`` switch as the sign-in limits."""
+    active = limiter()
+    if not active.enabled:
+        return
+    value = key if key is not None else (request.remote_addr or "unknown")
+    counted = active.key(action, "key" if key is not None else "ip", value)
+    if active._use(lambda store: store.increment(counted, period)) > limit:
+        raise TooManyRequests(retry_after=period)

@@ -10,6 +10,7 @@ surface stays put. docs/architecture.md gives one line per name.
 from kringwerk.accounts.models import Role, User
 from kringwerk.accounts.people import people_query as memberships
 from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, require_member
+from kringwerk.accounts.ratelimit import rate_limit
 from kringwerk.audit.services import record
 from kringwerk.documents.forms import AcceptedUpload
 from kringwerk.documents.models import StoredFile
@@ -144,6 +145,7 @@ __all__ = [
     "current_membership",
     "MANAGERS",
     "memberships",
+    "rate_limit",
     # the network scope
     "require_member_or_network",
     "network_access",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from kringwerk.plugin_api import chosen_language, db, page_or_block, public
+from kringwerk.plugin_api import chosen_language, db, page_or_block, public, rate_limit
 from plugins.events import signup as rules
 from plugins.events.forms import GuestForm, SignupForm, answers_of, with_questions
 from plugins.events.models import RegistrationStatus
@@ -18,6 +18,11 @@ from plugins.events.services import may_attend
 from plugins.events.signup import SignupError, waiting_number
 from plugins.events.views import bp, current_visitor, visible_event
 from plugins.events.views.calendar import own_registration
+
+# Guests sign up without an account: a bound per client address keeps a script from
+# filling the pending list (and sending confirmation mails) from one machine.
+GUEST_SIGNUPS = 10
+GUEST_PERIOD = 10 * 60
 
 
 def _event_block(event, visitor, *, form=None, status=200, error=None, notice=None):
@@ -67,6 +72,7 @@ def sign_up(event_id: int):
 
 
 def guest_sign_up(event, visitor):
+    rate_limit("events.guest_signup", GUEST_SIGNUPS, GUEST_PERIOD)
     form = with_questions(GuestForm, event.questions)()
     if not form.validate_on_submit():
         return _event_block(event, visitor, form=form, status=422)
