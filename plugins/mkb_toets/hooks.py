@@ -1,8 +1,9 @@
-"""How the mkb-toets plugin shows up in the platform: navigation and dashboard."""
+"""How the mkb-toets plugin shows up in the platform: navigation, dashboard, periodic jobs."""
 
 from flask_babel import lazy_gettext as _l
 
 from kringwerk.plugin_api import DashboardCard, NavItem, hookimpl
+from plugins.mkb_toets.jobs import periodic_jobs  # noqa: F401 - a hook implementation
 
 
 @hookimpl

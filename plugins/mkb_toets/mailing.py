@@ -16,7 +16,6 @@ from kringwerk.plugin_api import (
     external_url,
     issue_token,
     memberships,
-    revoke_tokens,
     send_mail,
 )
 from plugins.mkb_toets.models import FEEDBACK_LINK, Dossier, PanelSeat, Phase, PhaseChange
@@ -29,9 +28,9 @@ def seats_of(dossier: Dossier) -> list[PanelSeat]:
 
 
 def feedback_link(seat: PanelSeat) -> str:
-    """A fresh personal link for ``seat`` (older ones stop working), valid until revoked:
-    closing the consultation is what ends giving feedback, not the link."""
-    revoke_tokens(FEEDBACK_LINK, seat.id)
+    """A fresh personal link for ``seat``, valid until revoked; earlier links (the
+    invitation's, a reminder's) keep working. Closing the consultation is what ends
+    giving feedback, not the link."""
     raw = issue_token(FEEDBACK_LINK, seat.id)
     return external_url("mkb_toets.feedback", token=raw)
 

@@ -306,3 +306,44 @@ def test_the_municipality_sees_counts_and_sums_and_only_consenting_names_after_r
             db.session.scalars(select(AuditEntry).where(AuditEntry.action.startswith("mkb-toets."))).all()
             == []
         )
+
+
+@pytest.mark.both_databases
+def test_the_jobs_remind_quiet_members_once_and_close_a_passed_consultation(app, mkb_world):
+    from kringwerk.jobs.periodic import tick
+
+    a = mkb_world.a
+    dossier_id, seats = open_dossier_with_panel(mkb_world)
+    b_dossier = make_dossier(
+        mkb_world.b.tenant,
+        phase=Phase.CONSULTATION_OPEN,
+        consultation_closes_at=utcnow() - timedelta(hours=1),
+    )
+    with tenant_scope(a.tenant):
+        dossier = db.session.get(Dossier, dossier_id)
+        dossier.consultation_closes_at = utcnow() + timedelta(days=1)
+        feedback.save_section(
+            db.session.get(PanelSeat, seats[0]), dossier.sections[0].id, {"verdict": "workable"}
+        )
+        db.session.commit()
+    before = len(mails(app))
+    tick(app, ["mkb-toets.remind_panel"])
+    tick(app, ["mkb-toets.remind_panel"])
+    reminders = [message for message in mails(app)[before:] if message["Subject"].startswith("Reminder")]
+    # Only the quiet one (Bert) is reminded, once; Anna gave feedback already.
+    assert [message["To"] for message in reminders] == ["bert@berends.test"]
+    assert "/kring-a/mkb-toets/feedback/" in mail_text(reminders[0])
+    with tenant_scope(a.tenant):
+        db.session.get(Dossier, dossier_id).consultation_closes_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    tick(app, ["mkb-toets.close_consultations"])
+    with tenant_scope(a.tenant):
+        dossier = db.session.get(Dossier, dossier_id)
+        assert dossier.phase == Phase.CONSULTATION_CLOSED
+        assert (
+            dossier.changes[-1].actor_id is None and dossier.changes[-1].to_phase == Phase.CONSULTATION_CLOSED
+        )
+    # B's passed consultation closed in B's own run, and A's run touched nothing of B.
+    with tenant_scope(mkb_world.b.tenant):
+        assert db.session.get(Dossier, b_dossier).phase == Phase.CONSULTATION_CLOSED
+        assert db.session.get(Dossier, dossier_id) is None
