@@ -14,3 +14,10 @@ def nav_items(tenant, user):
 @hookimpl
 def dashboard_cards(tenant, user):
     return [DashboardCard(_l("MKB-toets"), "mkb_toets/_card.html", order=40, plugin="mkb-toets")]
+
+
+@hookimpl
+def demo_data(tenant):
+    from plugins.mkb_toets.demo import load_demo_dossiers
+
+    return load_demo_dossiers(tenant)

@@ -1,0 +1,43 @@
+"""``kringwerk demo`` gives MKB Leidschendam-Voorburg one dossier open for panel feedback
+(some in) and one closed and published with its feedback released; the municipality's
+official sees the figures, a second run adds nothing, and no other tenant gets a dossier."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from kringwerk.demo.data import DEMO_PASSWORD
+from kringwerk.demo.services import load_demo
+from kringwerk.extensions import db
+from kringwerk.tenancy import tenant_scope
+from kringwerk.tenancy.models import Tenant
+from plugins.mkb_toets.models import Dossier, Feedback, Phase
+from plugins.mkb_toets.summary import section_figures
+
+
+def _tenant(slug):
+    return db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+
+
+def test_demo_dossiers(app, world, client):
+    load_demo()
+    load_demo()
+    mkb_lv, ikl = _tenant("mkb-lv"), _tenant("ikl")
+    with tenant_scope(mkb_lv):
+        dossiers = {dossier.phase: dossier for dossier in db.session.scalars(select(Dossier))}
+        assert set(dossiers) == {Phase.CONSULTATION_OPEN, Phase.PUBLISHED}
+        open_figures = section_figures(dossiers[Phase.CONSULTATION_OPEN])
+        assert open_figures[0].responses == 2 and open_figures[0].euros_yearly == 7400
+        closed = dossiers[Phase.PUBLISHED]
+        assert closed.released_at is not None and [c.to_phase for c in closed.changes] == list(Phase)
+        closed_id = closed.id
+        assert db.session.scalar(select(func.count()).select_from(Feedback)) == 6
+    with tenant_scope(ikl):
+        assert db.session.scalars(select(Dossier)).all() == []
+    response = client.post(
+        "/account/login", data={"email": "gemeente@kringwerk.demo", "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 302
+    figures = client.get(f"/mkb-lv/mkb-toets/{closed_id}/feedback")
+    assert figures.status_code == 200 and "Reclameborden" in figures.get_data(as_text=True)
+    assert client.get(f"/ikl/mkb-toets/{closed_id}").status_code == 404
