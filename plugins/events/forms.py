@@ -100,10 +100,8 @@ class EventForm(FlaskForm):
             "capacity": self.capacity.data,
             "signup_deadline": to_utc(self.signup_deadline.data) if self.signup_deadline.data else None,
             "audience": Audience(self.audience.data),
-            "questions": [
-                {"key": f"q{number}", "label": label}
-                for number, label in enumerate(question_lines(self.questions.data), 1)
-            ],
+            # Keys are given by the services (``questions.keyed``), kept across edits.
+            "questions": [{"label": label} for label in question_lines(self.questions.data)],
         }
 
 

@@ -27,6 +27,7 @@ from kringwerk.plugin_api import (
     utcnow,
 )
 from plugins.events.models import Audience, Event, EventState, Registration, RegistrationStatus, event_themes
+from plugins.events.questions import keyed
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
 
@@ -141,7 +142,7 @@ def create_event(values: dict, *, actor, theme_ids=()) -> Event:
     """A draft event in the tenant in scope; the caller commits."""
     _check(values)
     event = Event(**{key: values.get(key) for key in EDITABLE if key in values}, created_by_id=actor.id)
-    event.questions = values.get("questions") or []
+    event.questions = keyed(values.get("questions") or [])
     event.themes = _themes(theme_ids)
     db.session.add(event)
     db.session.flush()
@@ -164,6 +165,8 @@ def update_event(event: Event, values: dict, *, actor, theme_ids=None) -> Event:
             ),
             "capacity",
         )
+    if "questions" in values:
+        values = values | {"questions": keyed(values["questions"] or [], event.questions or [])}
     for key, value in values.items():
         if key in EDITABLE:
             setattr(event, key, value)
