@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from kringwerk.plugin_api import DashboardCard, NavItem, hookimpl
 from plugins.mkb_toets.jobs import periodic_jobs  # noqa: F401 - a hook implementation
+from plugins.mkb_toets.privacy import contact_removed  # noqa: F401 - a hook implementation
 
 
 @hookimpl
