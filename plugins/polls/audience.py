@@ -129,6 +129,11 @@ def set_audience(poll: Poll, kind: AudienceKind | str, values: Mapping[str, Any]
         kind = AudienceKind(kind)
     except ValueError:
         raise AudienceError({"audience": _l("Choose who the poll is for.")}) from None
+    named = (poll.audience_filter or {}).get("contact_ids")
+    if kind == AudienceKind.ALL and named is not None and "contact_ids" not in values:
+        # Named people (an event's attendees) stay when the board narrows the audience
+        # further on the form, which has no field for them: saving must not widen it.
+        values = {**values, "contact_ids": named}
     cleaned = clean_audience_filter(values) if kind == AudienceKind.ALL else {}
     if poll.audience == kind and (poll.audience_filter or {}) == cleaned:
         return poll

@@ -80,6 +80,14 @@ def test_an_evaluation_poll_for_the_people_who_came(events_world, login_as):
         assert audience == set(came.values())  # not the facilitator, who stayed home
         assert stayed_home not in audience and b_namesake not in audience
 
+    # Saving the audience form (which has no field for named people) keeps them.
+    assert admin.post(f"/kring-a/polls/{poll_id}/audience", data={"audience": "all"}).status_code == 303
+    with tenant_scope(a.tenant):
+        poll = db.session.get(Poll, poll_id)
+        assert {row.contact_person_id for row in db.session.execute(audience_contacts(poll))} == set(
+            came.values()
+        )
+
     # Tenant B: no offer on A's event, no poll through A's endpoint, none of A's contacts via its own.
     other = login_as(b.admin)
     assert other.get(f"/kring-a/events/{event_id}/attendees").status_code == 404
