@@ -15,7 +15,9 @@ from kringwerk.plugin_api import MANAGERS, current_membership, current_tenant, d
 from plugins.events.models import Event
 from plugins.events.services import Visitor, may_see
 
-bp = Blueprint("events", __name__, template_folder="../templates")
+bp = Blueprint(
+    "events", __name__, template_folder="../templates", static_folder="../static", static_url_path="/static"
+)
 
 
 def current_visitor() -> Visitor:

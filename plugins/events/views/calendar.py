@@ -27,6 +27,7 @@ from kringwerk.plugin_api import (
 from plugins.events import overview, services
 from plugins.events.forms import GuestForm, SignupForm, with_questions
 from plugins.events.models import Audience, Registration, RegistrationStatus
+from plugins.events.month import month_grid
 from plugins.events.services import local
 from plugins.events.signup import waiting_number
 from plugins.events.views import bp, current_visitor, visible_event
@@ -113,6 +114,7 @@ def index():
         visitor=visitor,
         query=query,
         months=services.by_month(events),
+        grid=month_grid(query.year, query.month, events) if query.view == "month" else None,
         events=events,
         view=query.view,
         year=query.year,

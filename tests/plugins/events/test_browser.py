@@ -1,6 +1,7 @@
 """The events pages in a real Chromium: a member signs up with htmx 4 (the sign-up block is
 swapped in place, no console errors or CSP violations), and axe finds no serious or
-critical problem on the calendar, the event page and the check-in page. Tenant B's
+critical problem on the calendar (list and month grid), the event page and the check-in
+page; on a phone the month grid reads as a list of the days with events. Tenant B's
 member reaches none of tenant A's members-only event.
 
 A module-scoped live server with its own database, as the polls browser tests do.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -17,12 +19,12 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from kringwerk import create_app
-from kringwerk.extensions import db
+from kringwerk.extensions import db, utcnow
 from kringwerk.pluginhost.services import enable_plugin
 from kringwerk.tenancy import tenant_scope
 from plugins.events import signup
 from plugins.events.models import Audience, Event
-from plugins.events.services import Visitor
+from plugins.events.services import Visitor, local
 from tests.conftest import World, _make_side, base_config
 from tests.plugins.events.conftest import make_event
 from tests.support.browser import axe_violations, open_tab
@@ -100,10 +102,38 @@ def test_axe_finds_no_serious_problem_on_the_calendar_event_and_check_in(browser
         tab.sign_in(people["a_admin"])
         for path in (
             "/kring-a/events/",
+            _month_of_the_events(),
             f"/kring-a/events/{event_id}",
             f"/kring-a/events/{event_id}/checkin",
         ):
             assert tab.goto(path).status == 200
             assert axe_violations(tab) == [], path
+    finally:
+        context.close()
+
+
+def _month_of_the_events() -> str:
+    start = local(utcnow() + timedelta(days=7))  # make_event's default start
+    return f"/kring-a/events/?view=month&year={start.year}&month={start.month}"
+
+
+def test_on_a_phone_the_month_grid_is_a_list_of_busy_days(browser, server):
+    url, _event_id, people = server
+    tab, context = open_tab(browser, SimpleNamespace(url=url), viewport={"width": 375, "height": 800})
+    try:
+        tab.sign_in(people["a_member"])
+        assert tab.goto(_month_of_the_events()).status == 200
+        grid = tab.page.locator("table.month-grid")
+        head = "table => getComputedStyle(table.tHead).position"
+        assert grid.evaluate(head) == "absolute"  # visually hidden (1px, clipped)
+        busy = grid.locator("td.month-grid__cell--busy")
+        expect(busy.first).to_be_visible()
+        expect(busy.first).to_contain_text("Themabijeenkomst energie")
+        expect(grid.locator("td:not(.month-grid__cell--busy)").first).to_be_hidden()
+        assert grid.evaluate("table => getComputedStyle(table).display") == "block"
+        tab.page.set_viewport_size({"width": 1280, "height": 800})
+        assert grid.evaluate(head) == "static"
+        assert grid.evaluate("table => getComputedStyle(table).display") == "table"
+        tab.assert_clean()
     finally:
         context.close()
