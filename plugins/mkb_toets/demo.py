@@ -13,7 +13,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from kringwerk.plugin_api import ContactPerson, DemoContribution, db, utcnow
-from plugins.mkb_toets.models import Dossier, DossierSection, Feedback, PanelSeat, Phase, PhaseChange, Verdict
+from plugins.mkb_toets.models import (
+    AdvicePoint,
+    AdviceVersion,
+    Answer,
+    Dossier,
+    DossierSection,
+    Feedback,
+    PanelSeat,
+    Phase,
+    PhaseChange,
+    Verdict,
+)
 
 TENANTS = ("mkb-lv",)
 
@@ -112,6 +123,52 @@ CLOSED_FEEDBACK = (
 )
 
 
+# (section index, point, answer, explanation)
+ADVICE = (
+    (
+        0,
+        "Sta uitstallingen tot 1,5 meter toe waar de stoep breder is dan 3 meter.",
+        Answer.PARTLY,
+        "Tot 1,5 meter in de brede straten van Voorburg-Midden; elders blijft het 1 meter.",
+    ),
+    (1, "Geen vergunning voor een los reclamebord, wel een maximummaat.", Answer.ADOPTED, None),
+    (
+        1,
+        "Laat een vergunning, als die blijft, vijf jaar gelden.",
+        Answer.NOT_ADOPTED,
+        "Met de vrijstelling uit punt 2 is er geen vergunning meer nodig.",
+    ),
+)
+
+
+def _advice(dossier: Dossier) -> None:
+    """The advice of the closed dossier, sent and answered point by point."""
+    answered_at = utcnow() - timedelta(days=120)
+    for number, (section, text, answer, explanation) in enumerate(ADVICE, start=1):
+        db.session.add(
+            AdvicePoint(
+                dossier_id=dossier.id,
+                number=number,
+                section_id=dossier.sections[section].id,
+                text=text,
+                answer=answer,
+                explanation=explanation,
+                answered_at=answered_at,
+            )
+        )
+    points = [
+        {
+            "number": number,
+            "text": text,
+            "section": f"{dossier.sections[section].number}. {dossier.sections[section].heading}",
+        }
+        for number, (section, text, _answer, _explanation) in enumerate(ADVICE, start=1)
+    ]
+    db.session.add(
+        AdviceVersion(dossier_id=dossier.id, number=1, points=points, sent_at=utcnow() - timedelta(days=140))
+    )
+
+
 def _dossier(
     values, sections, phase, *, closes_in: timedelta, history: tuple[Phase, ...], started: timedelta
 ) -> Dossier:
@@ -193,6 +250,7 @@ def load_demo_dossiers(tenant) -> DemoContribution | None:
         started=timedelta(days=200),
     )
     closed.released_at = utcnow() - timedelta(days=150)
+    _advice(closed)
     seats = _panel(open_dossier, contacts[:6], OPEN_FEEDBACK) + _panel(closed, contacts[2:8], CLOSED_FEEDBACK)
     db.session.flush()
     return DemoContribution(added={_l("MKB-toets dossiers"): 2, _l("panel seats"): seats})

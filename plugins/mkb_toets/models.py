@@ -268,7 +268,73 @@ class Feedback(TenantScoped, db.Model):
     section: Mapped[DossierSection] = relationship(foreign_keys=[section_id], overlaps="seat")
 
 
+class Answer(enum.StrEnum):
+    """The municipality's answer to one point of the advice ("pas toe of leg uit")."""
+
+    ADOPTED = "adopted"
+    PARTLY = "partly"
+    NOT_ADOPTED = "not_adopted"
+
+    @property
+    def label(self) -> str:
+        return str(ANSWER_LABELS[self])
+
+
+ANSWER_LABELS = {
+    Answer.ADOPTED: _l("Adopted"),
+    Answer.PARTLY: _l("Partly adopted"),
+    Answer.NOT_ADOPTED: _l("Not adopted"),
+}
+
+
+class AdvicePoint(TenantScoped, db.Model):
+    """One numbered point of the association's consolidated advice, resting on the
+    feedback on one section (or on the draft as a whole), with the municipality's answer."""
+
+    __tablename__ = "mkb_advice_points"
+    __tenant_table_args__ = (
+        tenant_fk("dossier_id", "mkb_dossiers", ondelete="CASCADE"),
+        tenant_fk("section_id", "mkb_dossier_sections", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "dossier_id", "number", name="uq_mkb_advice_points_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    section_id: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    answer: Mapped[Answer | None] = mapped_column(str_enum(Answer, "mkb_advice_answer"))
+    explanation: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    section: Mapped[DossierSection | None] = relationship(foreign_keys=[section_id])
+
+
+class AdviceVersion(TenantScoped, db.Model):
+    """A frozen copy of the advice's points: one per save while it is written, and the
+    one that was sent (``sent_at``), from which the advice letter is rendered."""
+
+    __tablename__ = "mkb_advice_versions"
+    __tenant_table_args__ = (
+        tenant_fk("dossier_id", "mkb_dossiers", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "dossier_id", "number", name="uq_mkb_advice_versions_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    # [{"number": 1, "text": "...", "section": "2. Ontheffingen" or None}, ...]
+    points: Mapped[list] = mapped_column(json_type(), default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 __all__ = [
+    "AdvicePoint",
+    "AdviceVersion",
+    "Answer",
     "BUSINESS_KINDS",
     "Dossier",
     "DossierSection",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from kringwerk.plugin_api import Role, db, record, utcnow
-from plugins.mkb_toets import mailing
+from plugins.mkb_toets import advice, mailing
 from plugins.mkb_toets.models import Dossier, Phase, PhaseChange
 
 BOARD = (Role.ADMIN,)
@@ -63,6 +63,10 @@ def _check(dossier: Dossier, to: Phase, role: Role | None) -> None:
             raise PhaseError(_l("Set a closing date in the future before opening the consultation."))
         if not mailing.seats_of(dossier):
             raise PhaseError(_l("Compose the panel before opening the consultation."))
+    if to == Phase.ADVICE_SENT and not advice.points_of(dossier):
+        raise PhaseError(_l("Write at least one point of advice before sending it."))
+    if to == Phase.ANSWERED and advice.unanswered(dossier):
+        raise PhaseError(_l("Answer every point of the advice first."))
 
 
 def advance(dossier: Dossier, to: Phase, *, actor=None, role: Role | None = None) -> PhaseChange:
@@ -80,6 +84,8 @@ def advance(dossier: Dossier, to: Phase, *, actor=None, role: Role | None = None
         actor_label=getattr(actor, "name", None),
         changed_at=utcnow(),
     )
+    if to == Phase.ADVICE_SENT:
+        advice.freeze(dossier, actor=actor)
     dossier.phase = to
     db.session.add(change)
     db.session.flush()

@@ -1,5 +1,6 @@
 """``kringwerk demo`` gives MKB Leidschendam-Voorburg one dossier open for panel feedback
-(some in) and one closed and published with its feedback released; the municipality's
+(some in) and one closed and published with its feedback released, its advice letter and the
+municipality's point-by-point answer; the municipality's
 official sees the figures, a second run adds nothing, and no other tenant gets a dossier."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from kringwerk.demo.services import load_demo
 from kringwerk.extensions import db
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tenancy.models import Tenant
+from plugins.mkb_toets import advice
 from plugins.mkb_toets.models import Dossier, Feedback, Phase
 from plugins.mkb_toets.summary import section_figures
 
@@ -31,6 +33,12 @@ def test_demo_dossiers(app, world, client):
         closed = dossiers[Phase.PUBLISHED]
         assert closed.released_at is not None and [c.to_phase for c in closed.changes] == list(Phase)
         closed_id = closed.id
+        assert [point.answer.value for point in advice.points_of(closed)] == [
+            "partly",
+            "adopted",
+            "not_adopted",
+        ]
+        assert b"%PDF" in advice.letter_pdf(closed)[:8]
         assert db.session.scalar(select(func.count()).select_from(Feedback)) == 6
     with tenant_scope(ikl):
         assert db.session.scalars(select(Dossier)).all() == []

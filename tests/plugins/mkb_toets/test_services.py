@@ -14,7 +14,7 @@ from kringwerk.accounts.models import Role
 from kringwerk.audit.models import AuditEntry
 from kringwerk.extensions import db, utcnow
 from kringwerk.tenancy import tenant_scope
-from plugins.mkb_toets import dossiers, feedback, panel, phases, summary
+from plugins.mkb_toets import advice, dossiers, feedback, panel, phases, summary
 from plugins.mkb_toets.models import Dossier, Feedback, PanelSeat, Phase, PhaseChange, Verdict
 from tests.plugins.mkb_toets.conftest import mail_text, mails, make_dossier
 
@@ -57,6 +57,17 @@ def test_the_whole_lifecycle_is_on_the_timeline_in_the_audit_trail_and_in_the_ma
     dossier_id = make_dossier(a.tenant)
     seat_standing_panel(a.tenant, dossier_id, a.admin)
     for to, role in LIFECYCLE:
+        with tenant_scope(a.tenant):
+            dossier = db.session.get(Dossier, dossier_id)
+            if to == Phase.ADVICE_SENT:
+                advice.add_point(
+                    dossier, "Venstertijden tot 12 uur.", section_id=dossier.sections[0].id, actor=a.admin
+                )
+            if to == Phase.ANSWERED:
+                advice.answer_point(
+                    dossier, advice.points_of(dossier)[0].id, "partly", "Tot 11.30 uur.", actor=a.official
+                )
+            db.session.commit()
         step(a.tenant, dossier_id, to, users[role], role)
     with tenant_scope(a.tenant):
         dossier = db.session.get(Dossier, dossier_id)

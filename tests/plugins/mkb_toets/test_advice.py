@@ -1,0 +1,96 @@
+"""The consolidated advice and the answer: only while it is written may the board change
+its points (each save a version); sending freezes the version the PDF letter comes
+from; the municipality answers each point, explaining what it does not adopt, and cannot
+give its answer while a point is open. Tenant B sees none of A's advice."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from kringwerk.accounts.models import Role
+from kringwerk.extensions import db
+from kringwerk.tenancy import tenant_scope
+from plugins.mkb_toets import advice, phases
+from plugins.mkb_toets.models import AdvicePoint, AdviceVersion, Answer, Dossier, Phase
+from tests.plugins.mkb_toets.conftest import make_dossier
+
+
+@pytest.mark.both_databases
+def test_points_versions_the_sent_letter_and_the_answer_to_every_point(app, mkb_world):
+    a = mkb_world.a
+    dossier_id = make_dossier(a.tenant, phase=Phase.ADVICE_WRITING)
+    other_id = make_dossier(a.tenant, title="Ander dossier", phase=Phase.ADVICE_WRITING)
+    with tenant_scope(a.tenant):
+        dossier = db.session.get(Dossier, dossier_id)
+        sections = dossier.sections
+        first = advice.add_point(
+            dossier, "Venstertijden tot 12 uur.", section_id=sections[0].id, actor=a.admin
+        )
+        second = advice.add_point(
+            dossier, "Ontheffing per bedrijf.", section_id=sections[1].id, actor=a.admin
+        )
+        advice.edit_point(
+            dossier,
+            first.id,
+            "Venstertijden tot 12.00 uur, zaterdag vanaf 6.00 uur.",
+            section_id=sections[0].id,
+            actor=a.admin,
+        )
+        for bad, message in (
+            (lambda: advice.add_point(dossier, "  ", actor=a.admin), "Write the point"),
+            (
+                lambda: advice.add_point(
+                    dossier, "x", section_id=db.session.get(Dossier, other_id).sections[0].id, actor=a.admin
+                ),
+                "not part of this dossier",
+            ),
+            (lambda: advice.edit_point(dossier, 999999, "x", actor=a.admin), "not part of this advice"),
+        ):
+            with pytest.raises(advice.AdviceError, match=message):
+                bad()
+        db.session.commit()
+        assert [
+            v.number for v in db.session.scalars(select(AdviceVersion).order_by(AdviceVersion.number))
+        ] == [1, 2, 3]
+        with pytest.raises(advice.AdviceError, match="not been sent"):
+            advice.letter_pdf(dossier)
+        with pytest.raises(phases.PhaseError, match="role"):
+            phases.advance(dossier, Phase.ADVICE_SENT, actor=a.official, role=Role.MUNICIPALITY)
+        phases.advance(dossier, Phase.ADVICE_SENT, actor=a.admin, role=Role.ADMIN)
+        db.session.commit()
+        sent = advice.sent_version(dossier)
+        assert sent.number == 4 and [p["number"] for p in sent.points] == [1, 2]
+        with pytest.raises(advice.AdviceError, match="being written"):
+            advice.edit_point(dossier, second.id, "Later veranderd", actor=a.admin)
+        text = "".join(
+            page.extract_text() for page in PdfReader(io.BytesIO(advice.letter_pdf(dossier))).pages
+        )
+        assert "Venstertijden binnenstad" in text and "zaterdag vanaf 6.00 uur" in text and "Kring A" in text
+        # The answer: every point, an explanation where not adopted, then the step.
+        with pytest.raises(advice.AdviceError, match="Explain"):
+            advice.answer_point(dossier, second.id, "not_adopted", " ", actor=a.official)
+        with pytest.raises(advice.AdviceError, match="Choose"):
+            advice.answer_point(dossier, second.id, "perhaps", None, actor=a.official)
+        advice.answer_point(dossier, first.id, "adopted", None, actor=a.official)
+        db.session.commit()
+        with pytest.raises(phases.PhaseError, match="Answer every point"):
+            phases.advance(dossier, Phase.ANSWERED, actor=a.official, role=Role.MUNICIPALITY)
+        advice.answer_point(
+            dossier,
+            second.id,
+            "partly",
+            "Per bedrijf, maar met een maximum van drie voertuigen.",
+            actor=a.official,
+        )
+        phases.advance(dossier, Phase.ANSWERED, actor=a.official, role=Role.MUNICIPALITY)
+        db.session.commit()
+        assert [p.answer for p in advice.points_of(dossier)] == [Answer.ADOPTED, Answer.PARTLY]
+        with pytest.raises(advice.AdviceError, match="answered once"):
+            advice.answer_point(dossier, first.id, "not_adopted", "Toch niet", actor=a.official)
+    with tenant_scope(mkb_world.b.tenant):
+        assert db.session.scalars(select(AdvicePoint)).all() == []
+        assert db.session.scalars(select(AdviceVersion)).all() == []
