@@ -94,3 +94,52 @@ def test_points_versions_the_sent_letter_and_the_answer_to_every_point(app, mkb_
     with tenant_scope(mkb_world.b.tenant):
         assert db.session.scalars(select(AdvicePoint)).all() == []
         assert db.session.scalars(select(AdviceVersion)).all() == []
+
+
+def test_the_advice_pages_the_letter_and_the_public_page(mkb_world, client, login_as):
+    a = mkb_world.a
+    dossier_id = make_dossier(a.tenant, phase=Phase.ADVICE_WRITING)
+    base = f"/kring-a/mkb-toets/{dossier_id}"
+    with tenant_scope(a.tenant):
+        section_id = db.session.get(Dossier, dossier_id).sections[1].id
+    login_as(a.official)
+    assert client.get(f"{base}/advice").status_code == 404  # not sent yet
+    assert client.post(f"{base}/advice/points", data={"text": "Van de gemeente"}).status_code == 403
+    client.post("/account/logout")
+    login_as(a.admin)
+    assert (
+        client.post(
+            f"{base}/advice/points", data={"text": "Ontheffing per bedrijf.", "section_id": str(section_id)}
+        ).status_code
+        == 303
+    )
+    assert "Write the point" in client.post(
+        f"{base}/advice/points", data={"text": ""}, follow_redirects=True
+    ).get_data(as_text=True)
+    page = client.get(f"{base}/advice").get_data(as_text=True)
+    assert "Ontheffing per bedrijf." in page and "Ontheffingen" in page
+    client.post(f"{base}/advance", data={"to": "advice_sent"})
+    letter = client.get(f"{base}/advice.pdf")
+    assert letter.status_code == 200 and letter.data.startswith(b"%PDF")
+    client.post("/account/logout")
+    login_as(a.official)
+    with tenant_scope(a.tenant):
+        point_id = db.session.scalar(select(AdvicePoint.id))
+    assert (
+        client.post(f"{base}/advice/points/{point_id}/answer", data={"answer": "adopted"}).status_code == 303
+    )
+    client.post(f"{base}/advance", data={"to": "answered"})
+    client.post("/account/logout")
+    assert client.get(f"/kring-a/mkb-toets/published/{dossier_id}").status_code == 404  # not yet published
+    login_as(a.admin)
+    client.post(f"{base}/advance", data={"to": "published"})
+    client.post("/account/logout")
+    public_page = client.get(f"/kring-a/mkb-toets/published/{dossier_id}")
+    assert public_page.status_code == 200
+    assert "Ontheffing per bedrijf." in public_page.get_data(
+        as_text=True
+    ) and "Adopted" in public_page.get_data(as_text=True)
+    assert client.get(f"/kring-b/mkb-toets/published/{dossier_id}").status_code == 404
+    login_as(mkb_world.b.admin)
+    assert client.get(f"/kring-b/mkb-toets/{dossier_id}/advice.pdf").status_code == 404
+    assert client.get(f"/kring-b/mkb-toets/{dossier_id}/advice").status_code == 404
