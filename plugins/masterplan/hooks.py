@@ -13,3 +13,7 @@ def nav_items(tenant, user):
 @hookimpl
 def dashboard_cards(tenant, user):
     return [DashboardCard(_l("Masterplans"), "masterplan/_card.html", order=50, plugin="masterplan")]
+
+
+# The privacy hooks live with the rules they follow; importing them registers them.
+from plugins.masterplan.privacy import company_removed, contact_removed, member_erase, member_export  # noqa: E402, F401

@@ -45,39 +45,39 @@ def _goal_page(plan, goal, measurement_form=None, status=200):
     )
 
 
-@bp.route("/<int:plan_id>/goals/new", methods=["GET", "POST"])
+@bp.route("/<int:masterplan_id>/goals/new", methods=["GET", "POST"])
 @require_member(*MANAGERS)
-def new_goal(plan_id: int):
-    plan = plan_or_404(plan_id)
+def new_goal(masterplan_id: int):
+    plan = plan_or_404(masterplan_id)
     form = _form()
     if form.validate_on_submit():
         try:
             goal = goals.create_goal(plan, {name: form[name].data for name in GOAL_FIELDS}, actor=actor())
         except Invalid as refused:
             db.session.rollback()
-            plan = plan_or_404(plan_id)
+            plan = plan_or_404(masterplan_id)
             show(form, refused.errors)
         else:
             db.session.commit()
             flash(_("The goal has been saved."), "success")
-            return redirect(url_for("masterplan.goal", plan_id=plan.id, goal_id=goal.id), 303)
+            return redirect(url_for("masterplan.goal", masterplan_id=plan.id, goal_id=goal.id), 303)
     return (
         render_template("masterplan/goal_form.html", form=form, plan=plan, goal=None),
         422 if form.is_submitted() else 200,
     )
 
 
-@bp.get("/<int:plan_id>/goals/<int:goal_id>")
+@bp.get("/<int:masterplan_id>/goals/<int:goal_id>")
 @require_member()
-def goal(plan_id: int, goal_id: int):
-    plan = plan_or_404(plan_id)
+def goal(masterplan_id: int, goal_id: int):
+    plan = plan_or_404(masterplan_id)
     return _goal_page(plan, child_or_404(Goal, goal_id, plan))
 
 
-@bp.route("/<int:plan_id>/goals/<int:goal_id>/edit", methods=["GET", "POST"])
+@bp.route("/<int:masterplan_id>/goals/<int:goal_id>/edit", methods=["GET", "POST"])
 @require_member(*MANAGERS)
-def edit_goal(plan_id: int, goal_id: int):
-    plan = plan_or_404(plan_id)
+def edit_goal(masterplan_id: int, goal_id: int):
+    plan = plan_or_404(masterplan_id)
     row = child_or_404(Goal, goal_id, plan)
     form = _form(row)
     if form.validate_on_submit():
@@ -90,23 +90,23 @@ def edit_goal(plan_id: int, goal_id: int):
             )
         except Invalid as refused:
             db.session.rollback()
-            plan = plan_or_404(plan_id)
+            plan = plan_or_404(masterplan_id)
             row = child_or_404(Goal, goal_id, plan)
             show(form, refused.errors)
         else:
             db.session.commit()
             flash(_("The goal has been saved."), "success")
-            return redirect(url_for("masterplan.goal", plan_id=plan.id, goal_id=row.id), 303)
+            return redirect(url_for("masterplan.goal", masterplan_id=plan.id, goal_id=row.id), 303)
     return (
         render_template("masterplan/goal_form.html", form=form, plan=plan, goal=row),
         422 if form.is_submitted() else 200,
     )
 
 
-@bp.post("/<int:plan_id>/goals/<int:goal_id>/measurements")
+@bp.post("/<int:masterplan_id>/goals/<int:goal_id>/measurements")
 @require_member(*MANAGERS)
-def add_measurement(plan_id: int, goal_id: int):
-    plan = plan_or_404(plan_id)
+def add_measurement(masterplan_id: int, goal_id: int):
+    plan = plan_or_404(masterplan_id)
     row = child_or_404(Goal, goal_id, plan)
     form = MeasurementForm()
     if form.validate_on_submit():
@@ -114,11 +114,11 @@ def add_measurement(plan_id: int, goal_id: int):
             goals.add_measurement(row, form.data, actor=actor())
         except Invalid as refused:
             db.session.rollback()
-            plan = plan_or_404(plan_id)
+            plan = plan_or_404(masterplan_id)
             row = child_or_404(Goal, goal_id, plan)
             show(form, refused.errors)
         else:
             db.session.commit()
             flash(_("The measurement has been added."), "success")
-            return redirect(url_for("masterplan.goal", plan_id=plan.id, goal_id=row.id), 303)
+            return redirect(url_for("masterplan.goal", masterplan_id=plan.id, goal_id=row.id), 303)
     return _goal_page(plan, row, form, status=422)

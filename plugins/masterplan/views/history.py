@@ -10,10 +10,10 @@ from plugins.masterplan.models import PlanChange
 from plugins.masterplan.views import bp, plan_or_404
 
 
-@bp.get("/<int:plan_id>/history")
+@bp.get("/<int:masterplan_id>/history")
 @require_member()
-def history(plan_id: int):
-    plan = plan_or_404(plan_id)
+def history(masterplan_id: int):
+    plan = plan_or_404(masterplan_id)
     page = paginate(
         select(PlanChange)
         .where(PlanChange.masterplan_id == plan.id)

@@ -52,28 +52,28 @@ def new_plan():
         else:
             db.session.commit()
             flash(_("The masterplan has been created."), "success")
-            return redirect(url_for("masterplan.plan", plan_id=plan.id), 303)
+            return redirect(url_for("masterplan.plan", masterplan_id=plan.id), 303)
     return render_template(
         "masterplan/plan_form.html", form=form, plan=None
     ), 422 if form.is_submitted() else 200
 
 
-@bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
+@bp.route("/<int:masterplan_id>/edit", methods=["GET", "POST"])
 @require_member(*MANAGERS)
-def edit_plan(plan_id: int):
-    plan = plan_or_404(plan_id)
+def edit_plan(masterplan_id: int):
+    plan = plan_or_404(masterplan_id)
     form = _plan_form(plan)
     if form.validate_on_submit():
         try:
             plans.update_plan(plan, form.data, expected_version=form.version.data, actor=actor())
         except Invalid as refused:
             db.session.rollback()
-            plan = plan_or_404(plan_id)
+            plan = plan_or_404(masterplan_id)
             show(form, refused.errors)
         else:
             db.session.commit()
             flash(_("The masterplan has been saved."), "success")
-            return redirect(url_for("masterplan.plan", plan_id=plan.id), 303)
+            return redirect(url_for("masterplan.plan", masterplan_id=plan.id), 303)
     return render_template(
         "masterplan/plan_form.html", form=form, plan=plan
     ), 422 if form.is_submitted() else 200
@@ -94,10 +94,10 @@ def _theme_rows(plan: Masterplan):
         }
 
 
-@bp.get("/<int:plan_id>/")
+@bp.get("/<int:masterplan_id>/")
 @require_member()
-def plan(plan_id: int):
-    plan = plan_or_404(plan_id)
+def plan(masterplan_id: int):
+    plan = plan_or_404(masterplan_id)
     return render_template(
         "masterplan/plan.html",
         plan=plan,
@@ -143,16 +143,16 @@ def _theme_page(plan, theme, *, item_form=None, situation_form=None, status=200,
     )
 
 
-@bp.get("/<int:plan_id>/themes/<int:theme_id>")
+@bp.get("/<int:masterplan_id>/themes/<int:theme_id>")
 @require_member()
-def theme(plan_id: int, theme_id: int):
-    return _theme_page(plan_or_404(plan_id), _theme_or_404(theme_id))
+def theme(masterplan_id: int, theme_id: int):
+    return _theme_page(plan_or_404(masterplan_id), _theme_or_404(theme_id))
 
 
-@bp.post("/<int:plan_id>/themes/<int:theme_id>/items")
+@bp.post("/<int:masterplan_id>/themes/<int:theme_id>/items")
 @require_member()
-def add_item(plan_id: int, theme_id: int):
-    plan, theme = plan_or_404(plan_id), _theme_or_404(theme_id)
+def add_item(masterplan_id: int, theme_id: int):
+    plan, theme = plan_or_404(masterplan_id), _theme_or_404(theme_id)
     form = ItemForm(prefix="item")
     if form.validate_on_submit():
         try:
@@ -166,10 +166,10 @@ def add_item(plan_id: int, theme_id: int):
     return _theme_page(plan, theme, item_form=form, status=422, block="items")
 
 
-@bp.post("/<int:plan_id>/items/<int:item_id>/support")
+@bp.post("/<int:masterplan_id>/items/<int:item_id>/support")
 @require_member()
-def support(plan_id: int, item_id: int):
-    plan = plan_or_404(plan_id)
+def support(masterplan_id: int, item_id: int):
+    plan = plan_or_404(masterplan_id)
     item = child_or_404(Item, item_id, plan)
     if FlaskForm().validate_on_submit():  # the CSRF check
         if plans.supports(item, actor()):
@@ -180,10 +180,10 @@ def support(plan_id: int, item_id: int):
     return _theme_page(plan, _theme_or_404(item.theme_id), block="items")
 
 
-@bp.post("/<int:plan_id>/themes/<int:theme_id>/situation")
+@bp.post("/<int:masterplan_id>/themes/<int:theme_id>/situation")
 @require_member(*MANAGERS)
-def situation(plan_id: int, theme_id: int):
-    plan, theme = plan_or_404(plan_id), _theme_or_404(theme_id)
+def situation(masterplan_id: int, theme_id: int):
+    plan, theme = plan_or_404(masterplan_id), _theme_or_404(theme_id)
     form = SituationForm(prefix="situation")
     if form.validate_on_submit():
         try:
@@ -192,10 +192,10 @@ def situation(plan_id: int, theme_id: int):
             )
         except Invalid as refused:
             db.session.rollback()
-            plan, theme = plan_or_404(plan_id), _theme_or_404(theme_id)
+            plan, theme = plan_or_404(masterplan_id), _theme_or_404(theme_id)
             show(form, refused.errors)
         else:
             db.session.commit()
             flash(_("The current situation has been saved."), "success")
-            return redirect(url_for("masterplan.theme", plan_id=plan.id, theme_id=theme.id), 303)
+            return redirect(url_for("masterplan.theme", masterplan_id=plan.id, theme_id=theme.id), 303)
     return _theme_page(plan, theme, situation_form=form, status=422)

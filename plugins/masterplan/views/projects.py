@@ -48,10 +48,10 @@ def _may_edit(project: Project) -> bool:
     return is_manager() or project.created_by_id == actor().id
 
 
-@bp.route("/<int:plan_id>/projects/new", methods=["GET", "POST"])
+@bp.route("/<int:masterplan_id>/projects/new", methods=["GET", "POST"])
 @require_member()
-def new_project(plan_id: int):
-    plan = plan_or_404(plan_id)
+def new_project(masterplan_id: int):
+    plan = plan_or_404(masterplan_id)
     form = _form(theme_id=request.args.get("theme", type=int))
     if form.validate_on_submit():
         values = _values(form)
@@ -61,12 +61,12 @@ def new_project(plan_id: int):
             project = projects.create_project(plan, values, actor=actor())
         except Invalid as refused:
             db.session.rollback()
-            plan = plan_or_404(plan_id)
+            plan = plan_or_404(masterplan_id)
             show(form, refused.errors)
         else:
             db.session.commit()
             flash(_("The project has been saved."), "success")
-            return redirect(url_for("masterplan.project", plan_id=plan.id, project_id=project.id), 303)
+            return redirect(url_for("masterplan.project", masterplan_id=plan.id, project_id=project.id), 303)
     return (
         render_template(
             "masterplan/project_form.html", form=form, plan=plan, project=None, manager=is_manager()
@@ -75,10 +75,10 @@ def new_project(plan_id: int):
     )
 
 
-@bp.get("/<int:plan_id>/projects/<int:project_id>")
+@bp.get("/<int:masterplan_id>/projects/<int:project_id>")
 @require_member()
-def project(plan_id: int, project_id: int):
-    plan = plan_or_404(plan_id)
+def project(masterplan_id: int, project_id: int):
+    plan = plan_or_404(masterplan_id)
     row = child_or_404(Project, project_id, plan)
     return render_template(
         "masterplan/project.html",
@@ -92,10 +92,10 @@ def project(plan_id: int, project_id: int):
     )
 
 
-@bp.route("/<int:plan_id>/projects/<int:project_id>/edit", methods=["GET", "POST"])
+@bp.route("/<int:masterplan_id>/projects/<int:project_id>/edit", methods=["GET", "POST"])
 @require_member()
-def edit_project(plan_id: int, project_id: int):
-    plan = plan_or_404(plan_id)
+def edit_project(masterplan_id: int, project_id: int):
+    plan = plan_or_404(masterplan_id)
     row = child_or_404(Project, project_id, plan)
     if not _may_edit(row):
         abort(403)
@@ -108,13 +108,13 @@ def edit_project(plan_id: int, project_id: int):
             projects.update_project(row, values, expected_version=form.version.data, actor=actor())
         except Invalid as refused:
             db.session.rollback()
-            plan = plan_or_404(plan_id)
+            plan = plan_or_404(masterplan_id)
             row = child_or_404(Project, project_id, plan)
             show(form, refused.errors)
         else:
             db.session.commit()
             flash(_("The project has been saved."), "success")
-            return redirect(url_for("masterplan.project", plan_id=plan.id, project_id=row.id), 303)
+            return redirect(url_for("masterplan.project", masterplan_id=plan.id, project_id=row.id), 303)
     return (
         render_template(
             "masterplan/project_form.html", form=form, plan=plan, project=row, manager=is_manager()

@@ -22,10 +22,10 @@ def _today():
     return datetime.now(ZoneInfo("Europe/Amsterdam")).date()
 
 
-@bp.route("/<int:plan_id>/rounds/new", methods=["GET", "POST"])
+@bp.route("/<int:masterplan_id>/rounds/new", methods=["GET", "POST"])
 @require_member(*MANAGERS)
-def new_round(plan_id: int):
-    plan = plan_or_404(plan_id)
+def new_round(masterplan_id: int):
+    plan = plan_or_404(masterplan_id)
     form = RoundForm()
     if not form.is_submitted():
         form.points_per_member.data = "100"
@@ -34,12 +34,12 @@ def new_round(plan_id: int):
             row = rounds.create_round(plan, form.data, actor=actor())
         except Invalid as refused:
             db.session.rollback()
-            plan = plan_or_404(plan_id)
+            plan = plan_or_404(masterplan_id)
             show(form, refused.errors)
         else:
             db.session.commit()
             flash(_("The priority round has been created."), "success")
-            return redirect(url_for("masterplan.round", plan_id=plan.id, round_id=row.id), 303)
+            return redirect(url_for("masterplan.round", masterplan_id=plan.id, priority_round_id=row.id), 303)
     return (
         render_template("masterplan/round_form.html", form=form, plan=plan),
         422 if form.is_submitted() else 200,
@@ -68,11 +68,11 @@ def _round_page(plan, row, *, errors=None, given=None, status=200):
     )
 
 
-@bp.route("/<int:plan_id>/rounds/<int:round_id>", methods=["GET", "POST"])
+@bp.route("/<int:masterplan_id>/rounds/<int:priority_round_id>", methods=["GET", "POST"])
 @require_member()
-def round(plan_id: int, round_id: int):  # noqa: A001 - the endpoint's name
-    plan = plan_or_404(plan_id)
-    row = child_or_404(PriorityRound, round_id, plan)
+def round(masterplan_id: int, priority_round_id: int):  # noqa: A001 - the endpoint's name
+    plan = plan_or_404(masterplan_id)
+    row = child_or_404(PriorityRound, priority_round_id, plan)
     if request.method == "POST":
         if not FlaskForm().validate_on_submit():
             return _round_page(
@@ -87,23 +87,23 @@ def round(plan_id: int, round_id: int):  # noqa: A001 - the endpoint's name
             rounds.allocate(row, actor(), given, today=_today())
         except Invalid as refused:
             db.session.rollback()
-            plan = plan_or_404(plan_id)
-            row = child_or_404(PriorityRound, round_id, plan)
+            plan = plan_or_404(masterplan_id)
+            row = child_or_404(PriorityRound, priority_round_id, plan)
             shown = {int(k): v for k, v in given.items() if k.isdigit() and len(k) < 10}
             return _round_page(plan, row, errors=refused.errors, given=shown, status=422)
         db.session.commit()
         flash(_("Your points have been saved."), "success")
-        return redirect(url_for("masterplan.round", plan_id=plan.id, round_id=row.id), 303)
+        return redirect(url_for("masterplan.round", masterplan_id=plan.id, priority_round_id=row.id), 303)
     return _round_page(plan, row)
 
 
-@bp.post("/<int:plan_id>/rounds/<int:round_id>/close")
+@bp.post("/<int:masterplan_id>/rounds/<int:priority_round_id>/close")
 @require_member(*MANAGERS)
-def close_round(plan_id: int, round_id: int):
-    plan = plan_or_404(plan_id)
-    row = child_or_404(PriorityRound, round_id, plan)
+def close_round(masterplan_id: int, priority_round_id: int):
+    plan = plan_or_404(masterplan_id)
+    row = child_or_404(PriorityRound, priority_round_id, plan)
     if FlaskForm().validate_on_submit():
         rounds.close_round(row, actor=actor())
         db.session.commit()
         flash(_("The round is closed; its result now orders the plan's themes."), "success")
-    return redirect(url_for("masterplan.round", plan_id=plan.id, round_id=row.id), 303)
+    return redirect(url_for("masterplan.round", masterplan_id=plan.id, priority_round_id=row.id), 303)
