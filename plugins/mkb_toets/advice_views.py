@@ -125,3 +125,11 @@ def published(dossier_id: int):
         points=advice.points_of(item),
         figures=section_figures(item, names="municipality") if item.released_at else [],
     )
+
+
+@bp.get("/scoreboard")
+@require_member()
+def scoreboard_page():
+    from plugins.mkb_toets.scoreboard import scoreboard
+
+    return render_template("mkb_toets/scoreboard.html", years=scoreboard(), answers=list(Answer))

@@ -143,3 +143,68 @@ def test_the_advice_pages_the_letter_and_the_public_page(mkb_world, client, logi
     login_as(mkb_world.b.admin)
     assert client.get(f"/kring-b/mkb-toets/{dossier_id}/advice.pdf").status_code == 404
     assert client.get(f"/kring-b/mkb-toets/{dossier_id}/advice").status_code == 404
+
+
+def test_the_scoreboard_counts_answers_per_year_and_the_days_they_took(mkb_world, client, login_as):
+    from datetime import UTC, datetime
+
+    from plugins.mkb_toets.models import PhaseChange
+    from plugins.mkb_toets.scoreboard import scoreboard
+
+    a = mkb_world.a
+    plan = (
+        (datetime(2025, 3, 1, 10, tzinfo=UTC), datetime(2025, 3, 31, 10, tzinfo=UTC), ("adopted", "partly")),
+        (datetime(2025, 11, 1, 10, tzinfo=UTC), datetime(2025, 11, 11, 10, tzinfo=UTC), ("not_adopted",)),
+        (datetime(2026, 5, 1, 10, tzinfo=UTC), datetime(2026, 5, 21, 10, tzinfo=UTC), ("adopted",)),
+    )
+    for sent, answered, answers in plan:
+        dossier_id = make_dossier(a.tenant, phase=Phase.ANSWERED)
+        with tenant_scope(a.tenant):
+            for number, answer in enumerate(answers, start=1):
+                db.session.add(
+                    AdvicePoint(
+                        dossier_id=dossier_id, number=number, text=f"Punt {number}", answer=Answer(answer)
+                    )
+                )
+            db.session.add(
+                PhaseChange(
+                    dossier_id=dossier_id,
+                    from_phase=Phase.ADVICE_WRITING,
+                    to_phase=Phase.ADVICE_SENT,
+                    changed_at=sent,
+                )
+            )
+            db.session.add(
+                PhaseChange(
+                    dossier_id=dossier_id,
+                    from_phase=Phase.ADVICE_SENT,
+                    to_phase=Phase.ANSWERED,
+                    changed_at=answered,
+                )
+            )
+            db.session.commit()
+    make_dossier(a.tenant, phase=Phase.ADVICE_SENT)  # not answered: not counted
+    with tenant_scope(a.tenant):
+        years = scoreboard()
+        assert [
+            (
+                y.year,
+                y.dossiers,
+                y.answers[Answer.ADOPTED],
+                y.answers[Answer.PARTLY],
+                y.answers[Answer.NOT_ADOPTED],
+                y.average_days,
+            )
+            for y in years
+        ] == [
+            (2026, 1, 1, 0, 0, 20.0),
+            (2025, 2, 1, 1, 1, 20.0),
+        ]
+    with tenant_scope(mkb_world.b.tenant):
+        assert scoreboard() == []
+    login_as(a.member)
+    page = client.get("/kring-a/mkb-toets/scoreboard")
+    assert page.status_code == 200 and "2025" in page.get_data(as_text=True)
+    client.post("/account/logout")
+    login_as(mkb_world.b.member)
+    assert "2025" not in client.get("/kring-b/mkb-toets/scoreboard").get_data(as_text=True)
