@@ -52,3 +52,20 @@ def stored_file(tenant, rows) -> dict[str, dict]:
         stored.storage_key = uuid.uuid4().hex
         db.session.commit()
     return {}
+
+
+@scenario
+def open_dossier(tenant, rows) -> dict[str, dict]:
+    """An MKB-toets dossier open for feedback, a panel seat and its personal link."""
+    from plugins.mkb_toets.models import FEEDBACK_LINK, Dossier, PanelSeat, Phase
+    from tests.plugins.mkb_toets.conftest import make_dossier
+
+    dossier_id = make_dossier(tenant, phase=Phase.CONSULTATION_OPEN)
+    with tenant_scope(tenant):
+        seat = PanelSeat(dossier_id=dossier_id, contact_person_id=rows[ContactPerson])
+        db.session.add(seat)
+        db.session.flush()
+        raw = tokens.issue(FEEDBACK_LINK, seat.id)
+        section_id = db.session.get(Dossier, dossier_id).sections[0].id
+        db.session.commit()
+    return {"mkb_toets.": {"dossier_id": dossier_id, "dossier_section_id": section_id, "token": raw}}
