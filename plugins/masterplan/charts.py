@@ -53,6 +53,7 @@ def goal_chart(goal) -> Markup:
     def y(value) -> float:
         return round(HEIGHT - PAD - (HEIGHT - 2 * PAD) * (value - low) / spread, 1)
 
+    target_label, baseline_label = _("Target"), _("Baseline")
     parts = [
         f'<svg class="goal-chart" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" '
         f'preserveAspectRatio="xMinYMin meet" aria-labelledby="{title_id} {desc_id}" '
@@ -62,11 +63,11 @@ def goal_chart(goal) -> Markup:
         f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{y(target)}" y2="{y(target)}" stroke="currentColor" '
         f'stroke-dasharray="6 4" stroke-width="1"></line>',
         f'<text x="{PAD}" y="{y(target) - 6}" font-size="12" fill="currentColor">'
-        f"{escape(_('Target'))}: {escape(number(goal.target))}</text>",
+        f"{escape(target_label)}: {escape(number(goal.target))}</text>",
         f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{y(baseline)}" y2="{y(baseline)}" stroke="currentColor" '
         f'stroke-dasharray="2 4" stroke-width="1"></line>',
         f'<text x="{PAD}" y="{y(baseline) + 16}" font-size="12" fill="currentColor">'
-        f"{escape(_('Baseline'))}: {escape(number(goal.baseline))}</text>",
+        f"{escape(baseline_label)}: {escape(number(goal.baseline))}</text>",
     ]
     if points:
         path = " ".join(f"{x(day)},{y(value)}" for day, value in points)
