@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from kringwerk.plugin_api import DashboardCard, NavItem, hookimpl
+from kringwerk.plugin_api import DashboardCard, NavItem, PublicLink, hookimpl
 from plugins.mkb_toets.jobs import periodic_jobs  # noqa: F401 - a hook implementation
 from plugins.mkb_toets.privacy import contact_removed  # noqa: F401 - a hook implementation
 
@@ -22,3 +22,26 @@ def demo_data(tenant):
     from plugins.mkb_toets.demo import load_demo_dossiers
 
     return load_demo_dossiers(tenant)
+
+
+@hookimpl
+def public_links(tenant):
+    """Each published dossier (the five newest) on the tenant's home for visitors."""
+    from sqlalchemy import select
+
+    from kringwerk.plugin_api import db
+    from plugins.mkb_toets.models import Dossier, Phase
+
+    published = db.session.scalars(
+        select(Dossier).where(Dossier.phase == Phase.PUBLISHED).order_by(Dossier.updated_at.desc()).limit(5)
+    )
+    return [
+        PublicLink(
+            _l("MKB-toets: %(title)s", title=dossier.title),
+            "mkb_toets.published",
+            _l("Draft policy judged by the SME panel, with the advice and the municipality's answer."),
+            values={"dossier_id": dossier.id},
+            order=40,
+        )
+        for dossier in published
+    ]

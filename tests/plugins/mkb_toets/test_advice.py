@@ -208,3 +208,12 @@ def test_the_scoreboard_counts_answers_per_year_and_the_days_they_took(mkb_world
     client.post("/account/logout")
     login_as(mkb_world.b.member)
     assert "2025" not in client.get("/kring-b/mkb-toets/scoreboard").get_data(as_text=True)
+
+
+def test_a_published_dossier_is_linked_from_the_home_for_visitors(mkb_world, client):
+    a = mkb_world.a
+    make_dossier(a.tenant, title="Reclamebeleid Voorburg", phase=Phase.PUBLISHED)
+    make_dossier(a.tenant, title="Nog open dossier", phase=Phase.CONSULTATION_OPEN)
+    home = client.get("/kring-a/").get_data(as_text=True)
+    assert "MKB-toets: Reclamebeleid Voorburg" in home and "Nog open dossier" not in home
+    assert "Reclamebeleid Voorburg" not in client.get("/kring-b/").get_data(as_text=True)
