@@ -16,4 +16,5 @@ def dashboard_cards(tenant, user):
 
 
 # The privacy hooks live with the rules they follow; importing them registers them.
+from plugins.masterplan.followup import followup_offers  # noqa: E402, F401
 from plugins.masterplan.privacy import company_removed, contact_removed, member_erase, member_export  # noqa: E402, F401

@@ -7,8 +7,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from kringwerk.plugin_api import Company, ContactPerson, Theme, db, require_member
-from plugins.masterplan import plans, projects
+from kringwerk.plugin_api import MANAGERS, Company, ContactPerson, Theme, db, require_member
+from plugins.masterplan import followup, plans, projects
 from plugins.masterplan.changes import Invalid
 from plugins.masterplan.forms import ProjectForm, choices, show
 from plugins.masterplan.models import Project
@@ -121,3 +121,24 @@ def edit_project(masterplan_id: int, project_id: int):
         ),
         422 if form.is_submitted() else 200,
     )
+
+
+@bp.post("/<int:masterplan_id>/from-match")
+@require_member(*MANAGERS)
+def from_match(masterplan_id: int):
+    """The polls' follow-up button: a project proposal on the match's theme with its companies."""
+    plan = plan_or_404(masterplan_id)
+    theme_id = request.form.get("theme_id", type=int)
+    company_ids = [
+        int(value) for value in request.form.getlist("company_ids") if value.isdigit() and len(value) < 10
+    ]
+    try:
+        project = followup.proposal_from_match(
+            plan, theme_id, company_ids, request.form.get("source", "")[:200], actor=actor()
+        )
+    except Invalid:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    flash(_("A project proposal has been added with the interested companies."), "success")
+    return redirect(url_for("masterplan.project", masterplan_id=plan.id, project_id=project.id), 303)
