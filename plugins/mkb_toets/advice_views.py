@@ -22,9 +22,9 @@ def _section_arg() -> int | None:
 
 
 @bp.get("/<int:dossier_id>/advice")
-@require_member(*STAFF)
+@require_member()
 def advice_page(dossier_id: int):
-    item = _dossier_or_404(dossier_id)
+    item = _dossier_or_404(dossier_id, *STAFF)
     role = _role()
     if role == Role.MUNICIPALITY and item.phase.position < Phase.ADVICE_SENT.position:
         abort(404)  # the municipality reads the advice once it is sent
@@ -45,9 +45,9 @@ def _back(dossier_id: int):
 
 
 @bp.post("/<int:dossier_id>/advice/points")
-@require_member(Role.ADMIN)
+@require_member()
 def add_advice_point(dossier_id: int):
-    item = _dossier_or_404(dossier_id)
+    item = _dossier_or_404(dossier_id, Role.ADMIN)
     try:
         advice.add_point(
             item, request.form.get("text", ""), section_id=_section_arg(), actor=current_membership().user
@@ -61,9 +61,9 @@ def add_advice_point(dossier_id: int):
 
 
 @bp.post("/<int:dossier_id>/advice/points/<int:advice_point_id>")
-@require_member(Role.ADMIN)
+@require_member()
 def edit_advice_point(dossier_id: int, advice_point_id: int):
-    item = _dossier_or_404(dossier_id)
+    item = _dossier_or_404(dossier_id, Role.ADMIN)
     try:
         advice.edit_point(
             item,
@@ -81,9 +81,9 @@ def edit_advice_point(dossier_id: int, advice_point_id: int):
 
 
 @bp.post("/<int:dossier_id>/advice/points/<int:advice_point_id>/answer")
-@require_member(Role.MUNICIPALITY)
+@require_member()
 def answer_advice_point(dossier_id: int, advice_point_id: int):
-    item = _dossier_or_404(dossier_id)
+    item = _dossier_or_404(dossier_id, Role.MUNICIPALITY)
     try:
         advice.answer_point(
             item,
@@ -101,9 +101,9 @@ def answer_advice_point(dossier_id: int, advice_point_id: int):
 
 
 @bp.get("/<int:dossier_id>/advice.pdf")
-@require_member(*STAFF)
+@require_member()
 def advice_letter(dossier_id: int):
-    item = _dossier_or_404(dossier_id)
+    item = _dossier_or_404(dossier_id, *STAFF)
     try:
         data = advice.letter_pdf(item)
     except advice.AdviceError:
