@@ -1,6 +1,7 @@
 """Periodic work of the MKB-toets plugin, per tenant that has it: a consultation whose
 closing date has passed closes (a step on the timeline by no one, mailed as any other),
-and panel members who have not given feedback yet get one reminder before it closes.
+panel members who have not given feedback yet get one reminder before it closes, and
+the municipality one reminder before its answer to the advice is due.
 The runner commits when a job returns."""
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, update
 
-from kringwerk.plugin_api import ContactPerson, PeriodicJob, db, hookimpl, send_mail, utcnow
+from kringwerk.plugin_api import ContactPerson, PeriodicJob, db, external_url, hookimpl, send_mail, utcnow
 from plugins.mkb_toets import phases
-from plugins.mkb_toets.mailing import feedback_link
+from plugins.mkb_toets.mailing import feedback_link, municipality_addresses
 from plugins.mkb_toets.models import Dossier, Feedback, PanelSeat, Phase
 
 REMIND_BEFORE = timedelta(days=2)
@@ -76,12 +77,51 @@ def remind_quiet_panel_members(now=None) -> int:
     return sent
 
 
+def remind_answer_due(now=None) -> int:
+    """Once per dossier, remind the municipality (its officials and the contact person)
+    that the answer to the advice is due within ``REMIND_BEFORE``; returns how many mails."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(Dossier.id).where(
+            Dossier.phase == Phase.ADVICE_SENT,
+            Dossier.answer_due_at.is_not(None),
+            Dossier.answer_due_at <= now + REMIND_BEFORE,
+            Dossier.reminded_at.is_(None),
+        )
+    ).all()
+    sent = 0
+    for dossier_id in due:
+        claimed = db.session.execute(
+            update(Dossier)
+            .where(Dossier.id == dossier_id, Dossier.reminded_at.is_(None))
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            continue
+        dossier = db.session.get(Dossier, dossier_id)
+        for address in sorted(municipality_addresses(dossier)):
+            send_mail(
+                address,
+                _l("Answer due: %(title)s", title=dossier.title),
+                "mkb_toets/answer_due",
+                context={
+                    "dossier": dossier,
+                    "due": dossier.answer_due_at,
+                    "link": external_url("mkb_toets.advice_page", dossier_id=dossier.id),
+                },
+                idempotency_key=f"mkb-toets.answer_due:{dossier.id}:{address}",
+            )
+            sent += 1
+    return sent
+
+
 def close_job(tenant_id: int) -> int:
     return close_passed_consultations()
 
 
 def remind_job(tenant_id: int) -> int:
-    return remind_quiet_panel_members()
+    return remind_quiet_panel_members() + remind_answer_due()
 
 
 @hookimpl

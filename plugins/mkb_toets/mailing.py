@@ -55,6 +55,18 @@ def invite(seat: PanelSeat, dossier: Dossier) -> bool:
     return True
 
 
+def municipality_addresses(dossier: Dossier) -> set[str]:
+    """The municipality's officials in the tenant and the dossier's contact person."""
+    addresses = {
+        membership.user.email
+        for membership in db.session.scalars(memberships(role=Role.MUNICIPALITY))
+        if membership.user.email
+    }
+    if dossier.contact_email:
+        addresses.add(dossier.contact_email.lower())
+    return addresses
+
+
 def _staff_addresses(dossier: Dossier) -> set[str]:
     """The board, the municipality's officials and the dossier's contact person."""
     addresses = {

@@ -389,3 +389,29 @@ def test_a_deleted_contact_leaves_the_panel_with_feedback_and_links(app, mkb_wor
         assert db.session.get(PanelSeat, seats[1]) is not None
     with tenant_scope(mkb_world.b.tenant):
         assert db.session.get(ContactPerson, mkb_world.b_contact_id) is not None
+
+
+def test_the_municipality_is_reminded_once_before_its_answer_is_due(app, mkb_world):
+    from kringwerk.jobs.periodic import tick
+
+    a = mkb_world.a
+    make_dossier(a.tenant, phase=Phase.ADVICE_SENT, answer_due_at=utcnow() + timedelta(days=1))
+    make_dossier(
+        a.tenant, title="Later", phase=Phase.ADVICE_SENT, answer_due_at=utcnow() + timedelta(days=30)
+    )
+    make_dossier(mkb_world.b.tenant, phase=Phase.ADVICE_SENT, answer_due_at=utcnow() + timedelta(days=1))
+    before = len(mails(app))
+    tick(app, ["mkb-toets.remind_panel"])
+    tick(app, ["mkb-toets.remind_panel"])
+    due = sorted(
+        (m["To"], m["Subject"]) for m in mails(app)[before:] if m["Subject"].startswith("Answer due")
+    )
+    assert due == sorted(
+        [
+            (a.official.email, "Answer due: Venstertijden binnenstad"),
+            ("gerda@gemeente.test", "Answer due: Venstertijden binnenstad"),
+            # B's own dossier (the fixture's contact person is the same address): B's run, B's official.
+            ("gerda@gemeente.test", "Answer due: Venstertijden binnenstad"),
+            (mkb_world.b.official.email, "Answer due: Venstertijden binnenstad"),
+        ]
+    )
