@@ -1,8 +1,12 @@
-"""How the masterplans plugin shows up in the platform: navigation and dashboard."""
+"""How the masterplans plugin shows up in the platform: navigation, dashboard, demo
+data; the privacy hooks and the polls' follow-up offers live with the rules they follow
+(importing them here registers them)."""
 
 from flask_babel import lazy_gettext as _l
 
 from kringwerk.plugin_api import DashboardCard, NavItem, hookimpl
+from plugins.masterplan.followup import followup_offers  # noqa: F401
+from plugins.masterplan.privacy import company_removed, contact_removed, member_erase, member_export  # noqa: F401
 
 
 @hookimpl
@@ -15,6 +19,8 @@ def dashboard_cards(tenant, user):
     return [DashboardCard(_l("Masterplans"), "masterplan/_card.html", order=50, plugin="masterplan")]
 
 
-# The privacy hooks live with the rules they follow; importing them registers them.
-from plugins.masterplan.followup import followup_offers  # noqa: E402, F401
-from plugins.masterplan.privacy import company_removed, contact_removed, member_erase, member_export  # noqa: E402, F401
+@hookimpl
+def demo_data(tenant):
+    from plugins.masterplan.demo import load_demo_plans
+
+    return load_demo_plans(tenant)

@@ -18,9 +18,13 @@ GOAL_FIELDS = ("title", "theme_id", "unit", "baseline", "target", "deadline")
 
 
 def _form(goal=None) -> GoalForm:
-    form = GoalForm(obj=goal) if goal is not None else GoalForm()
+    # Filled by hand, not with obj=: a POST that leaves a field out must not fall back to
+    # the row's typed values (a Decimal is not text for the form's validators).
+    form = GoalForm()
     form.theme_id.choices = choices(plans.themes(), lambda row: row.name)
     if goal is not None and not form.is_submitted():
+        form.title.data = goal.title
+        form.unit.data = goal.unit
         form.theme_id.data = str(goal.theme_id or "")
         form.baseline.data = str(goal.baseline)
         form.target.data = str(goal.target)

@@ -27,12 +27,16 @@ def index():
 
 
 def _plan_form(plan=None) -> PlanForm:
-    form = PlanForm(obj=plan) if plan is not None else PlanForm()
+    form = PlanForm()  # filled by hand below: a POST never falls back to the row's typed values
     circles = db.session.scalars(select(Circle).order_by(Circle.name)).all()
     parks = db.session.scalars(select(BusinessPark).order_by(BusinessPark.name)).all()
     form.circle_id.choices = choices(circles, lambda row: row.name)
     form.business_park_id.choices = choices(parks, lambda row: row.name)
     if plan is not None and not form.is_submitted():
+        for name in ("title", "ambition", "owners"):
+            form[name].data = getattr(plan, name) or ""
+        form.scope.data = plan.scope.value
+        form.status.data = plan.status.value
         form.circle_id.data = str(plan.circle_id or "")
         form.business_park_id.data = str(plan.business_park_id or "")
         form.version.data = str(plan.version)

@@ -16,7 +16,9 @@ from plugins.masterplan.views import actor, bp, child_or_404, is_manager, plan_o
 
 
 def _form(project=None, theme_id=None) -> ProjectForm:
-    form = ProjectForm(obj=project) if project is not None else ProjectForm()
+    # Filled by hand, not with obj=: a POST that leaves a field out must not fall back to
+    # the row's typed values (its milestones are rows, not text).
+    form = ProjectForm()
     form.theme_id.choices = choices(plans.themes(), lambda row: row.name, empty=False)
     companies = db.session.scalars(select(Company).order_by(Company.name)).all()
     form.owner_company_id.choices = choices(companies, lambda row: row.name)
@@ -24,6 +26,8 @@ def _form(project=None, theme_id=None) -> ProjectForm:
     form.owner_contact_id.choices = choices(contacts, lambda row: row.name)
     if not form.is_submitted():
         if project is not None:
+            for name in ("title", "description", "partners", "funding_name"):
+                form[name].data = getattr(project, name) or ""
             for name in ("theme_id", "owner_company_id", "owner_contact_id"):
                 form[name].data = str(getattr(project, name) or "")
             form.funding.data = project.funding.value if project.funding else ""
