@@ -5,6 +5,7 @@ data; the privacy hooks and the polls' follow-up offers live with the rules they
 from flask_babel import lazy_gettext as _l
 
 from kringwerk.plugin_api import DashboardCard, NavItem, hookimpl
+from plugins.masterplan.figures import network_figures  # noqa: F401
 from plugins.masterplan.followup import followup_offers  # noqa: F401
 from plugins.masterplan.privacy import company_removed, contact_removed, member_erase, member_export  # noqa: F401
 
