@@ -8,10 +8,10 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from kringwerk.plugin_api import Role, current_membership, db, public, require_member, send_document
+from kringwerk.plugin_api import Role, current_membership, db, is_htmx, public, require_member, send_document
 from plugins.mkb_toets import advice
 from plugins.mkb_toets.blueprint import bp
-from plugins.mkb_toets.models import Answer, Dossier, Phase
+from plugins.mkb_toets.models import AdvicePoint, Answer, Dossier, Phase
 from plugins.mkb_toets.summary import section_figures
 from plugins.mkb_toets.views import STAFF, _dossier_or_404, _role
 
@@ -63,7 +63,9 @@ def add_advice_point(dossier_id: int):
 @bp.post("/<int:dossier_id>/advice/points/<int:advice_point_id>")
 @require_member()
 def edit_advice_point(dossier_id: int, advice_point_id: int):
+    """Save one point; with htmx the point's section comes back in place (422 with the message)."""
     item = _dossier_or_404(dossier_id, Role.ADMIN)
+    error = None
     try:
         advice.edit_point(
             item,
@@ -72,12 +74,31 @@ def edit_advice_point(dossier_id: int, advice_point_id: int):
             section_id=_section_arg(),
             actor=current_membership().user,
         )
-    except advice.AdviceError as error:
+    except advice.AdviceError as refused:
         db.session.rollback()
-        flash(str(error), "error")
+        error = str(refused)
     else:
         db.session.commit()
-    return _back(dossier_id)
+    if not is_htmx():
+        if error:
+            flash(error, "error")
+        return _back(dossier_id)
+    point = db.session.scalar(
+        select(AdvicePoint).where(AdvicePoint.id == advice_point_id, AdvicePoint.dossier_id == item.id)
+    )
+    if point is None:
+        abort(404)
+    return render_template(
+        "mkb_toets/_point.html",
+        dossier=item,
+        point=point,
+        figures={row.section.id: row for row in section_figures(item, names="municipality")},
+        may_write=item.phase == Phase.ADVICE_WRITING,
+        may_answer=False,
+        answers=list(Answer),
+        error=error,
+        saved=error is None,
+    ), (422 if error else 200)
 
 
 @bp.post("/<int:dossier_id>/advice/points/<int:advice_point_id>/answer")

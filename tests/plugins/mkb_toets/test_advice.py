@@ -217,3 +217,29 @@ def test_a_published_dossier_is_linked_from_the_home_for_visitors(mkb_world, cli
     home = client.get("/kring-a/").get_data(as_text=True)
     assert "MKB-toets: Reclamebeleid Voorburg" in home and "Nog open dossier" not in home
     assert "Reclamebeleid Voorburg" not in client.get("/kring-b/").get_data(as_text=True)
+
+
+def test_a_point_is_edited_in_place_with_htmx(mkb_world, client, login_as):
+    a = mkb_world.a
+    dossier_id = make_dossier(a.tenant, phase=Phase.ADVICE_WRITING)
+    with tenant_scope(a.tenant):
+        point_id = advice.add_point(db.session.get(Dossier, dossier_id), "Eerste versie", actor=a.admin).id
+        db.session.commit()
+    login_as(a.admin)
+    url = f"/kring-a/mkb-toets/{dossier_id}/advice/points/{point_id}"
+    saved = client.post(url, data={"text": "Tweede versie"}, headers={"HX-Request": "true"})
+    body = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "<html" not in body  # the point alone, swapped in place
+    assert f'id="point-{point_id}"' in body and "Tweede versie" in body and "Saved" in body
+    refused = client.post(url, data={"text": " "}, headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and "Write the point" in refused.get_data(as_text=True)
+    with tenant_scope(a.tenant):
+        assert db.session.get(AdvicePoint, point_id).text == "Tweede versie"
+    client.post("/account/logout")
+    login_as(mkb_world.b.admin)
+    assert (
+        client.post(
+            url.replace("kring-a", "kring-b"), data={"text": "B"}, headers={"HX-Request": "true"}
+        ).status_code
+        == 404
+    )
