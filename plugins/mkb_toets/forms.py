@@ -10,7 +10,16 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from kringwerk.plugin_api import AcceptedUpload
@@ -29,9 +38,20 @@ def end_of_day(day) -> datetime | None:
     return datetime.combine(day, time(23, 59, 59), tzinfo=LOCAL).astimezone(UTC)
 
 
+class CheckboxesField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("coerce", int)
+        kwargs.setdefault("invalid_choice_message", _l("Choose from the options shown."))
+        super().__init__(*args, **kwargs)
+
+
 class DossierForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     policy_area = StringField(_l("Policy area"), validators=[Optional(), Length(max=200)])
+    themes = CheckboxesField(_l("Themes"), choices=[])
     problem = TextAreaField(_l("The problem, in plain language"), validators=[Optional(), Length(max=LONG)])
     proposal = TextAreaField(_l("The proposed solution"), validators=[Optional(), Length(max=LONG)])
     affected = TextAreaField(_l("Who is affected"), validators=[Optional(), Length(max=LONG)])

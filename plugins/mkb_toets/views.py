@@ -16,6 +16,7 @@ from kringwerk.plugin_api import (
     Company,
     Role,
     StoredFile,
+    Theme,
     current_membership,
     db,
     file_url,
@@ -60,6 +61,10 @@ def index():
 @require_member(*STAFF)
 def new():
     form = DossierForm()
+    form.themes.choices = [
+        (theme.id, theme.name)
+        for theme in db.session.scalars(select(Theme).where(Theme.active.is_(True)).order_by(Theme.position))
+    ]
     if form.validate_on_submit():
         note = dossiers.Note(
             title=form.title.data,
@@ -72,6 +77,7 @@ def new():
             contact_email=form.contact_email.data,
             consultation_closes_at=end_of_day(form.closes_on.data),
             answer_due_at=end_of_day(form.answer_due_on.data),
+            theme_ids=tuple(form.themes.data or ()),
         )
         try:
             upload = form.attachment.data

@@ -189,3 +189,23 @@ def test_the_feedback_page_by_link_saves_refuses_and_stays_in_its_tenant(mkb_wor
     )
     with tenant_scope(mkb_world.b.tenant):
         assert db.session.scalars(select(Feedback)).all() == []
+
+
+def test_a_dossier_takes_themes_of_its_own_tenant_only(mkb_world, client, login_as):
+    from kringwerk.members.models import Theme
+
+    with tenant_scope(mkb_world.a.tenant):
+        a_theme = db.session.scalars(select(Theme).order_by(Theme.position)).first()
+        a_theme_id, a_theme_name = a_theme.id, a_theme.name
+    with tenant_scope(mkb_world.b.tenant):
+        b_theme_id = db.session.scalars(select(Theme.id)).first()
+    login_as(mkb_world.a.official)
+    refused = client.post(
+        "/kring-a/mkb-toets/new", data={"title": "Met thema van B", "themes": [str(b_theme_id)]}
+    )
+    assert refused.status_code == 422 and "Choose from the options shown" in refused.get_data(as_text=True)
+    made = client.post("/kring-a/mkb-toets/new", data={"title": "Met thema", "themes": [str(a_theme_id)]})
+    assert made.status_code == 303
+    assert a_theme_name in client.get(made.headers["Location"]).get_data(as_text=True)
+    with tenant_scope(mkb_world.a.tenant):
+        assert [theme.id for theme in db.session.scalars(select(Dossier)).one().themes] == [a_theme_id]
