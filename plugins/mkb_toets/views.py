@@ -120,6 +120,7 @@ def dossier(dossier_id: int):
         answered=answered,
         seats=seats,
         filters=filters,
+        companies=db.session.scalars(select(Company).order_by(Company.name)).all() if filters else [],
         composable=item.phase in panel.COMPOSABLE,
         releasable=item.phase in summary.RELEASABLE,
     )
@@ -174,6 +175,9 @@ def compose(dossier_id: int):
     try:
         if source == "standing":
             added = panel.add_standing_panel(item, actor=actor)
+        elif source == "companies":
+            chosen = [_optional_id(value) for value in request.form.getlist("company_id")]
+            added = panel.add_companies(item, [value for value in chosen if value is not None], actor=actor)
         elif source == "filter":
             form = _filter_form()
             if not form.validate_on_submit():

@@ -100,6 +100,12 @@ def test_the_board_composes_opens_closes_and_releases_and_the_municipality_then_
     client.post(f"{base}/panel", data={"source": "filter", "sector": "Industrie", "min_employees": "100"})
     with tenant_scope(a.tenant):
         assert len(db.session.scalars(select(PanelSeat)).all()) == 3
+    chosen = [str(mkb_world.company_ids["Drukkerij De Wit"]), str(mkb_world.b_company_id), "x"]
+    assert client.post(f"{base}/panel", data={"source": "companies", "company_id": chosen}).status_code == 303
+    with tenant_scope(a.tenant):
+        assert (
+            len(db.session.scalars(select(PanelSeat)).all()) == 4
+        )  # De Wit's Dirk; B's company is not found
     assert client.post(f"{base}/advance", data={"to": "advice_sent"}).status_code == 303
     assert "cannot move" in client.get(base).get_data(as_text=True)
     assert client.post(f"{base}/advance", data={"to": "nonsense"}).status_code == 400
