@@ -9,8 +9,19 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from kringwerk.plugin_api import MANAGERS, BusinessPark, Circle, Theme, db, page_or_block, require_member
-from plugins.masterplan import goals, plans, projects, rounds
+from kringwerk.plugin_api import (
+    MANAGERS,
+    BusinessPark,
+    Circle,
+    Theme,
+    db,
+    page_or_block,
+    render_document_pdf,
+    render_docx,
+    require_member,
+    send_document,
+)
+from plugins.masterplan import exports, goals, plans, projects, rounds
 from plugins.masterplan.changes import Invalid
 from plugins.masterplan.forms import ItemForm, PlanForm, SituationForm, choices, show
 from plugins.masterplan.models import Item, Masterplan
@@ -203,3 +214,12 @@ def situation(masterplan_id: int, theme_id: int):
             flash(_("The current situation has been saved."), "success")
             return redirect(url_for("masterplan.theme", masterplan_id=plan.id, theme_id=theme.id), 303)
     return _theme_page(plan, theme, situation_form=form, status=422)
+
+
+@bp.get("/<int:masterplan_id>/export.<any(pdf, docx):kind>")
+@require_member()
+def export(masterplan_id: int, kind: str):
+    plan = plan_or_404(masterplan_id)
+    document = exports.plan_document(plan)
+    data = render_document_pdf(document) if kind == "pdf" else render_docx(document)
+    return send_document(data, f"masterplan-{plan.id}.{kind}", kind)
