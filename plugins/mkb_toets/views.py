@@ -26,7 +26,7 @@ from kringwerk.plugin_api import (
 )
 from plugins.mkb_toets import dossiers, panel, phases, summary
 from plugins.mkb_toets.blueprint import bp
-from plugins.mkb_toets.forms import DossierForm, PanelFilterForm, end_of_day
+from plugins.mkb_toets.forms import LOCAL, DossierForm, PanelFilterForm, end_of_day
 from plugins.mkb_toets.mailing import seats_of
 from plugins.mkb_toets.models import BUSINESS_KINDS, Phase, Verdict
 
@@ -96,7 +96,68 @@ def new():
             flash(_("The dossier is opened as a draft."), "success")
             return redirect(url_for("mkb_toets.dossier", dossier_id=dossier.id), 303)
     status = 422 if form.errors else 200
-    return render_template("mkb_toets/new.html", form=form), status
+    return render_template("mkb_toets/new.html", form=form, dossier=None), status
+
+
+@bp.route("/<int:dossier_id>/edit", methods=["GET", "POST"])
+@require_member()
+def edit(dossier_id: int):
+    """Change the note and the sections while the dossier is a draft."""
+    item = _dossier_or_404(dossier_id, *STAFF)
+    if item.phase != Phase.DRAFT:
+        flash(_("Only a draft can be changed; the panel is judging this version."), "error")
+        return redirect(url_for("mkb_toets.dossier", dossier_id=dossier_id), 303)
+    form = DossierForm()
+    form.themes.choices = [
+        (theme.id, theme.name)
+        for theme in db.session.scalars(select(Theme).where(Theme.active.is_(True)).order_by(Theme.position))
+    ]
+    if not form.is_submitted():
+        for name in (
+            "title",
+            "policy_area",
+            "problem",
+            "proposal",
+            "affected",
+            "expected_effect",
+            "contact_name",
+            "contact_email",
+        ):
+            getattr(form, name).data = getattr(item, name)
+        form.themes.data = [theme.id for theme in item.themes]
+        form.sections.data = "\n\n".join(
+            f"{section.heading}\n{section.body}".strip() for section in item.sections
+        )
+        form.closes_on.data = (
+            item.consultation_closes_at.astimezone(LOCAL).date() if item.consultation_closes_at else None
+        )
+        form.answer_due_on.data = item.answer_due_at.astimezone(LOCAL).date() if item.answer_due_at else None
+    elif form.validate_on_submit():
+        note = dossiers.Note(
+            title=form.title.data,
+            policy_area=form.policy_area.data,
+            problem=form.problem.data,
+            proposal=form.proposal.data,
+            affected=form.affected.data,
+            expected_effect=form.expected_effect.data,
+            contact_name=form.contact_name.data,
+            contact_email=form.contact_email.data,
+            consultation_closes_at=end_of_day(form.closes_on.data),
+            answer_due_at=end_of_day(form.answer_due_on.data),
+            theme_ids=tuple(form.themes.data or ()),
+        )
+        try:
+            dossiers.update_note(item, note, actor=current_membership().user)
+            dossiers.replace_sections(item, dossiers.split_sections(form.sections.data or ""))
+        except dossiers.DossierError as error:
+            db.session.rollback()
+            form.title.errors = [*form.title.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(_("The draft is saved."), "success")
+            return redirect(url_for("mkb_toets.dossier", dossier_id=dossier_id), 303)
+    status = 422 if form.errors else 200
+    return render_template("mkb_toets/new.html", form=form, dossier=item), status
 
 
 @bp.get("/<int:dossier_id>")

@@ -215,3 +215,37 @@ def test_a_dossier_takes_themes_of_its_own_tenant_only(mkb_world, client, login_
     assert a_theme_name in client.get(made.headers["Location"]).get_data(as_text=True)
     with tenant_scope(mkb_world.a.tenant):
         assert [theme.id for theme in db.session.scalars(select(Dossier)).one().themes] == [a_theme_id]
+
+
+def test_the_draft_is_changed_until_the_consultation_opens(mkb_world, client, login_as):
+    a = mkb_world.a
+    dossier_id = make_dossier(a.tenant)
+    open_id = make_dossier(a.tenant, phase=Phase.CONSULTATION_OPEN)
+    login_as(a.official)
+    form = client.get(f"/kring-a/mkb-toets/{dossier_id}/edit").get_data(as_text=True)
+    assert "Venstertijden" in form and "Ontheffingen" in form
+    saved = client.post(
+        f"/kring-a/mkb-toets/{dossier_id}/edit",
+        data={
+            "title": "Venstertijden, tweede concept",
+            "sections": "Venstertijden\nTot 12 uur.\n\nHandhaving\nGeen camera's.",
+        },
+    )
+    assert saved.status_code == 303
+    with tenant_scope(a.tenant):
+        dossier = db.session.get(Dossier, dossier_id)
+        assert dossier.title == "Venstertijden, tweede concept"
+        assert [(s.number, s.heading, s.body) for s in dossier.sections] == [
+            (1, "Venstertijden", "Tot 12 uur."),
+            (2, "Handhaving", "Geen camera's."),
+        ]
+    refused = client.post(f"/kring-a/mkb-toets/{open_id}/edit", data={"title": "Stiekem veranderd"})
+    assert refused.status_code == 303
+    with tenant_scope(a.tenant):
+        assert db.session.get(Dossier, open_id).title == "Venstertijden binnenstad"
+    client.post("/account/logout")
+    login_as(a.member)
+    assert client.get(f"/kring-a/mkb-toets/{open_id}/edit").status_code == 403
+    client.post("/account/logout")
+    login_as(mkb_world.b.admin)
+    assert client.post(f"/kring-b/mkb-toets/{dossier_id}/edit", data={"title": "B"}).status_code == 404
