@@ -340,3 +340,23 @@ class PlanChange(TenantScoped, db.Model):
     action: Mapped[str] = mapped_column(String(40))  # "created", "updated", "deleted"
     # {"field": [before, after], ...}; for "created" the values given.
     changes: Mapped[dict] = mapped_column(json_type(), default=dict)
+
+
+class PlanSnapshot(TenantScoped, db.Model):
+    """A version of the plan as published ("the plan as adopted on <date>"): its text as
+    lines, so two versions can be compared side by side however the rows changed since."""
+
+    __tablename__ = "masterplan_snapshots"
+    __tenant_table_args__ = (
+        tenant_fk("masterplan_id", "masterplans", ondelete="CASCADE"),
+        Index("ix_masterplan_snapshots_tenant_plan", "tenant_id", "masterplan_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    masterplan_id: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(200))
+    adopted_on: Mapped[date] = mapped_column(Date)
+    lines: Mapped[list] = mapped_column(json_type(), default=list)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    published_by_name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
