@@ -174,9 +174,11 @@ def theme_order(plan: Masterplan) -> list[Theme]:
     """The plan's themes in priority order: the latest closed round's result, then the rest by position."""
     themes = active_themes()
     closed = latest_closed(plan)
-    if closed is None or not closed.result:
+    if closed is None or not isinstance(closed.result, list):
         return themes
-    rank = {entry["theme_id"]: index for index, entry in enumerate(closed.result)}
+    rank = {
+        entry.get("theme_id"): index for index, entry in enumerate(closed.result) if isinstance(entry, dict)
+    }
     return sorted(themes, key=lambda theme: (rank.get(theme.id, len(rank)), theme.position, theme.id))
 
 

@@ -88,8 +88,13 @@ class Row:
     change: str  # "same", "removed", "added", "changed"
 
 
+def _text_lines(lines) -> list[str]:
+    return [str(line) for line in lines] if isinstance(lines, list) else []
+
+
 def compare(old: list[str], new: list[str]) -> list[Row]:
     """The two versions side by side: equal lines, removed ones, added ones, changed ones."""
+    old, new = _text_lines(old), _text_lines(new)
     rows: list[Row] = []
     matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -48,6 +48,17 @@ def _values(form: ProjectForm) -> dict:
     return values
 
 
+def _interested(project: Project) -> list[Company]:
+    ids = (
+        [i for i in project.interested_company_ids or [] if isinstance(i, int)]
+        if isinstance(project.interested_company_ids, list)
+        else []
+    )
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Company).where(Company.id.in_(ids)).order_by(Company.name)))
+
+
 def _may_edit(project: Project) -> bool:
     return is_manager() or project.created_by_id == actor().id
 
@@ -91,7 +102,7 @@ def project(masterplan_id: int, project_id: int):
         theme=db.session.get(Theme, row.theme_id),
         company=db.session.get(Company, row.owner_company_id) if row.owner_company_id else None,
         contact=db.session.get(ContactPerson, row.owner_contact_id) if row.owner_contact_id else None,
-        interested=[c for c in (db.session.get(Company, i) for i in row.interested_company_ids or []) if c],
+        interested=_interested(row),
         may_edit=_may_edit(row),
     )
 
