@@ -27,7 +27,8 @@ from kringwerk.plugin_api import AcceptedUpload
 LOCAL = ZoneInfo("Europe/Amsterdam")
 # The draft as sent by the municipality: a PDF or a Word file.
 DRAFT_TYPES = ("pdf", "docx")
-MAX_DRAFT_BYTES = 10 * 1024 * 1024
+# Below the request limit (MAX_CONTENT_LENGTH, 10 MB), so an oversized file gets the form's message.
+MAX_DRAFT_BYTES = 8 * 1024 * 1024
 LONG = 10_000
 
 

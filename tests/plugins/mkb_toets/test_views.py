@@ -64,6 +64,12 @@ def test_the_official_opens_a_dossier_and_a_wrong_upload_changes_nothing(mkb_wor
         content_type="multipart/form-data",
     )
     assert wrong.status_code == 422
+    oversized = client.post(
+        "/kring-a/mkb-toets/new",
+        data={**form, "attachment": (io.BytesIO(b"%PDF-1.4\n" + b"0" * (8 * 1024 * 1024)), "groot.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert oversized.status_code == 422 and "MB" in oversized.get_data(as_text=True)
     with tenant_scope(mkb_world.a.tenant):
         assert db.session.scalars(select(Dossier)).all() == []
     made = client.post(
