@@ -216,7 +216,8 @@ def situation(masterplan_id: int, theme_id: int):
     return _theme_page(plan, theme, situation_form=form, status=422)
 
 
-@bp.get("/<int:masterplan_id>/export.<any(pdf, docx):kind>")
+@bp.get("/<int:masterplan_id>/export.pdf", defaults={"kind": "pdf"})
+@bp.get("/<int:masterplan_id>/export.docx", defaults={"kind": "docx"})
 @require_member()
 def export(masterplan_id: int, kind: str):
     plan = plan_or_404(masterplan_id)
