@@ -216,11 +216,15 @@ def situation(masterplan_id: int, theme_id: int):
     return _theme_page(plan, theme, situation_form=form, status=422)
 
 
-@bp.get("/<int:masterplan_id>/export.pdf", defaults={"kind": "pdf"})
-@bp.get("/<int:masterplan_id>/export.docx", defaults={"kind": "docx"})
+@bp.get("/<int:masterplan_id>/export.pdf")
 @require_member()
-def export(masterplan_id: int, kind: str):
+def export_pdf(masterplan_id: int):
     plan = plan_or_404(masterplan_id)
-    document = exports.plan_document(plan)
-    data = render_document_pdf(document) if kind == "pdf" else render_docx(document)
-    return send_document(data, f"masterplan-{plan.id}.{kind}", kind)
+    return send_document(render_document_pdf(exports.plan_document(plan)), f"masterplan-{plan.id}.pdf", "pdf")
+
+
+@bp.get("/<int:masterplan_id>/export.docx")
+@require_member()
+def export_docx(masterplan_id: int):
+    plan = plan_or_404(masterplan_id)
+    return send_document(render_docx(exports.plan_document(plan)), f"masterplan-{plan.id}.docx", "docx")
