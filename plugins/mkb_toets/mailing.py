@@ -1,6 +1,6 @@
 """Who hears about a dossier, and the mails they get: panel members their personal
-feedback link when the consultation opens (or when they join an open one), the
-board and the municipality every step of the timeline. Mails go through
+feedback link when the consultation opens (or when they join an open one) and the
+published outcome at the end, the board and the municipality every step of the timeline. Mails go through
 ``send_mail``, so they leave after the commit, once per idempotency key.
 """
 
@@ -80,6 +80,25 @@ def _staff_addresses(dossier: Dossier) -> set[str]:
     return addresses
 
 
+def _tell_panel_of_outcome(dossier: Dossier) -> int:
+    """The panel hears what became of their feedback: the published page."""
+    link = external_url("mkb_toets.published", dossier_id=dossier.id)
+    sent = 0
+    for seat in seats_of(dossier):
+        contact = db.session.get(ContactPerson, seat.contact_person_id)
+        if contact is None or not contact.email:
+            continue
+        send_mail(
+            contact.email,
+            _l("The outcome: %(title)s", title=dossier.title),
+            "mkb_toets/outcome",
+            context={"name": contact.name, "dossier": dossier, "link": link},
+            idempotency_key=f"mkb-toets.outcome:{seat.id}",
+        )
+        sent += 1
+    return sent
+
+
 def tell_about_change(dossier: Dossier, change: PhaseChange) -> int:
     """Mail everyone concerned by ``change``; returns how many mails were queued."""
     sent = 0
@@ -87,6 +106,8 @@ def tell_about_change(dossier: Dossier, change: PhaseChange) -> int:
     if change.to_phase == Phase.CONSULTATION_OPEN:
         for seat in seats_of(dossier):
             sent += invite(seat, dossier)
+    if change.to_phase == Phase.PUBLISHED:
+        sent += _tell_panel_of_outcome(dossier)
     for address in sorted(_staff_addresses(dossier)):
         send_mail(
             address,
