@@ -11,7 +11,7 @@ PLUGIN_TRANSLATIONS := $(addsuffix /translations,$(PLUGIN_DIRS))
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_pgettext:1c,2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test install system-deps translations catalogs lint bench vendor-htmx clean
+.PHONY: demo test install runtime-deps system-deps translations catalogs lint bench vendor-htmx clean
 
 $(BIN)/kringwerk $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,19 +37,28 @@ catalogs: $(VENV)/.installed
 		$(BIN)/pybabel update -i $$plugin/translations/messages.pot -d $$plugin/translations || exit 1; \
 	done
 
-demo: install
+demo: install runtime-deps
 	$(BIN)/kringwerk db upgrade
 	$(BIN)/kringwerk demo
 	$(BIN)/kringwerk run --host 127.0.0.1 --port 5000
 
-## Debian packages the tests run for real (and WeasyPrint's Pango and fonts), installed only where missing.
-system-deps:
+## Debian packages the app needs at run time (WeasyPrint's Pango and a font), only where missing.
+runtime-deps:
+	@missing=""; \
+	ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"; \
+	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+## Debian packages the tests run for real, installed only where missing.
+system-deps: runtime-deps
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
-	ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"; \
-	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
