@@ -115,15 +115,12 @@ def copy(event_id: int):
     )
 
 
-@bp.get("/<int:event_id>/cancel-event")
-@require_member(*MANAGERS)
-def cancel_event_page(event_id: int):
-    return render_template("events/cancel_event.html", event=_event(event_id))
-
-
-@bp.post("/<int:event_id>/cancel-event")
+@bp.route("/<int:event_id>/cancel-event", methods=["GET", "POST"])
 @require_member(*MANAGERS)
 def cancel_event(event_id: int):
+    """GET asks, POST cancels the event (one rule, so an out-of-range id is a 404 for both)."""
+    if request.method == "GET":
+        return render_template("events/cancel_event.html", event=_event(event_id))
     return _act(
         event_id, services.cancel_event, _("The event has been cancelled and everyone signed up is told.")
     )

@@ -7,7 +7,7 @@ the sign-up block of the event page is swapped in place.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kringwerk.plugin_api import chosen_language, db, page_or_block, public, rate_limit
@@ -93,24 +93,20 @@ def guest_sign_up(event, visitor):
     return _event_block(event, visitor, notice=notice)
 
 
-@bp.get("/<int:event_id>/cancel")
-def cancel_page(event_id: int):
-    visitor = current_visitor()
-    event = visible_event(event_id, visitor)
-    registration = own_registration(event.id, visitor) or abort(404)
-    return render_template(
-        "events/cancel.html",
-        event=event,
-        registration=registration,
-        action=url_for("events.cancel_signup", event_id=event.id),
-    )
-
-
-@bp.post("/<int:event_id>/cancel")
+@bp.route("/<int:event_id>/cancel", methods=["GET", "POST"])
 def cancel_signup(event_id: int):
+    """GET asks (a mail scanner may open the link), POST cancels. One rule for both, so an
+    id beyond the database's range is a 404 for either method."""
     visitor = current_visitor()
     event = visible_event(event_id, visitor)
     registration = own_registration(event.id, visitor) or abort(404)
+    if request.method == "GET":
+        return render_template(
+            "events/cancel.html",
+            event=event,
+            registration=registration,
+            action=url_for("events.cancel_signup", event_id=event.id),
+        )
     rules.cancel(registration, actor=visitor.user)
     db.session.commit()
     flash(_("Your sign-up has been cancelled."), "success")
