@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time, timedelta
 
 from babel.dates import get_day_names
 from flask_babel import get_locale
@@ -42,6 +42,9 @@ class MonthGrid:
         return (self.year, self.month + 1) if self.month < 12 else (self.year + 1, 1)
 
 
+NIGHT_ENDS = time(6)
+
+
 def weekday_names(locale=None) -> list[tuple[str, str]]:
     """Monday to Sunday as (wide, abbreviated) names; Babel numbers Monday 0 as ``date`` does."""
     locale = locale or get_locale() or "nl"
@@ -51,14 +54,25 @@ def weekday_names(locale=None) -> list[tuple[str, str]]:
 
 
 def month_grid(year: int, month: int, events) -> MonthGrid:
-    """The weeks covering the month, each event in the cell of its local start day."""
+    """The weeks covering the month, each event in the cell of every local day it spans;
+    an event ending before 06:00 the next morning stays on the day it began."""
     weeks = [
         [Day(day, day.month == month) for day in week]
         for week in calendar.Calendar(firstweekday=calendar.MONDAY).monthdatescalendar(year, month)
     ]
     cells = {day.date: day for week in weeks for day in week}
     for event in events:
-        cell = cells.get(local(event.starts_at).date())
-        if cell is not None:
-            cell.events.append(event)
+        for day in _days_spanned(event):
+            cell = cells.get(day)
+            if cell is not None:
+                cell.events.append(event)
     return MonthGrid(year, month, weeks, weekday_names())
+
+
+def _days_spanned(event) -> list[date]:
+    start = local(event.starts_at)
+    end = local(event.ends_at) if event.ends_at else start
+    last = end.date()
+    if last > start.date() and end.time() < NIGHT_ENDS:
+        last -= timedelta(days=1)  # a night out belongs to the evening it began
+    return [start.date() + timedelta(days=n) for n in range(max((last - start.date()).days, 0) + 1)]

@@ -65,3 +65,21 @@ def test_events_sit_in_their_day_cells(events_world, login_as):
     dutch = login_as(a.member).get("/kring-a/events/?view=month&year=2027&month=5").get_data(as_text=True)
     assert "<caption>mei 2027</caption>" in dutch
     assert re.findall(r'<abbr title="(\w+)">', dutch)[:2] == ["maandag", "dinsdag"]
+
+
+def test_an_event_of_several_days_sits_in_every_day_it_spans(app):
+    from types import SimpleNamespace
+
+    fair = SimpleNamespace(
+        starts_at=datetime(2027, 5, 10, 9, 0, tzinfo=AMS), ends_at=datetime(2027, 5, 12, 17, 0, tzinfo=AMS)
+    )
+    evening = SimpleNamespace(
+        starts_at=datetime(2027, 5, 20, 19, 0, tzinfo=AMS), ends_at=datetime(2027, 5, 21, 0, 0, tzinfo=AMS)
+    )
+    with app.test_request_context():
+        grid = month_grid(2027, 5, [fair, evening])
+    days_with = {day.date.day: day.events for week in grid.weeks for day in week if day.in_month}
+    assert [day for day, found in days_with.items() if fair in found] == [10, 11, 12]
+    assert [day for day, found in days_with.items() if evening in found] == [
+        20
+    ]  # the night stays on its evening
