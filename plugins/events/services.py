@@ -267,7 +267,8 @@ def calendar(
         )
     if year is not None:
         start, end = window(year, month)
-        statement = statement.where(Event.starts_at >= start, Event.starts_at < end)
+        # Every event that overlaps the period: a fair from 30 April to 2 May is in May too.
+        statement = statement.where(Event.starts_at < end, Event.ends_at > start)
     if upcoming_from is not None:
         statement = statement.where(Event.ends_at >= upcoming_from)
     if theme_id is not None:
@@ -343,7 +344,8 @@ def shared_events(
     )
     if year is not None:
         start, end = window(year, month)
-        statement = statement.where(Event.starts_at >= start, Event.starts_at < end)
+        # Every event that overlaps the period: a fair from 30 April to 2 May is in May too.
+        statement = statement.where(Event.starts_at < end, Event.ends_at > start)
     if upcoming_from is not None:
         statement = statement.where(Event.ends_at >= upcoming_from)
     if theme_key is not None:

@@ -83,3 +83,22 @@ def test_an_event_of_several_days_sits_in_every_day_it_spans(app):
     assert [day for day, found in days_with.items() if evening in found] == [
         20
     ]  # the night stays on its evening
+
+
+def test_an_event_from_the_month_before_shows_on_its_days_in_this_month(events_world, login_as):
+    a, b = events_world.a, events_world.b
+    make_event(
+        a.tenant,
+        title="Bedrijvenbeurs",
+        starts_at=datetime(2027, 4, 30, 10, tzinfo=AMS),
+        ends_at=datetime(2027, 5, 2, 17, tzinfo=AMS),
+    )
+    make_event(b.tenant, title="Kring B beurs", starts_at=datetime(2027, 5, 1, 10, tzinfo=AMS))
+    html = login_as(a.member).get("/kring-a/events/?view=month&year=2027&month=5").get_data(as_text=True)
+    cells = _cells(html)
+    assert [d for d, cell in cells.items() if "Bedrijvenbeurs" in cell] == [
+        "2027-04-30",
+        "2027-05-01",
+        "2027-05-02",
+    ]
+    assert "Kring B beurs" not in html
