@@ -9,19 +9,17 @@ event's people, small enough to write during the request.
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from kringwerk.plugin_api import db
+from kringwerk.plugin_api import csv_bytes, db, formula_safe
 from plugins.events.models import Event, Registration, RegistrationStatus
 from plugins.events.services import local
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def rows(event: Event):
@@ -64,10 +62,6 @@ def rows(event: Event):
         ]
 
 
-def _safe(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def _text(cell) -> str:
     if cell is None:
         return ""
@@ -75,16 +69,11 @@ def _text(cell) -> str:
         return cell.strftime(TIME_FORMAT)
     if isinstance(cell, int):
         return str(cell)
-    return _safe(str(cell))
+    return formula_safe(str(cell))
 
 
 def to_csv(event: Event, language: str) -> bytes:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel reads UTF-8 (and the accents) only with the BOM
-    writer = csv.writer(buffer, delimiter="," if language == "en" else ";", lineterminator="\r\n")
-    for row in rows(event):
-        writer.writerow([_text(cell) for cell in row])
-    return buffer.getvalue().encode("utf-8")
+    return csv_bytes(rows(event), language, cell=_text)
 
 
 def to_xlsx(event: Event) -> bytes:
@@ -103,7 +92,7 @@ def to_xlsx(event: Event) -> bytes:
                 # Excel has no time zones: local time, as the header says.
                 value, number_format = value.replace(tzinfo=None), "yyyy-mm-dd hh:mm"
             elif isinstance(value, str):
-                value = _safe(value)
+                value = formula_safe(value)
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula

@@ -27,7 +27,6 @@ the number of statements does not grow with the number of responses.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -42,7 +41,17 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
 
-from kringwerk.plugin_api import Company, Tenant, Theme, db, record, start_task, utcnow
+from kringwerk.plugin_api import (
+    Company,
+    Tenant,
+    Theme,
+    csv_bytes,
+    db,
+    formula_safe,
+    record,
+    start_task,
+    utcnow,
+)
 from plugins.polls.charts import format_number
 from plugins.polls.models import (
     InterestLevel,
@@ -58,8 +67,6 @@ Row = list[object]
 EXPORT_RETENTION = timedelta(days=1)
 PROGRESS_EVERY = 500  # responses between progress reports
 FILE_NAME = re.compile(r"^[0-9]+-[A-Za-z0-9_-]{8,64}\.(csv|xlsx)$")
-# A formula's first character at the start of a text, or after a separator Excel may split on.
-FORMULA_PART = re.compile(r"(^|[;,\n])( *)([=+\-@\t\r])")
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
@@ -250,15 +257,9 @@ def _num(value: float | None) -> object:
 
 
 def write_csv(rows: Iterable[Row], language: str = "nl") -> bytes:
-    """UTF-8 with a byte-order mark (Excel otherwise guesses a legacy code page);
-    ``;`` and decimal commas for Dutch, ``,`` and decimal points for English."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    delimiter = "," if language == "en" else ";"
-    writer = csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([_csv_text(cell, language) for cell in row])
-    return buffer.getvalue().encode("utf-8")
+    """The tenant's spreadsheet format: ``;`` and decimal commas for Dutch, ``,`` and
+    decimal points for English (``csv_bytes``)."""
+    return csv_bytes(rows, language, cell=lambda cell: _csv_text(cell, language))
 
 
 def _csv_text(cell: object, language: str) -> str:
@@ -274,12 +275,7 @@ def _csv_text(cell: object, language: str) -> str:
         return cell.strftime(TIME_FORMAT)
     if isinstance(cell, date):
         return cell.isoformat()
-    return _safe(str(cell))
-
-
-def _safe(cell: str) -> str:
-    """``cell`` with an apostrophe before every part a spreadsheet could run as a formula."""
-    return FORMULA_PART.sub(r"\1\2'\3", cell)
+    return formula_safe(str(cell))
 
 
 def summary_file(poll: Poll, fmt: str) -> bytes:
@@ -315,7 +311,7 @@ def write_xlsx(sheets: Iterable[tuple[str, Iterable[Row]]]) -> bytes:
                 elif not isinstance(value, int | float | str):
                     value = str(value)
                 if isinstance(value, str):
-                    value = _safe(value)
+                    value = formula_safe(value)
                 cell = WriteOnlyCell(sheet, value=value)
                 if isinstance(value, str):
                     cell.data_type = "s"  # never a formula, whatever the text starts with

@@ -17,6 +17,7 @@ from kringwerk.documents.models import StoredFile
 from kringwerk.documents.pdf import render_document_pdf, render_pdf
 from kringwerk.documents.responses import send_document
 from kringwerk.documents.services import UploadError, check_upload, delete_file, store_upload
+from kringwerk.documents.spreadsheets import csv_bytes, formula_safe
 from kringwerk.documents.structure import Document, DocumentTable, Paragraph, Points, Section
 from kringwerk.documents.views import file_url
 from kringwerk.documents.word import render_docx
@@ -194,6 +195,8 @@ __all__ = [
     "UploadError",
     "AcceptedUpload",
     "file_url",
+    "csv_bytes",
+    "formula_safe",
     # pages
     "page_or_block",
     "wants_fragment",
