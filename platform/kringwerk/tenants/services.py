@@ -16,10 +16,10 @@ import pytz
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from kringwerk.audit.services import record
+from kringwerk.documents.disk import remove_after_commit, remove_after_rollback
 from kringwerk.extensions import db
 from kringwerk.tenancy.context import tenant_scope
 from kringwerk.tenancy.models import Tenant, TenantKind
@@ -313,10 +313,10 @@ def set_logo(tenant: Tenant, stream: BinaryIO, filename: str | None, *, actor) -
     (folder / new_name).write_bytes(data)
     old_name = tenant.logo_filename
     tenant.logo_filename = new_name
-    _delete_files_after(
-        commit=[folder / old_name] if old_name else [],
-        rollback=[folder / new_name],
-    )
+    # The old logo goes once the change commits; the new one if it never does.
+    if old_name:
+        remove_after_commit(folder / old_name)
+    remove_after_rollback(folder / new_name)
     with tenant_scope(tenant):
         record("tenant.updated", actor=actor, target=tenant, details={"fields": ["logo"]})
         db.session.flush()
@@ -327,42 +327,9 @@ def remove_logo(tenant: Tenant, *, actor) -> bool:
     """Remove the tenant's logo; False when it had none."""
     if not tenant.logo_filename:
         return False
-    _delete_files_after(commit=[logo_folder(tenant) / tenant.logo_filename], rollback=[])
+    remove_after_commit(logo_folder(tenant) / tenant.logo_filename)
     tenant.logo_filename = None
     with tenant_scope(tenant):
         record("tenant.updated", actor=actor, target=tenant, details={"fields": ["logo"]})
         db.session.flush()
     return True
-
-
-# Files follow the transaction: deleted after commit (the replaced logo) or after
-# rollback (a logo whose change never happened). The lists live on the session.
-_AFTER_COMMIT = "kringwerk.files_to_delete_after_commit"
-_AFTER_ROLLBACK = "kringwerk.files_to_delete_after_rollback"
-
-
-def _delete_files_after(*, commit: list[Path], rollback: list[Path]) -> None:
-    if not event.contains(Session, "after_commit", _files_after_commit):
-        event.listen(Session, "after_commit", _files_after_commit)
-        event.listen(Session, "after_rollback", _files_after_rollback)
-    info = db.session.info
-    info.setdefault(_AFTER_COMMIT, []).extend(commit)
-    info.setdefault(_AFTER_ROLLBACK, []).extend(rollback)
-
-
-def _unlink(paths) -> None:
-    for path in paths:
-        try:
-            Path(path).unlink(missing_ok=True)
-        except OSError:
-            current_app.logger.warning("could not delete %s", path)
-
-
-def _files_after_commit(session: Session) -> None:
-    session.info.pop(_AFTER_ROLLBACK, None)
-    _unlink(session.info.pop(_AFTER_COMMIT, []))
-
-
-def _files_after_rollback(session: Session) -> None:
-    session.info.pop(_AFTER_COMMIT, None)
-    _unlink(session.info.pop(_AFTER_ROLLBACK, []))
