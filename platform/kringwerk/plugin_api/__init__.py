@@ -55,6 +55,7 @@ from kringwerk.pluginhost.manifest import (
     PublicLink,
     SettingsForm,
     ThemeActivity,
+    ThemeInterest,
     WaitingItem,
 )
 from kringwerk.pluginhost.services import plugin_settings, update_plugin_settings
@@ -102,6 +103,7 @@ __all__ = [
     "Attendance",
     "DemoContribution",
     "WaitingItem",
+    "ThemeInterest",
     # hooks of other plugins
     "hooks",
     "all_hooks",

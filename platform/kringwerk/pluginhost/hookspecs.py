@@ -107,3 +107,8 @@ def waiting_for(tenant, user):
 @hookspec
 def open_work(tenant):
     """Return sentences on the plugin's work under way in ``tenant`` (open polls, say), asked before disabling it."""
+
+
+@hookspec
+def theme_interest(tenant, source):
+    """Return ThemeInterests of closed sources in ``tenant`` (``source`` None: the recent ones; else only that key)."""

@@ -206,3 +206,21 @@ class WaitingItem:
     action: Any = ""  # the button or link text; the home says "Open" when empty
     post: bool = False
     plugin: str | None = None
+
+
+@dataclass(frozen=True)
+class ThemeInterest:
+    """How many want to cooperate per theme, from one closed source (a poll's theme-interest
+    questions), answered to ``theme_interest``: aggregates only, never who.
+
+    ``source`` is a stable key (``"polls:12"``) that asks for this one again. ``counts`` maps
+    theme id to the number interested; it is empty and ``withheld`` is set when the source's
+    small-group rule forbids counts (too few respondents to hide in).
+    """
+
+    source: str
+    label: str
+    counts: Mapping[int, int]
+    respondents: int
+    withheld: bool = False
+    closed_on: datetime | None = None
