@@ -49,6 +49,7 @@ from kringwerk.pluginhost.manifest import (
     DashboardCard,
     DemoContribution,
     FollowUpOffer,
+    LinkableEvent,
     NavItem,
     PeriodicJob,
     Plugin,
@@ -104,6 +105,7 @@ __all__ = [
     "DemoContribution",
     "WaitingItem",
     "ThemeInterest",
+    "LinkableEvent",
     # hooks of other plugins
     "hooks",
     "all_hooks",

@@ -112,3 +112,8 @@ def open_work(tenant):
 @hookspec
 def theme_interest(tenant, source):
     """Return ThemeInterests of closed sources in ``tenant`` (``source`` None: the recent ones; else only that key)."""
+
+
+@hookspec
+def linkable_events(tenant, ids):
+    """Return LinkableEvents of ``tenant`` (``ids`` None: those an item may link to now; else those with these ids)."""

@@ -224,3 +224,16 @@ class ThemeInterest:
     respondents: int
     withheld: bool = False
     closed_on: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LinkableEvent:
+    """An event another plugin may link to (a masterplan project's meetings), from
+    ``linkable_events``: plain values, so the linking plugin never imports the events plugin.
+    ``cancelled`` marks one that will not take place; an id no longer answered is gone."""
+
+    id: int
+    title: str
+    starts_at: datetime
+    url: str
+    cancelled: bool = False
