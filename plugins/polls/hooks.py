@@ -7,6 +7,7 @@ from flask_babel import ngettext
 
 from kringwerk.plugin_api import DashboardCard, NavItem, hookimpl
 from plugins.polls.followups import attendance_followups  # noqa: F401
+from plugins.polls.interest import theme_interest  # noqa: F401
 from plugins.polls.jobs import periodic_jobs  # noqa: F401
 from plugins.polls.matches import theme_activity  # noqa: F401
 from plugins.polls.privacy import company_removed, contact_removed, member_erase, member_export  # noqa: F401
