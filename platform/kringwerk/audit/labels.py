@@ -37,6 +37,7 @@ ACTION_LABELS = {
     "contact.created": _l("Contact person added"),
     "contact.updated": _l("Contact person changed"),
     "contact.deleted": _l("Contact person deleted"),
+    "contact.exported": _l("Contact person's personal data exported"),
     "park.created": _l("Business park added"),
     "park.updated": _l("Business park changed"),
     "park.deleted": _l("Business park deleted"),

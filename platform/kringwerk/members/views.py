@@ -9,6 +9,8 @@ management) change companies, parks and circles; only the board changes themes.
 
 from __future__ import annotations
 
+import json
+
 from flask import (
     Blueprint,
     Response,
@@ -27,9 +29,10 @@ from sqlalchemy.orm import selectinload
 from werkzeug.utils import secure_filename
 from wtforms import SelectChoice
 
+from kringwerk.accounts.models import Role
 from kringwerk.accounts.permissions import MANAGERS, has_role, require_member
 from kringwerk.extensions import db, utcnow
-from kringwerk.members import csv_io, groupings, services
+from kringwerk.members import csv_io, groupings, privacy, services
 from kringwerk.members.directory import directory_query, sectors
 from kringwerk.members.forms import (
     CompanyForm,
@@ -241,7 +244,12 @@ def company(company_id: int):
     )
     if company is None:
         abort(404)
-    return render_template("members/company.html", company=company, can_manage=has_role(*MANAGERS))
+    return render_template(
+        "members/company.html",
+        company=company,
+        can_manage=has_role(*MANAGERS),
+        can_export=has_role(Role.ADMIN),
+    )
 
 
 @bp.route("/companies/<int:company_id>/edit", methods=["GET", "POST"])
@@ -350,7 +358,13 @@ def contact_delete(contact_person_id: int):
         db.session.commit()
         flash(_("%(name)s has been removed as a contact person.", name=name), "success")
         return redirect(url_for("members.company", company_id=company_id))
-    consequences = [_("The company itself stays.")]
+    consequences = [
+        _("The company itself stays."),
+        _(
+            "What the modules hold on them (answers, panel feedback, registrations) is deleted or made "
+            "anonymous; totals and counts stay. Download their personal data first if they asked for it."
+        ),
+    ]
     if contact.user_id:
         consequences.append(_("Their user account and membership stay as they are."))
     return render_template(
@@ -364,4 +378,25 @@ def contact_delete(contact_person_id: int):
         action=url_for("members.contact_delete", contact_person_id=contact.id),
         cancel=url_for("members.company", company_id=company_id),
         button=_("Remove contact person"),
+    )
+
+
+@bp.post("/contacts/<int:contact_person_id>/export")
+@require_member(Role.ADMIN)
+def contact_export(contact_person_id: int):
+    """The contact person's personal data as JSON (AVG right of access), for the board.
+    A POST, because it writes the audit entry."""
+    contact = get_or_404(ContactPerson, contact_person_id)
+    tenant = current_tenant()
+    data = privacy.export_contact(tenant, contact, actor=current_user)
+    db.session.commit()
+    filename = f"kringwerk-{tenant.slug}-contact-{contact.id}.json"
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2, default=str),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            # Personal data: no copies in shared caches or the browser's history.
+            "Cache-Control": "no-store",
+        },
     )

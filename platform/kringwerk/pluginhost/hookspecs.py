@@ -110,6 +110,11 @@ def open_work(tenant):
 
 
 @hookspec
+def contact_export(tenant, contact):
+    """Return a dict of the personal data the plugin holds on ``contact`` (a ContactPerson) in ``tenant`` (AVG access)."""
+
+
+@hookspec
 def theme_interest(tenant, source):
     """Return ThemeInterests of closed sources in ``tenant`` (``source`` None: the recent ones; else only that key)."""
 

@@ -55,6 +55,13 @@ def member_erase(tenant, user):
         note.author_email = None
 
 
+@hookimpl
+def contact_export(tenant, contact):
+    # Not recorded in ``calls``: other tests assert that list exactly.
+    notes = db.session.scalars(select(DummyNote.text).where(DummyNote.author_email == contact.email))
+    return {"dummy_notes": list(notes)}
+
+
 def count_notes(tenant_id: int) -> int:
     calls.append(("periodic", tenant_id))
     return db.session.scalar(select(func.count(DummyNote.id)))
