@@ -1,15 +1,27 @@
 """Projects of a plan: a member proposes one (an idea), the board or the proposer
-works it out; the edit form carries the version it was opened at."""
+works it out. The edit form carries the version it was opened at; with htmx it
+opens in place of the project's details and saving swaps them back, without
+JavaScript it is a page of its own. A stale save shows the newer version."""
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from kringwerk.plugin_api import MANAGERS, Company, ContactPerson, Theme, db, require_member
-from plugins.masterplan import followup, plans, projects
-from plugins.masterplan.changes import Invalid
+from kringwerk.plugin_api import (
+    MANAGERS,
+    Company,
+    ContactPerson,
+    Theme,
+    db,
+    page_or_block,
+    require_member,
+    wants_fragment,
+)
+from plugins.masterplan import conflicts, followup, plans, projects
+from plugins.masterplan.changes import Invalid, StaleEdit
 from plugins.masterplan.forms import ProjectForm, choices, show
 from plugins.masterplan.models import Project
 from plugins.masterplan.views import actor, bp, child_or_404, is_manager, plan_or_404
@@ -90,21 +102,40 @@ def new_project(masterplan_id: int):
     )
 
 
+def _facts(row: Project) -> dict:
+    """What the project's facts show besides the row itself."""
+    return {
+        "theme": db.session.get(Theme, row.theme_id),
+        "company": db.session.get(Company, row.owner_company_id) if row.owner_company_id else None,
+        "contact": db.session.get(ContactPerson, row.owner_contact_id) if row.owner_contact_id else None,
+    }
+
+
+def _project_page(plan, row: Project, *, saved: bool = False):
+    return page_or_block(
+        "masterplan/project.html",
+        "project",
+        plan=plan,
+        project=row,
+        interested=_interested(row),
+        may_edit=_may_edit(row),
+        saved=saved,
+        **_facts(row),
+    )
+
+
 @bp.get("/<int:masterplan_id>/projects/<int:project_id>")
 @require_member()
 def project(masterplan_id: int, project_id: int):
     plan = plan_or_404(masterplan_id)
-    row = child_or_404(Project, project_id, plan)
-    return render_template(
-        "masterplan/project.html",
-        plan=plan,
-        project=row,
-        theme=db.session.get(Theme, row.theme_id),
-        company=db.session.get(Company, row.owner_company_id) if row.owner_company_id else None,
-        contact=db.session.get(ContactPerson, row.owner_contact_id) if row.owner_contact_id else None,
-        interested=_interested(row),
-        may_edit=_may_edit(row),
-    )
+    return _project_page(plan, child_or_404(Project, project_id, plan))
+
+
+STALE_PROJECT = _l(
+    "Someone else saved this project after you opened it, so your changes have not been saved. "
+    "Their version is shown above the form, which still holds your changes: save again to replace "
+    "their version with yours, or cancel to keep theirs."
+)
 
 
 @bp.route("/<int:masterplan_id>/projects/<int:project_id>/edit", methods=["GET", "POST"])
@@ -115,12 +146,26 @@ def edit_project(masterplan_id: int, project_id: int):
     if not _may_edit(row):
         abort(403)
     form = _form(row)
+    conflict = None
     if form.validate_on_submit():
         values = _values(form)
         if not is_manager():
             values["status"] = row.status.value
         try:
             projects.update_project(row, values, expected_version=form.version.data, actor=actor())
+        except StaleEdit:
+            # Never overwrite: show what is saved now beside what this person typed. The form
+            # takes the current version, so saving again is a choice made with both in view.
+            db.session.rollback()
+            plan = plan_or_404(masterplan_id)
+            row = child_or_404(Project, project_id, plan)
+            conflict = {
+                "project": row,
+                "change": conflicts.latest_change(plan.id, "project", row.id),
+                **_facts(row),
+            }
+            form.version.data = str(row.version)
+            form.form_errors.append(str(STALE_PROJECT))
         except Invalid as refused:
             db.session.rollback()
             plan = plan_or_404(masterplan_id)
@@ -128,13 +173,22 @@ def edit_project(masterplan_id: int, project_id: int):
             show(form, refused.errors)
         else:
             db.session.commit()
+            if wants_fragment():
+                return _project_page(plan, row, saved=True)
             flash(_("The project has been saved."), "success")
             return redirect(url_for("masterplan.project", masterplan_id=plan.id, project_id=row.id), 303)
-    return (
-        render_template(
-            "masterplan/project_form.html", form=form, plan=plan, project=row, manager=is_manager()
-        ),
-        422 if form.is_submitted() else 200,
+    status = 200
+    if form.is_submitted():
+        status = 409 if conflict else 422
+    return page_or_block(
+        "masterplan/project_form.html",
+        "editor",
+        status=status,
+        form=form,
+        plan=plan,
+        project=row,
+        manager=is_manager(),
+        conflict=conflict,
     )
 
 

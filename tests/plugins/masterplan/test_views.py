@@ -91,7 +91,7 @@ def test_a_project_with_a_milestone_before_its_start_is_refused_beside_the_field
     first = client.post(edit, data={**data, "title": "Zon op de daken", "version": str(version)})
     assert first.status_code == 303
     second = client.post(edit, data={**data, "title": "Zonneweide", "version": str(version)})
-    assert second.status_code == 422 and "Someone else changed this item" in second.get_data(as_text=True)
+    assert second.status_code == 409 and "Someone else saved this project" in second.get_data(as_text=True)
     db.session.expire_all()
     with tenant_scope(w.a.tenant):
         assert db.session.get(Project, project_id).title == "Zon op de daken"
