@@ -99,6 +99,8 @@ class RoundForm(FlaskForm):
     opens_on = StringField(_l("Opens on"), render_kw={"type": "date"}, validators=[Length(max=10)])
     closes_on = StringField(_l("Closes on"), render_kw={"type": "date"}, validators=[Length(max=10)])
     points_per_member = StringField(_l("Points per member"), validators=[Length(max=6)])
+    # Filled by the view from the theme_interest hook; the service asks the source again.
+    seed_source = SelectField(_l("Starting order"), choices=[], validate_choice=False)
 
 
 def show(form, errors: dict) -> None:

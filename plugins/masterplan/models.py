@@ -302,6 +302,10 @@ class PriorityRound(TenantScoped, db.Model):
     # [{"theme_id": 3, "points": 420}, ...] best first, written when the round closes.
     result: Mapped[list | None] = mapped_column(json_type())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where the starting order came from (a closed poll's theme interest, ``seeding``):
+    # {"source": "polls:12", "label": ..., "respondents": n, "closed_on": iso date,
+    #  "counts": [{"theme_id": 3, "count": 14}, ...] most first}; it breaks ties in the count.
+    seed: Mapped[dict | None] = mapped_column(json_type())
 
 
 class Allocation(TenantScoped, db.Model):

@@ -2,6 +2,9 @@
 never more than the round allows; the totals order the themes, and the result is
 kept with the round when it closes (so a later change of themes or members does
 not rewrite what was decided).
+
+A round may start from a closed poll's theme interest (``seeding``): that starting
+order stands until points are given and breaks ties between equal totals.
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
-from kringwerk.plugin_api import Theme, db, utcnow
-from plugins.masterplan import changes
+from kringwerk.plugin_api import Theme, current_tenant, db, utcnow
+from plugins.masterplan import changes, seeding
 from plugins.masterplan.changes import Invalid
 from plugins.masterplan.models import Allocation, Masterplan, PriorityRound
 from plugins.masterplan.plans import themes as active_themes
@@ -45,6 +48,13 @@ def create_round(plan: Masterplan, values: dict, *, actor) -> PriorityRound:
         points = int(points.strip())
     if not isinstance(points, int) or not 1 <= points <= MAX_POINTS:
         errors["points_per_member"] = _l("Give a number of points between 1 and %(max)s.", max=MAX_POINTS)
+    seed = None
+    try:
+        seed = seeding.resolve(
+            current_tenant(), values.get("seed_source"), [theme.id for theme in active_themes()]
+        )
+    except Invalid as refused:
+        errors.update(refused.errors)
     if errors:
         raise Invalid(errors)
     row = PriorityRound(
@@ -53,17 +63,14 @@ def create_round(plan: Masterplan, values: dict, *, actor) -> PriorityRound:
         opens_on=opens_on,
         closes_on=closes_on,
         points_per_member=points,
+        seed=seed,
     )
     db.session.add(row)
     db.session.flush()
-    changes.log(
-        plan.id,
-        actor,
-        "round",
-        row.id,
-        "created",
-        {"title": row.title, "opens_on": opens_on, "closes_on": closes_on, "points_per_member": points},
-    )
+    logged = {"title": row.title, "opens_on": opens_on, "closes_on": closes_on, "points_per_member": points}
+    if seed is not None:
+        logged["seeded_from"] = seed["label"]
+    changes.log(plan.id, actor, "round", row.id, "created", logged)
     db.session.flush()
     return row
 
@@ -131,7 +138,8 @@ def my_points(row: PriorityRound, user) -> dict[int, int]:
 
 
 def tally(row: PriorityRound) -> list[dict]:
-    """Themes by total points, most first (ties: the taxonomy's order); themes without points last."""
+    """Themes by total points, most first; ties go by the starting order of a seeded round,
+    then the taxonomy's order. Without any points a seeded round keeps its starting order."""
     totals = dict(
         db.session.execute(
             select(Allocation.theme_id, func.sum(Allocation.points))
@@ -142,8 +150,10 @@ def tally(row: PriorityRound) -> list[dict]:
     voters = db.session.scalar(
         select(func.count(func.distinct(Allocation.user_id))).where(Allocation.round_id == row.id)
     )
+    seeded = seeding.seed_counts(row.seed)
     ordered = sorted(
-        active_themes(), key=lambda theme: (-int(totals.get(theme.id, 0)), theme.position, theme.id)
+        active_themes(),
+        key=lambda theme: (-int(totals.get(theme.id, 0)), -seeded.get(theme.id, 0), theme.position, theme.id),
     )
     return [
         {"theme_id": theme.id, "points": int(totals.get(theme.id, 0)), "voters": voters} for theme in ordered

@@ -3,12 +3,16 @@ themes while it is open; the board closes it and the result orders the plan."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice
 
-from kringwerk.plugin_api import MANAGERS, db, require_member
-from plugins.masterplan import plans, rounds
+from kringwerk.plugin_api import MANAGERS, current_tenant, db, require_member
+from plugins.masterplan import plans, rounds, seeding
 from plugins.masterplan.changes import Invalid
 from plugins.masterplan.forms import RoundForm, show
 from plugins.masterplan.models import PriorityRound
@@ -22,11 +26,25 @@ def _today():
     return datetime.now(ZoneInfo("Europe/Amsterdam")).date()
 
 
+def _source_choices(sources) -> list[SelectChoice]:
+    """The closed polls a round can start from; one too small to use is shown but cannot be chosen."""
+    options = [SelectChoice("", _("None: the themes in their usual order"))]
+    for source in sources:
+        when = format_date(source.closed_on, "medium") if source.closed_on else ""
+        counted = ngettext("%(num)d respondent", "%(num)d respondents", source.respondents)
+        label = f"{source.label} ({when + ', ' if when else ''}{counted})"
+        if source.withheld:
+            label = _("%(source)s: too few respondents to use", source=label)
+        options.append(SelectChoice(source.source, label, {"disabled": True} if source.withheld else {}))
+    return options
+
+
 @bp.route("/<int:masterplan_id>/rounds/new", methods=["GET", "POST"])
 @require_member(*MANAGERS)
 def new_round(masterplan_id: int):
     plan = plan_or_404(masterplan_id)
     form = RoundForm()
+    form.seed_source.choices = _source_choices(seeding.sources(current_tenant()))
     if not form.is_submitted():
         form.points_per_member.data = "100"
     if form.validate_on_submit():
@@ -46,10 +64,21 @@ def new_round(masterplan_id: int):
     )
 
 
+def _seed_date(seed):
+    """The stored seed's closing date, read defensively (stored JSON)."""
+    try:
+        return date.fromisoformat(seed["closed_on"])
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
 def _round_page(plan, row, *, errors=None, given=None, status=200):
     user = actor()
     mine = rounds.my_points(row, user)
     themes = plans.themes()
+    seeded = seeding.seed_counts(row.seed)
+    if seeded:  # members see the themes in the starting order
+        themes.sort(key=lambda theme: -seeded.get(theme.id, 0))
     return (
         render_template(
             "masterplan/round.html",
@@ -63,6 +92,9 @@ def _round_page(plan, row, *, errors=None, given=None, status=200):
             tally=row.result if row.closed_at else (rounds.tally(row) if is_manager() else None),
             form=FlaskForm(),
             manager=is_manager(),
+            seed=row.seed if isinstance(row.seed, dict) else None,
+            seeded=seeded,
+            seed_closed_on=_seed_date(row.seed),
         ),
         status,
     )
