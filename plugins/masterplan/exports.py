@@ -8,7 +8,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from kringwerk.plugin_api import Document, DocumentTable, Paragraph, Points, Section
-from plugins.masterplan import goals, plans, projects, rounds
+from plugins.masterplan import goals, parks, plans, projects, rounds
 from plugins.masterplan.models import ItemKind, Masterplan
 
 
@@ -62,6 +62,9 @@ def plan_document(plan: Masterplan) -> Document:
                 _("Goals"), [DocumentTable([_("Goal"), _("Target"), _("Latest"), _("Progress")], goal_rows)]
             )
         )
+    implementation = parks.export_section(plan)  # a park's plan: its implementation steps
+    if implementation is not None:
+        sections.append(implementation)
     intro = [Paragraph(plan.ambition)] if plan.ambition else []
     return Document(
         title=plan.title,

@@ -364,3 +364,116 @@ class PlanSnapshot(TenantScoped, db.Model):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     published_by_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- implementation plans per business park (seed 001) -------------------------------------
+
+
+class StepKind(enum.StrEnum):
+    """The steps of a park's implementation plan, in the order they are taken."""
+
+    RESEARCH = "research"
+    CONCLUSIONS = "conclusions"
+    APPROACH = "approach"  # the plan of approach
+    FUNDING = "funding"  # the funding applications
+
+    @property
+    def label(self) -> str:
+        return {
+            StepKind.RESEARCH: _l("Research"),
+            StepKind.CONCLUSIONS: _l("Conclusions"),
+            StepKind.APPROACH: _l("Plan of approach"),
+            StepKind.FUNDING: _l("Funding applications"),
+        }[self]
+
+
+class StepState(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    BLOCKED = "blocked"
+    DONE = "done"
+
+    @property
+    def label(self) -> str:
+        return {
+            StepState.NOT_STARTED: _l("Not started"),
+            StepState.IN_PROGRESS: _l("In progress"),
+            StepState.BLOCKED: _l("Blocked"),
+            StepState.DONE: _l("Done"),
+        }[self]
+
+
+class ParkPlan(TenantScoped, db.Model):
+    """A business park's implementation plan: research, conclusions, a plan of approach
+    and funding applications (``ParkStep``). The park is a plain id, as for a plan: the
+    core deletes parks without asking plugins; ``park_name`` is kept to show afterwards.
+    The park's id and creation time name it together: SQLite may give a deleted park's id
+    to a new park, which must not inherit the old plan."""
+
+    __tablename__ = "masterplan_park_plans"
+    __tenant_table_args__ = (
+        UniqueConstraint(
+            "tenant_id", "business_park_id", "park_created_at", name="uq_masterplan_park_plans_park"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_park_id: Mapped[int] = mapped_column(Integer)
+    park_created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    park_name: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    steps: Mapped[list[ParkStep]] = relationship(
+        cascade="all, delete-orphan", order_by="ParkStep.position", foreign_keys="ParkStep.park_plan_id"
+    )
+
+
+class ParkStep(TenantScoped, db.Model):
+    """One step of a park's implementation plan, with its owner (a member), dates, state and note."""
+
+    __tablename__ = "masterplan_park_steps"
+    __tenant_table_args__ = (
+        tenant_fk("park_plan_id", "masterplan_park_plans", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "park_plan_id", "kind", name="uq_masterplan_park_steps_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    park_plan_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[StepKind] = mapped_column(str_enum(StepKind, "masterplan_step_kind"))
+    position: Mapped[int] = mapped_column(Integer)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    state: Mapped[StepState] = mapped_column(
+        str_enum(StepState, "masterplan_step_state"), default=StepState.NOT_STARTED
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # The ORM updates WHERE version = <loaded>: a parallel save of the same row fails, never overwrites.
+    __mapper_args__ = {"version_id_col": version}
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    documents: Mapped[list[StepDocument]] = relationship(
+        order_by="StepDocument.id", foreign_keys="StepDocument.park_step_id", viewonly=True
+    )
+
+
+class StepDocument(TenantScoped, db.Model):
+    """A document of a step: the stored file (core file storage) it currently holds."""
+
+    __tablename__ = "masterplan_step_documents"
+    __tenant_table_args__ = (
+        tenant_fk("park_step_id", "masterplan_park_steps", ondelete="CASCADE"),
+        # No cascade: the service deletes this row, then the file (``delete_file``).
+        tenant_fk("stored_file_id", "stored_files"),
+        Index("ix_masterplan_step_documents_tenant_step", "tenant_id", "park_step_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    park_step_id: Mapped[int] = mapped_column(Integer)
+    stored_file_id: Mapped[int] = mapped_column(Integer)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    stored_file = relationship("StoredFile", foreign_keys=[stored_file_id], lazy="joined")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 
 from kringwerk.plugin_api import ContactPerson, db, hookimpl, tenant_scope
+from plugins.masterplan import parks
 from plugins.masterplan.models import Allocation, Item, PlanChange, Project, Support
 
 
@@ -47,11 +48,12 @@ def contact_removed(tenant, contact):
 
 @hookimpl
 def member_export(tenant, user):
-    """The wishes and challenges the user added, and what they supported."""
+    """The wishes and challenges the user added, what they supported, and the park steps they own."""
     with tenant_scope(tenant):
         added = db.session.scalars(select(Item).where(Item.added_by_id == user.id)).all()
         supported = db.session.scalars(select(Support.item_id).where(Support.user_id == user.id)).all()
-        if not added and not supported:
+        steps = parks.owned_steps(user)
+        if not added and not supported and not steps:
             return None
         return {
             "items": [
@@ -59,6 +61,7 @@ def member_export(tenant, user):
                 for item in added
             ],
             "supported_item_ids": list(supported),
+            "park_steps_owned": steps,
         }
 
 
@@ -81,4 +84,5 @@ def member_erase(tenant, user):
             .values(user_id=None, user_name=None)
             .execution_options(synchronize_session="fetch")
         )
+        parks.let_go_of(user)  # the park's steps stay, without this owner
         db.session.flush()
