@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from kringwerk.plugin_api import Plugin
 from plugins.masterplan import hooks
+from plugins.masterplan.labels import AUDIT_DETAIL_LABELS, AUDIT_LABELS
 from plugins.masterplan.views import bp
 
 plugin = Plugin(
@@ -18,4 +19,6 @@ plugin = Plugin(
     hooks=hooks,
     models="plugins.masterplan.models",
     migrations=str(Path(__file__).parent / "migrations" / "versions"),
+    audit_labels=AUDIT_LABELS,
+    audit_detail_labels=AUDIT_DETAIL_LABELS,
 )

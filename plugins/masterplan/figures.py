@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from kringwerk.plugin_api import NetworkFigure, db, hookimpl
 from plugins.masterplan.goals import progress
 from plugins.masterplan.models import Goal, Masterplan, PlanStatus, Project, ProjectStatus
+from plugins.masterplan.network_goals import rollup_figures
 
 
 @hookimpl
@@ -52,4 +53,6 @@ def network_figures(network, tenant_ids):
                 int(running.get(tenant_id, 0)),
             )
         )
+    # The members' goals that count toward the network's own goals, as sums per goal.
+    figures.extend(rollup_figures(network, tenant_ids))
     return figures

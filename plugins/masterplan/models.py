@@ -477,3 +477,65 @@ class StepDocument(TenantScoped, db.Model):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     stored_file = relationship("StoredFile", foreign_keys=[stored_file_id], lazy="joined")
+
+
+# --- what projects contribute to, and goals that count toward a network's ------------------
+
+
+class ProjectGoal(TenantScoped, db.Model):
+    """A project contributes to a goal, of any plan of the same tenant (the composite keys hold it)."""
+
+    __tablename__ = "masterplan_project_goals"
+    __tenant_table_args__ = (
+        tenant_fk("project_id", "masterplan_projects", ondelete="CASCADE"),
+        tenant_fk("goal_id", "masterplan_goals", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "project_id", "goal_id", name="uq_masterplan_project_goals"),
+        Index("ix_masterplan_project_goals_tenant_goal", "tenant_id", "goal_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(Integer)
+    goal_id: Mapped[int] = mapped_column(Integer)
+    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProjectEvent(TenantScoped, db.Model):
+    """A meeting of a project on the tenant's calendar. The event is a plain id (the events
+    plugin's table may be absent or switched off); its title and start as they were when
+    linked are kept, to show once the event is gone."""
+
+    __tablename__ = "masterplan_project_events"
+    __tenant_table_args__ = (
+        tenant_fk("project_id", "masterplan_projects", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "project_id", "event_id", name="uq_masterplan_project_events"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GoalContribution(TenantScoped, db.Model):
+    """A goal of this association counts toward a goal of a regional network it is in. The
+    network's goal is another tenant's row, so a plain id; its title when declared is kept.
+    The network reads these only as sums, inside the core's ``network_figures`` crossing."""
+
+    __tablename__ = "masterplan_goal_contributions"
+    __tenant_table_args__ = (
+        tenant_fk("goal_id", "masterplan_goals", ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "goal_id", "network_goal_id", name="uq_masterplan_goal_contributions"),
+        Index("ix_masterplan_goal_contributions_network", "network_tenant_id", "network_goal_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    goal_id: Mapped[int] = mapped_column(Integer)
+    network_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    network_goal_id: Mapped[int] = mapped_column(Integer)
+    network_goal_title: Mapped[str] = mapped_column(String(200))
+    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -37,4 +37,13 @@ def actor():
     return current_user._get_current_object()
 
 
-from plugins.masterplan.views import goals, history, implementation, parks, plans, projects, rounds  # noqa: E402, F401
+from plugins.masterplan.views import (  # noqa: E402, F401
+    goals,
+    history,
+    implementation,
+    links,
+    parks,
+    plans,
+    projects,
+    rounds,
+)

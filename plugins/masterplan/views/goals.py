@@ -16,6 +16,7 @@ from plugins.masterplan.charts import goal_chart
 from plugins.masterplan.forms import GoalForm, MeasurementForm, choices, show
 from plugins.masterplan.models import Goal
 from plugins.masterplan.views import actor, bp, child_or_404, is_manager, plan_or_404
+from plugins.masterplan.views.links import goal_links
 
 GOAL_FIELDS = ("title", "theme_id", "unit", "baseline", "target", "deadline")
 
@@ -53,6 +54,7 @@ def _goal_page(plan, goal, measurement_form=None, status=200, *, saved: bool = F
         form=measurement_form or MeasurementForm(),
         manager=is_manager(),
         saved=saved,
+        **({} if wants_fragment() else goal_links(plan, goal)),
     )
 
 

@@ -25,6 +25,7 @@ from plugins.masterplan.changes import Invalid, StaleEdit
 from plugins.masterplan.forms import ProjectForm, choices, show
 from plugins.masterplan.models import Project
 from plugins.masterplan.views import actor, bp, child_or_404, is_manager, plan_or_404
+from plugins.masterplan.views.links import project_links
 
 
 def _form(project=None, theme_id=None) -> ProjectForm:
@@ -121,6 +122,7 @@ def _project_page(plan, row: Project, *, saved: bool = False):
         may_edit=_may_edit(row),
         saved=saved,
         **_facts(row),
+        **({} if wants_fragment() else project_links(plan, row)),
     )
 
 

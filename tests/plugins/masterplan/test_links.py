@@ -1,0 +1,214 @@
+"""Projects contribute to goals and link to events. A project counts toward goals of its
+own tenant only (another tenant's goal is refused and nothing changes); a goal lists its
+projects with owner and status; every link and unlink lands in the plan's history and the
+audit trail. Events come through the ``linkable_events`` hook: where the events plugin is
+off the section is hidden and the stored links stay harmless; the masterplan plugin never
+imports the events plugin."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from kringwerk.audit.models import AuditEntry
+from kringwerk.extensions import db
+from kringwerk.pluginhost.services import disable_plugin, enable_plugin
+from kringwerk.tenancy import tenant_scope
+from plugins.events.models import Event, EventState
+from plugins.masterplan import contributions, event_links, goals, projects
+from plugins.masterplan.changes import Invalid
+from plugins.masterplan.models import Masterplan, PlanChange, Project, ProjectEvent, ProjectGoal
+
+GOAL = {
+    "title": "Nieuwe business cases",
+    "unit": "cases",
+    "baseline": "60",
+    "target": "100",
+    "deadline": "2027-12-31",
+}
+
+
+def _goal(tenant, plan_id, actor, **values) -> int:
+    with tenant_scope(tenant):
+        goal = goals.create_goal(db.session.get(Masterplan, plan_id), {**GOAL, **values}, actor=actor)
+        db.session.commit()
+        return goal.id
+
+
+def _project(tenant, plan_id, theme_id, actor, **values) -> int:
+    with tenant_scope(tenant):
+        project = projects.create_project(
+            db.session.get(Masterplan, plan_id),
+            {"title": "Startersloket", "theme_id": theme_id, **values},
+            actor=actor,
+        )
+        db.session.commit()
+        return project.id
+
+
+def _event(tenant, title, *, state=EventState.PUBLISHED, days=14) -> int:
+    with tenant_scope(tenant):
+        start = datetime.now(UTC) + timedelta(days=days)
+        event = Event(title=title, starts_at=start, ends_at=start + timedelta(hours=2), state=state)
+        db.session.add(event)
+        db.session.commit()
+        return event.id
+
+
+def _count(tenant, model) -> int:
+    with tenant_scope(tenant):
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.mark.both_databases
+def test_a_project_contributes_to_goals_of_its_own_tenant(plan_world):
+    w = plan_world
+    goal_a = _goal(w.a.tenant, w.plan_a, w.a.admin)
+    with tenant_scope(w.a.tenant):
+        other_plan = Masterplan(title="Masterplan Zuid")
+        db.session.add(other_plan)
+        db.session.commit()
+        other_plan_id = other_plan.id
+    goal_elsewhere = _goal(w.a.tenant, other_plan_id, w.a.admin, title="Banen in de techniek")
+    goal_b = _goal(w.b.tenant, w.plan_b, w.b.admin)
+    project_a = _project(
+        w.a.tenant,
+        w.plan_a,
+        w.themes_a[0],
+        w.a.admin,
+        owner_company_id=w.company_a,
+        owner_contact_id=w.contact_a,
+        status="running",
+    )
+    with tenant_scope(w.a.tenant):
+        project = db.session.get(Project, project_a)
+        contributions.link(project, str(goal_a), actor=w.a.admin)
+        contributions.link(project, goal_elsewhere, actor=w.a.admin)
+        db.session.commit()
+        for bad, message in (
+            (goal_b, "Choose a goal of this association."),  # tenant B's goal: not found here
+            ("x", "Choose a goal of this association."),
+            (str(2**40), "Choose a goal of this association."),
+            (goal_a, "This project already contributes to this goal."),
+        ):
+            with pytest.raises(Invalid) as refused:
+                contributions.link(project, bad, actor=w.a.admin)
+            db.session.rollback()
+            assert str(refused.value.errors["goal_id"]) == message
+        project = db.session.get(Project, project_a)
+        assert [g.id for _, g in contributions.project_goals(project)] == [goal_a, goal_elsewhere]
+        assert [title for _, title in contributions.goal_choices(project)] == []  # both taken
+        (contributor,) = contributions.contributors(db.session.get(goals.Goal, goal_a))
+        assert (contributor.title, contributor.company, contributor.contact, contributor.status.value) == (
+            "Startersloket",
+            "Alpha Bouw BV",
+            "Anna",
+            "running",
+        )
+        # The history of both plans says it: the project's goals, and the other plan's goal's projects.
+        logged = db.session.scalars(
+            select(PlanChange).where(
+                PlanChange.entity.in_(("project", "goal")), PlanChange.action == "updated"
+            )
+        ).all()
+        assert any(c.masterplan_id == w.plan_a and "goals" in c.changes for c in logged)
+        assert any(
+            c.masterplan_id == other_plan_id and c.changes.get("projects") == [[], ["Startersloket"]]
+            for c in logged
+        )
+        audit = db.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.action.like("masterplan.%"))
+        ).all()
+        assert audit.count("masterplan.project_goal_linked") == 2
+        link = db.session.scalar(select(ProjectGoal).where(ProjectGoal.goal_id == goal_a))
+        contributions.unlink(link, actor=w.a.admin)
+        db.session.commit()
+        assert {g.id for _, g in contributions.project_goals(db.session.get(Project, project_a))} == {
+            goal_elsewhere
+        }
+        assert "masterplan.project_goal_unlinked" in db.session.scalars(select(AuditEntry.action)).all()
+    assert _count(w.a.tenant, ProjectGoal) == 1
+    assert _count(w.b.tenant, ProjectGoal) == 0  # B's goal was never linked, and B sees none of A's
+    with tenant_scope(w.b.tenant):
+        assert contributions.contributors(db.session.get(goals.Goal, goal_b)) == []
+
+
+@pytest.mark.both_databases
+def test_a_project_links_events_of_its_calendar_while_the_events_plugin_is_on(plan_world):
+    w = plan_world
+    enable_plugin(w.a.tenant, "events")
+    enable_plugin(w.b.tenant, "events")
+    db.session.commit()
+    project_a = _project(w.a.tenant, w.plan_a, w.themes_a[0], w.a.admin)
+    meeting = _event(w.a.tenant, "Themabijeenkomst energie")
+    draft = _event(w.a.tenant, "Nog geheim", state=EventState.DRAFT)
+    cancelled = _event(w.a.tenant, "Afgelast", state=EventState.CANCELLED)
+    of_b = _event(w.b.tenant, "Bijeenkomst van B")
+    with tenant_scope(w.a.tenant):
+        project = db.session.get(Project, project_a)
+        offered = event_links.offered(w.a.tenant, project)
+        assert [e.title for e in offered] == ["Themabijeenkomst energie"]  # no draft, no cancelled, not B's
+        event_links.link(w.a.tenant, project, str(meeting), actor=w.a.admin)
+        db.session.commit()
+        for bad, message in (
+            (of_b, "Choose an event from the association's calendar."),
+            (draft, "Choose an event from the association's calendar."),
+            (2**40, "Choose an event from the association's calendar."),
+            ("", "Choose an event from the association's calendar."),
+            (cancelled, "This event has been cancelled."),
+            (meeting, "This event is already linked to the project."),
+        ):
+            with pytest.raises(Invalid) as refused:
+                event_links.link(w.a.tenant, project, bad, actor=w.a.admin)
+            db.session.rollback()
+            assert str(refused.value.errors["event_id"]) == message
+        # The page shows the calendar's current title; a removed event keeps the one it had.
+        db.session.get(Event, meeting).title = "Themabijeenkomst energie en warmte"
+        db.session.commit()
+        project = db.session.get(Project, project_a)
+        (shown,) = event_links.linked(w.a.tenant, project)
+        assert shown.title == "Themabijeenkomst energie en warmte" and shown.url.endswith(
+            f"/kring-a/events/{meeting}"
+        )
+        assert not shown.gone and not shown.cancelled
+        assert "masterplan.project_event_linked" in db.session.scalars(select(AuditEntry.action)).all()
+        assert [
+            c.changes["events"] for c in db.session.scalars(select(PlanChange)) if "events" in c.changes
+        ] == [[None, "Themabijeenkomst energie"]]
+    assert _count(w.b.tenant, ProjectEvent) == 0
+
+    # Switched off: the section is hidden, linking is refused, the stored link stays.
+    disable_plugin(w.a.tenant, "events")
+    db.session.commit()
+    with tenant_scope(w.a.tenant):
+        project = db.session.get(Project, project_a)
+        assert event_links.linked(w.a.tenant, project) is None
+        assert event_links.offered(w.a.tenant, project) is None
+        with pytest.raises(Invalid) as refused:
+            event_links.link(w.a.tenant, project, meeting, actor=w.a.admin)
+        db.session.rollback()
+        assert "not switched on" in str(refused.value.errors["event_id"])
+    assert _count(w.a.tenant, ProjectEvent) == 1
+
+    # Back on, and the event removed from the calendar: the link shows what it was.
+    enable_plugin(w.a.tenant, "events")
+    with tenant_scope(w.a.tenant):
+        db.session.delete(db.session.get(Event, meeting))
+        db.session.commit()
+        project = db.session.get(Project, project_a)
+        (shown,) = event_links.linked(w.a.tenant, project)
+        assert (shown.title, shown.url, shown.gone) == ("Themabijeenkomst energie", None, True)
+        link = db.session.scalar(select(ProjectEvent))
+        event_links.unlink(link, actor=w.a.admin)
+        db.session.commit()
+        assert event_links.linked(w.a.tenant, db.session.get(Project, project_a)) == []
+        assert "masterplan.project_event_unlinked" in db.session.scalars(select(AuditEntry.action)).all()
+
+
+def test_the_masterplan_plugin_never_imports_the_events_plugin():
+    package = Path(__file__).resolve().parents[3] / "plugins" / "masterplan"
+    for path in package.rglob("*.py"):
+        assert "plugins.events" not in path.read_text(encoding="utf-8"), path
