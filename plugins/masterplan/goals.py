@@ -136,14 +136,33 @@ def progress(goal: Goal, *, today: date | None = None) -> Progress:
     if not goal.measurements:
         return Progress(None, 0.0, None)
     latest = goal.measurements[-1]
-    span = goal.target - goal.baseline
-    share = float((latest.value - goal.baseline) / span) if span else 1.0
-    share = max(0.0, min(1.0, share))
-    start = goal.measurements[0].measured_on
-    today = today or latest.measured_on
-    total_days = (goal.deadline - start).days
-    expected = 1.0 if total_days <= 0 else max(0.0, min(1.0, (latest.measured_on - start).days / total_days))
-    return Progress(latest.value, share, share >= expected - 1e-9)
+    share = _share(goal.baseline, goal.target, latest.value)
+    on_track = keeps_pace(
+        goal.baseline,
+        goal.target,
+        goal.deadline,
+        goal.measurements[0].measured_on,
+        latest.measured_on,
+        latest.value,
+    )
+    return Progress(latest.value, share, on_track)
+
+
+def _share(baseline: Decimal, target: Decimal, value: Decimal) -> float:
+    span = target - baseline
+    share = float((value - baseline) / span) if span else 1.0
+    return max(0.0, min(1.0, share))
+
+
+def keeps_pace(
+    baseline: Decimal, target: Decimal, deadline: date, first_on: date, latest_on: date, latest: Decimal
+) -> bool:
+    """On track: the latest value lies on or beyond the straight line from the baseline at the
+    first measurement to the target at the deadline, on the date it was measured (the
+    dashboard uses this on plain values read in SQL)."""
+    total_days = (deadline - first_on).days
+    expected = 1.0 if total_days <= 0 else max(0.0, min(1.0, (latest_on - first_on).days / total_days))
+    return _share(baseline, target, latest) >= expected - 1e-9
 
 
 def goals(plan: Masterplan) -> list[Goal]:

@@ -38,6 +38,7 @@ def actor():
 
 
 from plugins.masterplan.views import (  # noqa: E402, F401
+    dashboard,
     goals,
     history,
     implementation,
