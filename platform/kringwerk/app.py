@@ -49,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     from kringwerk import (
         accounts,
         audit,
+        billing,
         cli,
         documents,
         jobs,
@@ -73,6 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     tokens.init_app(app)
     pluginhost.init_app(app)
     operator.init_app(app)
+    billing.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     if app.config["PROXY_HOPS"]:

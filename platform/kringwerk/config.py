@@ -11,6 +11,9 @@
 | MAIL_FROM       | ``Kringwerk <noreply@kringwerk.local>``    |
 | SMTP_CA_FILE    | unset: the system's trusted certificates   |
 | PROXY_HOPS      | 0: trust no X-Forwarded-* headers          |
+| STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET | unset: billing is off, every module is free |
+| STRIPE_API_BASE | unset: Stripe's own API (tests: the local stand-in) |
+| BILLING_PLANS_FILE | ``plans.toml`` in the project               |
 """
 
 from __future__ import annotations
@@ -110,6 +113,11 @@ def build_config(
         "PASSWORD_HASH_METHOD": "scrypt",
         "RATELIMIT_ENABLED": True,
         "JOBS_IN_PROCESS": False,
+        # Billing is on only with both Stripe secrets (kringwerk.billing); plans are configuration.
+        "STRIPE_SECRET_KEY": environ.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": environ.get("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": environ.get("STRIPE_API_BASE") or None,
+        "BILLING_PLANS_FILE": environ.get("BILLING_PLANS_FILE") or str(PROJECT_ROOT / "plans.toml"),
     }
     config.update(overrides)
 
@@ -121,4 +129,8 @@ def build_config(
     config["SECRET_KEY"] = secret
     if config["REDIS_URL"] is None:
         config["JOBS_IN_PROCESS"] = True
+    if bool(config["STRIPE_SECRET_KEY"]) != bool(config["STRIPE_WEBHOOK_SECRET"]):
+        raise ConfigurationError(
+            "set both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to turn billing on, or neither to leave it off"
+        )
     return config

@@ -4,6 +4,7 @@ their manifest's ``models``."""
 
 from kringwerk.accounts.models import AuthToken, Invitation, Membership, Role, User
 from kringwerk.audit.models import AuditEntry
+from kringwerk.billing.models import BillingAccount, StripeEvent
 from kringwerk.documents.models import StoredFile
 from kringwerk.jobs.models import BackgroundTask
 from kringwerk.mail.models import SentMail
@@ -17,6 +18,7 @@ __all__ = [
     "AuditEntry",
     "AuthToken",
     "BackgroundTask",
+    "BillingAccount",
     "BusinessPark",
     "Circle",
     "Company",
@@ -28,6 +30,7 @@ __all__ = [
     "Role",
     "SentMail",
     "StoredFile",
+    "StripeEvent",
     "Tenant",
     "TenantPlugin",
     "TenantScoped",

@@ -40,6 +40,8 @@ def enable_plugin(tenant, key: str, *, actor=None, settings: dict[str, Any] | No
                 )
             )
         row = _row(key)
+        if row is None or not row.enabled:
+            _refuse_outside_plan(tenant, key)
         if row is None:
             row = TenantPlugin(key=key, settings={**plugin.default_settings, **(settings or {})})
             db.session.add(row)
@@ -55,6 +57,16 @@ def enable_plugin(tenant, key: str, *, actor=None, settings: dict[str, Any] | No
         db.session.flush()
     gating.forget(tenant)
     return row
+
+
+def _refuse_outside_plan(tenant, key: str) -> None:
+    """With billing on, a plugin outside the tenant's plan is not enabled (the message points
+    to the upgrade); without billing every plugin is free."""
+    from kringwerk.billing.services import plan_refusal
+
+    refusal = plan_refusal(tenant, key)
+    if refusal:
+        raise PluginError(refusal)
 
 
 def open_work(tenant, key: str) -> list[str]:

@@ -1,0 +1,28 @@
+"""Plans and billing through Stripe.
+
+Plans are configuration (``plans``); a tenant's subscription state and an operator's comp are
+its ``BillingAccount`` (``models``); the rules are in ``services``; ``stripe_client`` makes the
+few calls to Stripe; ``views`` holds the tenant's billing page, the operator's comp page and
+Stripe's webhook, whose slow half runs as a job (``jobs``); ``guard`` makes plugins outside
+the plan read-only. Without ``STRIPE_SECRET_KEY`` and ``STRIPE_WEBHOOK_SECRET`` billing is off
+and every plugin is free to enable.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from kringwerk.billing import guard, hooks, models, views  # noqa: F401 - models join the metadata
+    from kringwerk.extensions import csrf
+    from kringwerk.pluginhost.registry import get_registry
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.operator_bp)
+    # Stripe signs its calls; it cannot send our CSRF token.
+    csrf.exempt(views.webhook)
+    app.register_blueprint(views.webhook_bp)
+    # After pluginhost's own checks (disabled plugin 404, sign-in), before any plugin view.
+    app.before_request(guard.refuse_changes_to_read_only_plugins)
+    get_registry(app).pm.register(hooks, name="core.billing")
