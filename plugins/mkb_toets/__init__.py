@@ -7,7 +7,14 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from kringwerk.plugin_api import Plugin
-from plugins.mkb_toets import advice_views, hooks, respond, views  # noqa: F401 - importing them adds their routes
+from plugins.mkb_toets import (  # noqa: F401 - importing them adds their routes
+    advice_views,
+    hooks,
+    panel_views,
+    respond,
+    version_views,
+    views,
+)
 from plugins.mkb_toets.blueprint import bp
 
 plugin = Plugin(

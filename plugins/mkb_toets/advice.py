@@ -69,14 +69,9 @@ def _writable(dossier: Dossier) -> None:
         raise AdviceError(_l("The advice can only be changed while it is being written."))
 
 
-def _keep_version(dossier: Dossier, actor) -> AdviceVersion:
-    number = (
-        db.session.scalar(
-            select(func.max(AdviceVersion.number)).where(AdviceVersion.dossier_id == dossier.id)
-        )
-        or 0
-    ) + 1
-    snapshot = [
+def snapshot(dossier: Dossier) -> list[dict]:
+    """The advice's points now, as a version keeps them."""
+    return [
         {
             "number": point.number,
             "text": point.text,
@@ -84,8 +79,20 @@ def _keep_version(dossier: Dossier, actor) -> AdviceVersion:
         }
         for point in points_of(dossier)
     ]
+
+
+def _keep_version(dossier: Dossier, actor) -> AdviceVersion:
+    number = (
+        db.session.scalar(
+            select(func.max(AdviceVersion.number)).where(AdviceVersion.dossier_id == dossier.id)
+        )
+        or 0
+    ) + 1
     version = AdviceVersion(
-        dossier_id=dossier.id, number=number, points=snapshot, created_by_id=getattr(actor, "id", None)
+        dossier_id=dossier.id,
+        number=number,
+        points=snapshot(dossier),
+        created_by_id=getattr(actor, "id", None),
     )
     db.session.add(version)
     db.session.flush()

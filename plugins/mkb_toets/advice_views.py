@@ -37,6 +37,7 @@ def advice_page(dossier_id: int):
         may_answer=role == Role.MUNICIPALITY and item.phase == Phase.ADVICE_SENT,
         sent=advice.sent_version(item),
         answers=list(Answer),
+        may_see_versions=role == Role.ADMIN or item.phase.position >= Phase.ADVICE_SENT.position,
     )
 
 

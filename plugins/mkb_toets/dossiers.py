@@ -11,7 +11,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
-from kringwerk.plugin_api import Role, StoredFile, Theme, db, record
+from kringwerk.plugin_api import Role, StoredFile, Theme, db, delete_file, record
 from plugins.mkb_toets.models import Dossier, DossierSection, Phase
 from plugins.mkb_toets.phases import start_timeline
 
@@ -96,6 +96,34 @@ def update_note(dossier: Dossier, note: Note, *, actor) -> None:
         raise DossierError(_l("Only a draft can be changed; the panel is judging this version."))
     _apply(dossier, note)
     record("mkb-toets.dossier_changed", actor=actor, target=dossier, target_label=dossier.title)
+
+
+# While the panel has not seen the draft, its file may be replaced; once the consultation
+# has opened, the file is what the panel judged and stays.
+ATTACHMENT_REPLACEABLE = (Phase.DRAFT,)
+
+
+def replace_attachment(dossier: Dossier, stored: StoredFile, *, actor) -> None:
+    """Make ``stored`` (just uploaded) the draft's file; the previous file's row goes now
+    and its bytes after the commit (a rollback keeps them). The caller commits."""
+    if dossier.phase not in ATTACHMENT_REPLACEABLE:
+        raise DossierError(_l("The file can only be replaced while the dossier is a draft."))
+    old = db.session.get(StoredFile, dossier.attachment_id) if dossier.attachment_id else None
+    dossier.attachment_id = stored.id
+    db.session.flush()
+    if old is not None:
+        delete_file(old)
+    record(
+        "mkb-toets.attachment_replaced",
+        actor=actor,
+        target=dossier,
+        target_label=dossier.title,
+        details={
+            "old": old.original_name if old is not None else None,
+            "new": stored.original_name,
+            "size": stored.size,
+        },
+    )
 
 
 def replace_sections(dossier: Dossier, sections: list[tuple[str, str]]) -> None:

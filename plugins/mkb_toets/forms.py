@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     EmailField,
@@ -81,4 +81,16 @@ class PanelFilterForm(FlaskForm):
     )
     max_employees = IntegerField(
         _l("At most this many staff"), validators=[Optional(), NumberRange(min=0, max=1_000_000)]
+    )
+
+
+class AttachmentForm(FlaskForm):
+    """Replacing the draft's file while the dossier is a draft."""
+
+    attachment = FileField(
+        _l("The draft as a file (PDF or Word)"),
+        validators=[
+            FileRequired(_l("Choose a PDF or Word file.")),
+            AcceptedUpload(allowed=DRAFT_TYPES, max_bytes=MAX_DRAFT_BYTES),
+        ],
     )

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from kringwerk.plugin_api import DashboardCard, NavItem, PublicLink, hookimpl
 from plugins.mkb_toets.jobs import periodic_jobs  # noqa: F401 - a hook implementation
-from plugins.mkb_toets.privacy import contact_removed  # noqa: F401 - a hook implementation
+from plugins.mkb_toets.privacy import contact_export, contact_removed, member_export  # noqa: F401 - hook implementations
 
 
 @hookimpl
@@ -44,4 +44,25 @@ def public_links(tenant):
             order=40,
         )
         for dossier in published
+    ]
+
+
+@hookimpl
+def usage_figures(tenant_ids):
+    """How many dossiers each asked tenant holds, for the operator console (one grouped count)."""
+    from sqlalchemy import func, select
+
+    from kringwerk.plugin_api import UsageFigure, db
+    from plugins.mkb_toets.models import Dossier
+
+    counts = dict(
+        db.session.execute(
+            select(Dossier.tenant_id, func.count(Dossier.id))
+            .where(Dossier.tenant_id.in_(tenant_ids))
+            .group_by(Dossier.tenant_id)
+        ).all()
+    )
+    return [
+        UsageFigure(tenant_id, "mkb-toets.dossiers", _l("Dossiers"), counts.get(tenant_id, 0))
+        for tenant_id in tenant_ids
     ]

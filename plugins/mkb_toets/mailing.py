@@ -22,8 +22,13 @@ from plugins.mkb_toets.models import FEEDBACK_LINK, Dossier, PanelSeat, Phase, P
 
 
 def seats_of(dossier: Dossier) -> list[PanelSeat]:
+    """The people on the dossier's panel (not the anonymous seats of erased people)."""
     return list(
-        db.session.scalars(select(PanelSeat).where(PanelSeat.dossier_id == dossier.id).order_by(PanelSeat.id))
+        db.session.scalars(
+            select(PanelSeat)
+            .where(PanelSeat.dossier_id == dossier.id, PanelSeat.contact_person_id.is_not(None))
+            .order_by(PanelSeat.id)
+        )
     )
 
 

@@ -204,7 +204,8 @@ class PhaseChange(TenantScoped, db.Model):
 
 
 class PanelSeat(TenantScoped, db.Model):
-    """One contact person on a dossier's panel, reached by personal link."""
+    """One contact person on a dossier's panel, reached by personal link (an erased
+    person's seat stays, anonymous, so the panel's figures do not change)."""
 
     __tablename__ = "mkb_panel_seats"
     __tenant_table_args__ = (
@@ -215,7 +216,9 @@ class PanelSeat(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(Integer)
-    contact_person_id: Mapped[int] = mapped_column(Integer)
+    # None once the contact person was erased (AVG): their verdicts and burden figures
+    # stay in the counts and sums, without the person and without their texts.
+    contact_person_id: Mapped[int | None] = mapped_column(Integer)
     # Whether the municipality may see this member's name next to their feedback.
     consent_to_name: Mapped[bool] = mapped_column(Boolean, default=False)
     overall: Mapped[str | None] = mapped_column(Text)  # overall feedback on the dossier

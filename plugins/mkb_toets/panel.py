@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from kringwerk.plugin_api import (
     Company,
@@ -23,7 +23,7 @@ from kringwerk.plugin_api import (
     utcnow,
 )
 from plugins.mkb_toets import mailing
-from plugins.mkb_toets.models import FEEDBACK_LINK, Dossier, PanelSeat, Phase
+from plugins.mkb_toets.models import FEEDBACK_LINK, Dossier, Feedback, PanelSeat, Phase
 
 # Phases in which the panel may still change.
 COMPOSABLE = (Phase.DRAFT, Phase.CONSULTATION_OPEN)
@@ -112,16 +112,61 @@ def add_filtered(dossier: Dossier, filters: CompanyFilter, *, actor) -> list[Pan
     )
 
 
-def remove_seat(dossier: Dossier, seat_id: int, *, actor) -> bool:
-    """Take a seat off the panel while it is a draft (feedback given stays once open)."""
-    if dossier.phase != Phase.DRAFT:
-        raise PanelError(_l("Once the consultation has opened, nobody is taken off the panel."))
-    seat = db.session.scalar(
+@dataclass(frozen=True)
+class SeatRemoval:
+    """What removing a seat would do, for the confirmation page."""
+
+    seat: PanelSeat
+    sections: int  # sections they gave feedback on, deleted with the seat
+    overall: bool  # whether their overall view goes too
+
+
+def seat_of(dossier: Dossier, seat_id: int) -> PanelSeat | None:
+    return db.session.scalar(
         select(PanelSeat).where(PanelSeat.id == seat_id, PanelSeat.dossier_id == dossier.id)
     )
+
+
+def removal(dossier: Dossier, seat: PanelSeat) -> SeatRemoval:
+    given = db.session.scalar(select(func.count()).select_from(Feedback).where(Feedback.seat_id == seat.id))
+    return SeatRemoval(seat, given or 0, bool(seat.overall))
+
+
+def remove_seat(dossier: Dossier, seat_id: int, *, actor) -> SeatRemoval | None:
+    """Take a seat off the panel while the panel may change (draft or consultation open).
+
+    Their personal links are deleted at once, so a link already sent stops working, and
+    their feedback goes with the seat: whoever is taken off the panel no longer counts
+    in its figures (the board removes a person who should not have been on it). Once the
+    consultation has closed the panel is fixed: the advice rests on its feedback, which
+    may have been released to the municipality. (Erasing a person on request is the
+    contact person's removal, which keeps their figures anonymously: see ``privacy``.)
+    Returns None when the seat is not on this dossier's panel."""
+    if dossier.phase not in COMPOSABLE:
+        raise PanelError(
+            _l(
+                "The panel is fixed once the consultation has closed: the advice rests on its feedback. "
+                "To erase a person's data, remove them as a contact person."
+            )
+        )
+    seat = seat_of(dossier, seat_id)
     if seat is None:
-        return False
+        return None
+    result = removal(dossier, seat)
+    contact = db.session.get(ContactPerson, seat.contact_person_id) if seat.contact_person_id else None
     delete_tokens(FEEDBACK_LINK, [seat.id])
     db.session.delete(seat)
-    record("mkb-toets.seat_removed", actor=actor, target=dossier, target_label=dossier.title)
-    return True
+    db.session.flush()
+    record(
+        "mkb-toets.seat_removed",
+        actor=actor,
+        target=dossier,
+        target_label=dossier.title,
+        details={
+            "contact_person_id": seat.contact_person_id,
+            "name": contact.name if contact is not None else None,
+            "feedback_deleted": result.sections,
+            "overall_deleted": result.overall,
+        },
+    )
+    return result

@@ -58,7 +58,7 @@ def section_figures(dossier: Dossier, *, names: str = "board") -> list[SectionFi
     rows = db.session.execute(
         select(Feedback, PanelSeat.consent_to_name, ContactPerson.name)
         .join(PanelSeat, PanelSeat.id == Feedback.seat_id)
-        .join(ContactPerson, ContactPerson.id == PanelSeat.contact_person_id)
+        .outerjoin(ContactPerson, ContactPerson.id == PanelSeat.contact_person_id)
         .where(PanelSeat.dossier_id == dossier.id)
         .order_by(Feedback.section_id, Feedback.id)
     )
@@ -77,6 +77,21 @@ def section_figures(dossier: Dossier, *, names: str = "board") -> list[SectionFi
             shown = name if names == "board" or consent else None
             entry.remarks.append(Remark(shown, feedback.verdict, feedback.alternative, feedback.comment))
     return list(figures.values())
+
+
+def overall_remarks(dossier: Dossier, *, names: str = "board") -> list[Remark]:
+    """The members' overall views under the same rules as the remarks per section:
+    ``names="board"`` names every author, ``names="municipality"`` only those who agreed."""
+    rows = db.session.execute(
+        select(PanelSeat.overall, PanelSeat.consent_to_name, ContactPerson.name)
+        .outerjoin(ContactPerson, ContactPerson.id == PanelSeat.contact_person_id)
+        .where(PanelSeat.dossier_id == dossier.id, PanelSeat.overall.is_not(None), PanelSeat.overall != "")
+        .order_by(PanelSeat.id)
+    )
+    return [
+        Remark(name if names == "board" or consent else None, None, None, overall)
+        for overall, consent, name in rows
+    ]
 
 
 def response_count(dossier: Dossier) -> tuple[int, int]:

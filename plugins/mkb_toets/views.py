@@ -27,7 +27,6 @@ from kringwerk.plugin_api import (
 from plugins.mkb_toets import dossiers, panel, phases, summary
 from plugins.mkb_toets.blueprint import bp
 from plugins.mkb_toets.forms import LOCAL, DossierForm, PanelFilterForm, end_of_day
-from plugins.mkb_toets.mailing import seats_of
 from plugins.mkb_toets.models import BUSINESS_KINDS, Phase, Verdict
 
 STAFF = (Role.ADMIN, Role.MUNICIPALITY)
@@ -299,5 +298,5 @@ def figures(dossier_id: int):
         seats=seats,
         verdicts=list(Verdict),
         kinds=BUSINESS_KINDS,
-        overall=[seat for seat in seats_of(item) if seat.overall] if role == Role.ADMIN else [],
+        overall=summary.overall_remarks(item, names=names),
     )

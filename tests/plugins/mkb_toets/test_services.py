@@ -362,37 +362,6 @@ def test_the_jobs_remind_quiet_members_once_and_close_a_passed_consultation(app,
         assert db.session.get(Dossier, dossier_id) is None
 
 
-def test_a_deleted_contact_leaves_the_panel_with_feedback_and_links(app, mkb_world):
-    from kringwerk.members.models import ContactPerson
-    from kringwerk.members.services import delete_contact
-    from kringwerk.tokens.models import PersonalToken
-
-    a = mkb_world.a
-    dossier_id, seats = open_dossier_with_panel(mkb_world)
-    token = link_for(a.tenant, seats[0])
-    with tenant_scope(a.tenant):
-        seat = db.session.get(PanelSeat, seats[0])
-        feedback.save_section(seat, seat.dossier.sections[0].id, {"verdict": "workable"})
-        contact = db.session.get(ContactPerson, seat.contact_person_id)
-        delete_contact(contact, actor=a.admin)
-        db.session.commit()
-        assert (
-            db.session.get(PanelSeat, seats[0]) is None and db.session.scalars(select(Feedback)).all() == []
-        )
-        assert feedback.seat_for_link(token) is None
-        assert (
-            db.session.scalars(
-                select(PersonalToken).where(
-                    PersonalToken.purpose == "mkb-toets.feedback", PersonalToken.subject_id == seats[0]
-                )
-            ).all()
-            == []
-        )
-        assert db.session.get(PanelSeat, seats[1]) is not None
-    with tenant_scope(mkb_world.b.tenant):
-        assert db.session.get(ContactPerson, mkb_world.b_contact_id) is not None
-
-
 def test_the_municipality_is_reminded_once_before_its_answer_is_due(app, mkb_world):
     from kringwerk.jobs.periodic import tick
 
