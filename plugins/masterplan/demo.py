@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from kringwerk.plugin_api import Circle, DemoContribution, Theme, db, utcnow
+from plugins.masterplan.demo_network import MEMBER, NETWORK, load_network_demo
 from plugins.masterplan.models import (
     Funding,
     Goal,
@@ -29,6 +30,7 @@ from plugins.masterplan.models import (
 )
 
 TENANT = "ondernemend-assen"
+NETWORK_DEMO = (NETWORK, MEMBER)
 AMBITION = (
     "Een stip op de horizon: samen met de leden werken we aan een toekomstbestendig "
     "bedrijventerrein. Een levend document, geen beleidsstuk."
@@ -136,6 +138,8 @@ def _plan(circle: Circle, themes: dict[str, Theme], today: date) -> int:
 
 
 def load_demo_plans(tenant) -> DemoContribution | None:
+    if tenant.slug in NETWORK_DEMO:  # the regional network's goals and a member's (seed 003)
+        return load_network_demo(tenant)
     if tenant.slug != TENANT or db.session.scalar(select(Masterplan.id).limit(1)) is not None:
         return None
     circles = db.session.scalars(select(Circle).order_by(Circle.name)).all()

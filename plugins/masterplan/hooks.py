@@ -20,7 +20,7 @@ def dashboard_cards(tenant, user):
     return [DashboardCard(_l("Masterplans"), "masterplan/_card.html", order=50, plugin="masterplan")]
 
 
-@hookimpl
+@hookimpl(trylast=True)  # after the events demo: a demo project links to a meeting on the calendar
 def demo_data(tenant):
     from plugins.masterplan.demo import load_demo_plans
 

@@ -47,4 +47,4 @@ def test_demo_masterplans_per_circle(app, world):
     for side in (world.a, world.b):
         assert _plans(side.tenant) == 0
     ikl = _tenant("ikl")
-    assert _plans(ikl) == 0
+    assert _plans(ikl) == 1  # the network demo's member plan (test_demo_network)

@@ -212,3 +212,92 @@ def test_the_masterplan_plugin_never_imports_the_events_plugin():
     package = Path(__file__).resolve().parents[3] / "plugins" / "masterplan"
     for path in package.rglob("*.py"):
         assert "plugins.events" not in path.read_text(encoding="utf-8"), path
+
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.mark.both_databases
+def test_the_pages_link_and_unlink_and_tenant_b_reaches_nothing(plan_world, login_as):
+    w = plan_world
+    enable_plugin(w.a.tenant, "events")
+    db.session.commit()
+    goal_a = _goal(w.a.tenant, w.plan_a, w.a.admin)
+    goal_b = _goal(w.b.tenant, w.plan_b, w.b.admin)
+    project_a = _project(
+        w.a.tenant, w.plan_a, w.themes_a[0], w.a.admin, owner_company_id=w.company_a, status="planned"
+    )
+    meeting = _event(w.a.tenant, "Themabijeenkomst energie")
+    base = f"/kring-a/masterplan/{w.plan_a}"
+    client = login_as(w.a.admin)
+    page = client.get(f"{base}/projects/{project_a}").get_data(as_text=True)
+    assert "Contributes to goals" in page and "does not contribute to a goal yet" in page
+    assert 'id="project-events-heading"' in page and "Themabijeenkomst energie" in page
+
+    refused = client.post(f"{base}/projects/{project_a}/goals", data={"goal_id": goal_b}, headers=HTMX)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Choose a goal of this association." in body and "<html" not in body
+    refused = client.post(f"{base}/projects/{project_a}/goals", data={"goal_id": goal_b})
+    assert refused.status_code == 422 and "Choose a goal of this association." in refused.get_data(
+        as_text=True
+    )
+    assert _count(w.a.tenant, ProjectGoal) == 0 and _count(w.b.tenant, ProjectGoal) == 0
+
+    linked = client.post(f"{base}/projects/{project_a}/goals", data={"goal_id": goal_a}, headers=HTMX)
+    assert linked.status_code == 200 and "The project now contributes to the goal." in linked.get_data(
+        as_text=True
+    )
+    event = client.post(f"{base}/projects/{project_a}/events", data={"event_id": meeting})
+    assert event.status_code == 303
+    unknown = client.post(f"{base}/projects/{project_a}/events", data={"event_id": "424242"}, headers=HTMX)
+    assert unknown.status_code == 422 and "Choose an event from the association" in unknown.get_data(
+        as_text=True
+    )
+    page = client.get(f"{base}/projects/{project_a}").get_data(as_text=True)
+    assert f'href="/kring-a/events/{meeting}"' in page and "Nieuwe business cases" in page
+    goal_page = client.get(f"{base}/goals/{goal_a}").get_data(as_text=True)
+    assert (
+        "Contributing projects" in goal_page and "Startersloket" in goal_page and "Alpha Bouw BV" in goal_page
+    )
+    assert "Planned" in goal_page
+    with tenant_scope(w.a.tenant):
+        link_id = db.session.scalar(select(ProjectGoal.id))
+        event_link_id = db.session.scalar(select(ProjectEvent.id))
+
+    # Tenant B's people reach none of it, under either tenant's address.
+    client.post("/account/logout")
+    login_as(w.b.admin)
+    for url in (
+        f"{base}/projects/{project_a}/goals",
+        f"/kring-b/masterplan/{w.plan_a}/projects/{project_a}/goals",
+        f"{base}/projects/{project_a}/goals/{link_id}/unlink",
+        f"/kring-b/masterplan/{w.plan_a}/projects/{project_a}/events/{event_link_id}/unlink",
+        f"/kring-b/masterplan/{w.plan_a}/goals/{goal_a}/projects/{link_id}/unlink",
+    ):
+        assert client.post(url, data={"goal_id": goal_a}).status_code == 404, url
+    assert client.get(f"{base}/goals/{goal_a}").status_code == 404
+    # A member of A who did not propose the project may not change its links.
+    client.post("/account/logout")
+    login_as(w.a.member)
+    assert client.post(f"{base}/projects/{project_a}/goals/{link_id}/unlink").status_code == 403
+    assert client.post(f"{base}/goals/{goal_a}/projects/{link_id}/unlink").status_code == 403
+    page = client.get(f"{base}/projects/{project_a}").get_data(as_text=True)
+    assert "Nieuwe business cases" in page and "Unlink" not in page
+    assert _count(w.a.tenant, ProjectGoal) == 1 and _count(w.a.tenant, ProjectEvent) == 1
+
+    # The board unlinks from the goal's page; with events off the section is hidden.
+    client.post("/account/logout")
+    login_as(w.a.admin)
+    gone = client.post(f"{base}/goals/{goal_a}/projects/{link_id}/unlink", headers=HTMX)
+    assert gone.status_code == 200 and "No project contributes to this goal yet." in gone.get_data(
+        as_text=True
+    )
+    again = client.post(f"{base}/goals/{goal_a}/projects", data={"project_id": project_a})
+    assert again.status_code == 303 and _count(w.a.tenant, ProjectGoal) == 1
+    disable_plugin(w.a.tenant, "events")
+    db.session.commit()
+    page = client.get(f"{base}/projects/{project_a}").get_data(as_text=True)
+    assert 'id="project-events-heading"' not in page and "Themabijeenkomst" not in page
+    refused = client.post(f"{base}/projects/{project_a}/events", data={"event_id": meeting}, headers=HTMX)
+    assert refused.status_code == 422 and "not switched on" in refused.get_data(as_text=True)
+    assert _count(w.a.tenant, ProjectEvent) == 1
