@@ -25,3 +25,24 @@ def demo_data(tenant):
     from plugins.masterplan.demo import load_demo_plans
 
     return load_demo_plans(tenant)
+
+
+@hookimpl
+def usage_figures(tenant_ids):
+    """How many masterplans each asked tenant holds, for the operator console (one grouped count)."""
+    from sqlalchemy import func, select
+
+    from kringwerk.plugin_api import UsageFigure, db
+    from plugins.masterplan.models import Masterplan
+
+    counts = dict(
+        db.session.execute(
+            select(Masterplan.tenant_id, func.count(Masterplan.id))
+            .where(Masterplan.tenant_id.in_(tenant_ids))
+            .group_by(Masterplan.tenant_id)
+        ).all()
+    )
+    return [
+        UsageFigure(tenant_id, "masterplan.plans", _l("Masterplans"), counts.get(tenant_id, 0))
+        for tenant_id in tenant_ids
+    ]

@@ -48,3 +48,24 @@ def open_work(tenant):
             count,
         )
     ]
+
+
+@hookimpl
+def usage_figures(tenant_ids):
+    """How many polls each asked tenant holds, for the operator console (one grouped count)."""
+    from sqlalchemy import func, select
+
+    from kringwerk.plugin_api import UsageFigure, db
+    from plugins.polls.models import Poll
+
+    counts = dict(
+        db.session.execute(
+            select(Poll.tenant_id, func.count(Poll.id))
+            .where(Poll.tenant_id.in_(tenant_ids))
+            .group_by(Poll.tenant_id)
+        ).all()
+    )
+    return [
+        UsageFigure(tenant_id, "polls.polls", _l("Polls"), counts.get(tenant_id, 0))
+        for tenant_id in tenant_ids
+    ]

@@ -27,6 +27,7 @@ from kringwerk.jobs import queue_reachable, unsent_jobs
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tenancy.models import Tenant
 from kringwerk.web.safety import safe_next_url
+from kringwerk.web.suspension import refuse_if_suspended
 
 bp = Blueprint("accounts", __name__)
 
@@ -281,6 +282,8 @@ def invitation(token: str):
     except TokenError as error:
         return render_template("accounts/link_invalid.html", error=error, kind="invitation"), error.status
     tenant = db.session.get(Tenant, invitation.tenant_id)
+    if request.method == "POST":
+        refuse_if_suspended(tenant)  # joining is a change; the invitation keeps until reactivation
     # The link names its tenant only through the token; from here on the request
     # runs as that tenant, so the invitation can be re-read after a rollback.
     with tenant_scope(tenant):

@@ -13,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 ACTION_LABELS = {
     "tenant.created": _l("Tenant created"),
     "tenant.updated": _l("Tenant settings changed"),
+    "tenant.suspended": _l("Tenant suspended"),
+    "tenant.reactivated": _l("Tenant reactivated"),
     "plugin.enabled": _l("Module enabled"),
     "plugin.disabled": _l("Module disabled"),
     "plugin.settings_changed": _l("Module settings changed"),
@@ -81,7 +83,9 @@ DETAIL_LABELS = {
     "kvk_number": _l("KvK number"),
     "member": _l("Member"),
     "network": _l("Network"),
+    "note": _l("Note"),
     "position": _l("Position"),
+    "reason": _l("Reason"),
     "role": _l("Role"),
     "source": _l("Source"),
     "to": _l("To"),

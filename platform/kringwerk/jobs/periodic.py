@@ -204,18 +204,21 @@ def run_scheduler(app: Flask, every: float = 15.0, parent_pid: int | None = None
 
 
 def tenants_for(job: ScheduledJob) -> list[int]:
-    """Ids of the tenants a per-tenant job runs for (one query)."""
+    """Ids of the tenants a per-tenant job runs for (one query). A suspended tenant
+    is left out: it accepts no changes, so no reminder or closing runs for it."""
     from kringwerk.pluginhost.models import TenantPlugin
     from kringwerk.tenancy.context import unscoped
     from kringwerk.tenancy.models import Tenant
 
+    active = Tenant.suspended_at.is_(None)
     if job.plugin is None:
-        return list(db.session.scalars(select(Tenant.id).order_by(Tenant.id)))
-    with unscoped(f"periodic job {job.name}: tenants with plugin {job.plugin} enabled"):
+        return list(db.session.scalars(select(Tenant.id).where(active).order_by(Tenant.id)))
+    with unscoped(f"periodic job {job.name}: active tenants with plugin {job.plugin} enabled"):
         return list(
             db.session.scalars(
                 select(TenantPlugin.tenant_id)
-                .where(TenantPlugin.key == job.plugin, TenantPlugin.enabled)
+                .join(Tenant, Tenant.id == TenantPlugin.tenant_id)
+                .where(TenantPlugin.key == job.plugin, TenantPlugin.enabled, active)
                 .order_by(TenantPlugin.tenant_id)
             )
         )

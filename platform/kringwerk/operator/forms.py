@@ -1,12 +1,14 @@
-"""Forms of the operator console: the tenant filter and the new-tenant form."""
+"""Forms of the operator console: the tenant filter, the new-tenant form, and the
+reasons given when suspending or reactivating a tenant."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, Form, SearchField, SelectChoice, SelectField, StringField
+from wtforms import EmailField, Form, SearchField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from kringwerk.operator.suspension import REASON_MAX
 from kringwerk.tenancy.models import TenantKind
 from kringwerk.tenants.forms import LANGUAGE_CHOICES, checked_by
 from kringwerk.tenants.services import clean_timezone
@@ -22,6 +24,16 @@ class TenantFilterForm(Form):
 
     q = SearchField(_l("Search"), validators=[Optional(), Length(max=200)])
     kind = SelectField(_l("Kind"), validators=[Optional()], validate_choice=True)
+    status = SelectField(
+        _l("Status"),
+        choices=[
+            SelectChoice("", _l("All statuses")),
+            SelectChoice("active", _l("Active")),
+            SelectChoice("suspended", _l("Suspended")),
+        ],
+        validators=[Optional()],
+        validate_choice=True,
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -59,3 +71,19 @@ class NewTenantForm(FlaskForm):
             "contact_name": self.contact_name.data or None,
             "contact_email": self.contact_email.data or None,
         }
+
+
+class SuspendForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(_l("Give the reason for the suspension.")), Length(max=REASON_MAX)],
+        description=_l("Recorded in the tenant's audit trail and shown to its board on every page."),
+    )
+
+
+class ReactivateForm(FlaskForm):
+    note = TextAreaField(
+        _l("Note (optional)"),
+        validators=[Optional(), Length(max=REASON_MAX)],
+        description=_l("Recorded in the tenant's audit trail with the reason of the suspension."),
+    )

@@ -1,7 +1,7 @@
-"""What the operator console reads: the tenant list, a tenant's size, which
-plugins it has on, and background work that failed or got stuck. Each tenant's
-own data is read inside that tenant's scope; only the tenant table itself is
-platform-wide, and the tasks page crosses the tenants on purpose (unscoped)."""
+"""What the operator console reads: the tenant list, which plugins a tenant has
+on, and background work that failed or got stuck. Only the tenant table itself
+is platform-wide; the tasks page crosses the tenants on purpose (unscoped). A
+tenant's usage is read in ``usage``, its suspension changed in ``suspension``."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ from datetime import timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
 
-from kringwerk.accounts.models import Membership
-from kringwerk.extensions import db, utcnow
+from kringwerk.extensions import utcnow
 from kringwerk.jobs.models import BackgroundTask, TaskStatus
-from kringwerk.members.models import Company
 from kringwerk.pluginhost import enabled_keys, get_registry
 from kringwerk.pluginhost.manifest import Plugin
-from kringwerk.tenancy.context import tenant_scope, unscoped
+from kringwerk.tenancy.context import unscoped
 from kringwerk.tenancy.models import Tenant, TenantKind
 from kringwerk.web.pagination import Page, paginate
 
@@ -26,8 +24,11 @@ FAILED_SHOWN_FOR = timedelta(days=14)
 STUCK_AFTER = timedelta(minutes=15)
 
 
-def tenants(query: str | None = None, kind: TenantKind | str | None = None) -> Select:
-    """Tenants by name, optionally matching ``query`` (name or address) and of one ``kind``."""
+def tenants(
+    query: str | None = None, kind: TenantKind | str | None = None, status: str | None = None
+) -> Select:
+    """Tenants by name, optionally matching ``query`` (name or address), of one ``kind``,
+    and ``status`` "active" or "suspended"."""
     statement = select(Tenant).order_by(Tenant.name, Tenant.id)
     query = (query or "").strip().lower()
     if query:
@@ -39,21 +40,11 @@ def tenants(query: str | None = None, kind: TenantKind | str | None = None) -> S
         )
     if kind:
         statement = statement.where(Tenant.kind == TenantKind(kind))
+    if status == "suspended":
+        statement = statement.where(Tenant.suspended_at.is_not(None))
+    elif status == "active":
+        statement = statement.where(Tenant.suspended_at.is_(None))
     return statement
-
-
-@dataclass(frozen=True)
-class TenantSize:
-    members: int
-    companies: int
-
-
-def tenant_size(tenant: Tenant) -> TenantSize:
-    """How many people (memberships) and companies ``tenant`` has, counted in SQL."""
-    with tenant_scope(tenant):
-        members = db.session.scalar(select(func.count(Membership.id)))
-        companies = db.session.scalar(select(func.count(Company.id)))
-    return TenantSize(members=members or 0, companies=companies or 0)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""The operator console: the tenants of the platform, creating one, each
-tenant's details with its plugins switched on or off, and background work of
+"""The operator console: the tenants of the platform with their usage at a
+glance, creating one, each tenant's details with its usage and its plugins
+switched on or off, suspending and reactivating a tenant, and background work of
 every tenant that failed or got stuck.
 
 These pages run outside any tenant scope (there is no ``<tenant>`` in their
@@ -23,7 +24,9 @@ from flask_login import current_user
 from kringwerk.accounts.permissions import require_operator
 from kringwerk.extensions import db
 from kringwerk.operator import services
-from kringwerk.operator.forms import NewTenantForm, TenantFilterForm
+from kringwerk.operator.forms import NewTenantForm, ReactivateForm, SuspendForm, TenantFilterForm
+from kringwerk.operator.suspension import SuspensionError, reactivate_tenant, suspend_tenant
+from kringwerk.operator.usage import tenant_usage
 from kringwerk.pluginhost.services import PluginError, disable_plugin, enable_plugin, open_work
 from kringwerk.tenancy.models import Tenant
 from kringwerk.tenants.services import TenantError, create_tenant
@@ -38,14 +41,18 @@ DETAIL_TEMPLATE = "operator/tenant_detail.html"
 @bp.get("/")
 @require_operator
 def home():
-    """The tenant list, with search by name or address and a kind filter."""
+    """The tenant list with each tenant's usage, searchable by name or address and
+    filtered by kind and status."""
     form = TenantFilterForm(request.args)
     if not form.validate():
         page = Page(items=[], number=1, per_page=1, total=0)
-        return render_template("operator/home.html", form=form, page=page, filters={}), 400
-    filters = {name: value for name in ("q", "kind") if (value := (form[name].data or "").strip())}
-    page = paginate(services.tenants(form.q.data, form.kind.data or None), requested_page())
-    return render_template("operator/home.html", form=form, page=page, filters=filters)
+        return render_template("operator/home.html", form=form, page=page, usage=[], filters={}), 400
+    filters = {name: value for name in ("q", "kind", "status") if (value := (form[name].data or "").strip())}
+    statement = services.tenants(form.q.data, form.kind.data or None, form.status.data or None)
+    page = paginate(statement, requested_page())
+    return render_template(
+        "operator/home.html", form=form, page=page, usage=tenant_usage(page.items), filters=filters
+    )
 
 
 @bp.get("/tasks")
@@ -101,7 +108,7 @@ def _detail_page(
         render_template(
             DETAIL_TEMPLATE,
             shown=tenant,
-            size=services.tenant_size(tenant),
+            usage=tenant_usage([tenant])[0],
             plugins=services.plugin_states(tenant),
             errors=errors or {},
             confirmations=confirmations or {},
@@ -154,3 +161,49 @@ def toggle_plugin(tenant_id: int, key: str):
         "success",
     )
     return redirect(url_for("operator.tenant_detail", tenant_id=tenant.id) + f"#plugin-{key}")
+
+
+@bp.route("/tenants/<int:tenant_id>/suspend", methods=["GET", "POST"])
+@require_operator
+def suspend(tenant_id: int):
+    """Ask for the reason and what suspending means (GET); suspend the tenant (POST)."""
+    tenant = _tenant(tenant_id)
+    if tenant.is_suspended:
+        flash(_("%(name)s is already suspended.", name=tenant.name), "warning")
+        return redirect(url_for("operator.tenant_detail", tenant_id=tenant.id))
+    form = SuspendForm()
+    if form.validate_on_submit():
+        try:
+            suspend_tenant(tenant, form.reason.data, actor=current_user._get_current_object())
+        except SuspensionError as error:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, str(error.message)]
+        else:
+            db.session.commit()
+            flash(_("%(name)s is suspended: it can be read but not changed.", name=tenant.name), "success")
+            return redirect(url_for("operator.tenant_detail", tenant_id=tenant.id))
+    status = 422 if form.errors else 200
+    return render_template("operator/suspend.html", shown=tenant, form=form), status
+
+
+@bp.route("/tenants/<int:tenant_id>/reactivate", methods=["GET", "POST"])
+@require_operator
+def reactivate(tenant_id: int):
+    """Confirm (GET) and lift (POST) a tenant's suspension, with an optional note."""
+    tenant = _tenant(tenant_id)
+    if not tenant.is_suspended:
+        flash(_("%(name)s is not suspended.", name=tenant.name), "warning")
+        return redirect(url_for("operator.tenant_detail", tenant_id=tenant.id))
+    form = ReactivateForm()
+    if form.validate_on_submit():
+        try:
+            reactivate_tenant(tenant, actor=current_user._get_current_object(), note=form.note.data)
+        except SuspensionError as error:
+            db.session.rollback()
+            form.note.errors = [*form.note.errors, str(error.message)]
+        else:
+            db.session.commit()
+            flash(_("%(name)s is active again.", name=tenant.name), "success")
+            return redirect(url_for("operator.tenant_detail", tenant_id=tenant.id))
+    status = 422 if form.errors else 200
+    return render_template("operator/reactivate.html", shown=tenant, form=form), status

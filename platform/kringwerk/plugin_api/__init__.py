@@ -39,6 +39,7 @@ from kringwerk.members.models import (
 from kringwerk.members.panel import active_contact_ids as panel_members_among
 from kringwerk.members.panel import opt_out_url as panel_opt_out_url
 from kringwerk.members.panel import panel_contact_ids, panel_contacts
+from kringwerk.operator.usage import UsageFigure
 from kringwerk.pluginhost.access import public
 from kringwerk.pluginhost.gating import all_hooks, collect, hooks, is_enabled
 from kringwerk.pluginhost.hookspecs import hookimpl
@@ -106,6 +107,7 @@ __all__ = [
     "WaitingItem",
     "ThemeInterest",
     "LinkableEvent",
+    "UsageFigure",
     # hooks of other plugins
     "hooks",
     "all_hooks",

@@ -122,3 +122,8 @@ def theme_interest(tenant, source):
 @hookspec
 def linkable_events(tenant, ids):
     """Return LinkableEvents of ``tenant`` (``ids`` None: those an item may link to now; else those with these ids)."""
+
+
+@hookspec
+def usage_figures(tenant_ids):
+    """Return UsageFigures: counts of the plugin's items (polls, events) for each tenant in ``tenant_ids``."""

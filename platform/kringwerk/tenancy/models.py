@@ -85,6 +85,14 @@ class Tenant(db.Model):
     logo_filename: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set by the operator (operator.suspension): the tenant's pages still read, but every
+    # change is refused and its periodic jobs are skipped until it is reactivated.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
     def __repr__(self) -> str:
         return f"<Tenant {self.slug}>"

@@ -1,6 +1,6 @@
 """The web shell: the template loader and context (templating), language
 (i18n), security headers (security), error pages and htmx error fragments
-(errors), the tenant's colours (theme), navigation, the admin home's sections
+(errors), the refusal of changes to a suspended tenant (suspension), the tenant's colours (theme), navigation, the admin home's sections
 (admin), the core's own hook implementations (hooks), pagination, and the shell's pages: landing, tenant home, admin home,
 language switch and health check (views)."""
 
@@ -14,7 +14,7 @@ from kringwerk.extensions import babel
 
 def init_app(app: Flask) -> None:
     from kringwerk.pluginhost import get_registry
-    from kringwerk.web import errors, hooks, i18n, safety, security, templating, views
+    from kringwerk.web import errors, hooks, i18n, safety, security, suspension, templating, views
 
     # The shared look in templates/ comes first; blueprints (plugins) add their own folders.
     app.jinja_loader = FileSystemLoader(app.config["TEMPLATES_DIR"])
@@ -23,5 +23,6 @@ def init_app(app: Flask) -> None:
     security.install(app)
     safety.install(app)
     errors.install(app)
+    suspension.install(app)
     templating.install(app)
     app.register_blueprint(views.bp)

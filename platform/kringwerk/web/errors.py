@@ -31,7 +31,7 @@ from kringwerk.extensions import db
 from kringwerk.web.htmx import wants_fragment
 from kringwerk.web.safety import safe_next_url
 
-PAGES = {400, 401, 403, 404, 405, 413, 429, 500}
+PAGES = {400, 401, 403, 404, 405, 413, 423, 429, 500}
 ALERT_REGION = "#htmx-alerts"
 
 # The last resort when even the error page cannot be rendered (the database
