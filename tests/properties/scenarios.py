@@ -69,3 +69,25 @@ def open_dossier(tenant, rows) -> dict[str, dict]:
         section_id = db.session.get(Dossier, dossier_id).sections[0].id
         db.session.commit()
     return {"mkb_toets.": {"dossier_id": dossier_id, "dossier_section_id": section_id, "token": raw}}
+
+
+@scenario
+def park_plan(tenant, rows) -> dict[str, dict]:
+    """A park's implementation plan on the generic park, with a document of its own (the
+    generic stored file is shared by every generic row that holds one)."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from kringwerk.members.models import BusinessPark
+    from plugins.masterplan import parks
+
+    with tenant_scope(tenant):
+        plan = parks.start_plan(db.session.get(BusinessPark, rows[BusinessPark]), actor=None)
+        upload = FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), filename="onderzoek.pdf")
+        document = parks.add_document(plan, "research", upload, actor=None)
+        ids = {"park_plan_id": plan.id, "park_step_id": plan.steps[0].id, "step_document_id": document.id}
+        db.session.commit()
+    endpoints = ("park_plan", "edit_park_step", "add_park_document")
+    endpoints += ("park_document", "replace_park_document", "delete_park_document")
+    return {f"masterplan.{endpoint}": ids for endpoint in endpoints}

@@ -91,9 +91,12 @@ def test_starting_a_plan_gives_the_four_steps_once(park_world):
         # a second start returns the same plan
         again = parks.start_plan(db.session.get(BusinessPark, w.park_a), actor=w.a.admin)
         assert again.id == plan.id
-        assert db.session.scalar(
-            select(func.count(AuditEntry.id)).where(AuditEntry.action == "masterplan.park_plan.started")
-        ) == 1
+        assert (
+            db.session.scalar(
+                select(func.count(AuditEntry.id)).where(AuditEntry.action == "masterplan.park_plan.started")
+            )
+            == 1
+        )
         history = db.session.scalars(
             select(PlanChange.entity).where(PlanChange.masterplan_id == w.park_masterplan)
         ).all()
@@ -145,7 +148,9 @@ def test_a_step_refuses_bad_input_and_a_stale_form_and_changes_nothing(park_worl
         db.session.rollback()
         step = db.session.get(ParkStep, step.id)
         assert step.state == StepState.IN_PROGRESS and step.owner_id == w.a.facilitator.id
-        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "masterplan.park_step.updated"))
+        entry = db.session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "masterplan.park_step.updated")
+        )
         assert entry.details["state"] == ["not_started", "in_progress"]
         assert entry.target_label == "De Wieken: Research"
         logged = db.session.scalar(
@@ -159,7 +164,10 @@ def test_a_step_refuses_bad_input_and_a_stale_form_and_changes_nothing(park_worl
         assert parks.current_step(plan).kind == StepKind.RESEARCH
     with tenant_scope(w.b.tenant):
         assert db.session.get(ParkStep, step.id) is None
-        assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action.like("masterplan.%"))) == 0
+        assert (
+            db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action.like("masterplan.%")))
+            == 0
+        )
 
 
 @pytest.mark.both_databases
@@ -169,7 +177,12 @@ def test_documents_are_checked_replaced_and_deleted_after_the_commit(park_world)
         plan = db.session.get(ParkPlan, w.park_plan_a)
         for kind, file, field, message in [
             ("survey", upload(), "step", "Choose one of the plan's steps."),
-            ("research", upload(b"MZ\x90\x00not a document", "tool.exe"), "file", "This file is not accepted"),
+            (
+                "research",
+                upload(b"MZ\x90\x00not a document", "tool.exe"),
+                "file",
+                "This file is not accepted",
+            ),
             ("research", upload(b"%PDF-1.4\n" + b"0" * (8 * 1024 * 1024), "groot.pdf"), "file", "at most"),
             ("research", None, "file", "Choose a file."),
         ]:
@@ -229,7 +242,10 @@ def test_the_overview_and_a_removed_park(park_world):
     db.session.commit()
     with tenant_scope(w.a.tenant):
         rows = parks.overview(list(db.session.scalars(select(BusinessPark).order_by(BusinessPark.name))))
-        assert [(row.name, row.plan is not None) for row in rows] == [("Aalsvoort", False), ("De Wieken", True)]
+        assert [(row.name, row.plan is not None) for row in rows] == [
+            ("Aalsvoort", False),
+            ("De Wieken", True),
+        ]
         assert parks.orphaned_plans() == []
         db.session.delete(db.session.get(BusinessPark, w.park_a))  # the core asks no plugin
         db.session.commit()
