@@ -11,6 +11,7 @@ import difflib
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -51,9 +52,8 @@ def publish(plan: Masterplan, values: dict, *, actor) -> PlanSnapshot:
         adopted_on = None
     if adopted_on is None:
         raise Invalid({"adopted_on": _l("Give the date the plan was adopted.")})
-    label = (values.get("label") or "").strip()[:200] or str(
-        _l("The plan as adopted on %(date)s", date=adopted_on.isoformat())
-    )
+    # Without a name of its own the version is named on the page, in the reader's language.
+    label = (values.get("label") or "").strip()[:200]
     snapshot = PlanSnapshot(
         masterplan_id=plan.id,
         label=label,
@@ -64,11 +64,17 @@ def publish(plan: Masterplan, values: dict, *, actor) -> PlanSnapshot:
     )
     db.session.add(snapshot)
     db.session.flush()
-    changes.log(
-        plan.id, actor, "version", snapshot.id, "published", {"label": label, "adopted_on": adopted_on}
-    )
+    logged = {"label": label, "adopted_on": adopted_on} if label else {"adopted_on": adopted_on}
+    changes.log(plan.id, actor, "version", snapshot.id, "published", logged)
     db.session.flush()
     return snapshot
+
+
+def version_label(snapshot: PlanSnapshot) -> str:
+    """The version's own name, else "the plan as adopted on <date>" with the date in the reader's language."""
+    if snapshot.label:
+        return snapshot.label
+    return str(_l("The plan as adopted on %(date)s", date=format_date(snapshot.adopted_on, "long")))
 
 
 def snapshots(plan: Masterplan) -> list[PlanSnapshot]:

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from kringwerk.plugin_api import MANAGERS, db, int_arg, paginate, require_member
-from plugins.masterplan import versions
+from plugins.masterplan import change_labels, versions
 from plugins.masterplan.changes import Invalid
 from plugins.masterplan.models import PlanChange, PlanSnapshot
 from plugins.masterplan.views import actor, bp, child_or_404, is_manager, plan_or_404
@@ -25,11 +25,14 @@ def history(masterplan_id: int):
         .where(PlanChange.masterplan_id == plan.id)
         .order_by(PlanChange.at.desc(), PlanChange.id.desc())
     )
+    published = versions.snapshots(plan)
     return render_template(
         "masterplan/history.html",
         plan=plan,
         page=page,
-        snapshots=versions.snapshots(plan),
+        rows=change_labels.describe_page(page.items),
+        snapshots=published,
+        labels={snapshot.id: versions.version_label(snapshot) for snapshot in published},
         today=versions.today().isoformat(),
         form=FlaskForm(),
         manager=is_manager(),
@@ -64,5 +67,11 @@ def compare(masterplan_id: int):
     old = child_or_404(PlanSnapshot, old_id, plan)
     new = child_or_404(PlanSnapshot, new_id, plan)
     return render_template(
-        "masterplan/compare.html", plan=plan, old=old, new=new, rows=versions.compare(old.lines, new.lines)
+        "masterplan/compare.html",
+        plan=plan,
+        old=old,
+        new=new,
+        old_label=versions.version_label(old),
+        new_label=versions.version_label(new),
+        rows=versions.compare(old.lines, new.lines),
     )
