@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -18,18 +19,71 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from kringwerk import create_app
+from kringwerk.accounts.models import Role
 from kringwerk.extensions import db
 from kringwerk.members.models import Company, ContactPerson
 from kringwerk.pluginhost.services import enable_plugin
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tenancy.models import Tenant
 from kringwerk.tokens import services as tokens
-from plugins.mkb_toets.models import FEEDBACK_LINK, Dossier, Feedback, PanelSeat, Phase
+from plugins.mkb_toets import advice, phases
+from plugins.mkb_toets.models import (
+    FEEDBACK_LINK,
+    AdvicePoint,
+    AdviceVersion,
+    Answer,
+    Dossier,
+    Feedback,
+    PanelSeat,
+    Phase,
+    PhaseChange,
+)
 from tests.conftest import World, _make_side, base_config
 from tests.plugins.mkb_toets.conftest import make_dossier
 from tests.support.browser import axe_violations, open_tab
 
 pytestmark = pytest.mark.browser
+
+
+def _advice(side) -> tuple[int, int, int]:
+    """A dossier whose advice is being written (two points, three versions), one whose advice
+    was sent, and two answered ones from earlier years, so the scoreboard has figures."""
+    writing_id = make_dossier(side.tenant, title="Parkeren bij bedrijven", phase=Phase.ADVICE_WRITING)
+    sent_id = make_dossier(side.tenant, title="Afvalinzameling", phase=Phase.ADVICE_WRITING)
+    with tenant_scope(side.tenant):
+        for dossier_id in (writing_id, sent_id):
+            dossier = db.session.get(Dossier, dossier_id)
+            first = advice.add_point(
+                dossier, "Venstertijden tot 11 uur.", section_id=dossier.sections[0].id, actor=side.admin
+            )
+            advice.add_point(dossier, "Een ontheffing per bedrijf.", actor=side.admin)
+            advice.edit_point(dossier, first.id, "Venstertijden tot 12 uur.", actor=side.admin)
+        phases.advance(db.session.get(Dossier, sent_id), Phase.ADVICE_SENT, actor=side.admin, role=Role.ADMIN)
+        version_id = db.session.scalar(
+            select(AdviceVersion.id).where(AdviceVersion.dossier_id == writing_id, AdviceVersion.number == 1)
+        )
+        db.session.commit()
+    for year, answers in ((2025, ("adopted", "partly")), (2026, ("not_adopted",))):
+        dossier_id = make_dossier(side.tenant, title=f"Beleid {year}", phase=Phase.ANSWERED)
+        with tenant_scope(side.tenant):
+            for number, answer in enumerate(answers, start=1):
+                db.session.add(
+                    AdvicePoint(
+                        dossier_id=dossier_id,
+                        number=number,
+                        text=f"Punt {number}",
+                        answer=Answer(answer),
+                        explanation=None if answer == "adopted" else "Uitleg.",
+                    )
+                )
+            for to, day in ((Phase.ADVICE_SENT, 1), (Phase.ANSWERED, 21)):
+                db.session.add(
+                    PhaseChange(
+                        dossier_id=dossier_id, to_phase=to, changed_at=datetime(year, 3, day, 10, tzinfo=UTC)
+                    )
+                )
+            db.session.commit()
+    return writing_id, sent_id, version_id
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +100,8 @@ def server(tmp_path_factory, sqlite_template):
         db.session.commit()
         open_id = make_dossier(a.tenant, phase=Phase.CONSULTATION_OPEN)
         published_id = make_dossier(a.tenant, title="Reclamebeleid", phase=Phase.PUBLISHED)
+        writing_id, sent_id, version_id = _advice(a)
+        draft_id = make_dossier(a.tenant, title="Terrassen")
         with tenant_scope(a.tenant):
             company = Company(name="Bakkerij Berends")
             company.contacts.append(ContactPerson(name="Bert Berends", email="bert@berends.test"))
@@ -56,6 +112,7 @@ def server(tmp_path_factory, sqlite_template):
             db.session.flush()
             token = tokens.issue(FEEDBACK_LINK, seat.id)
             section_id = db.session.get(Dossier, open_id).sections[0].id
+            seat_id = seat.id
             db.session.commit()
         info = {
             "open": open_id,
@@ -63,6 +120,12 @@ def server(tmp_path_factory, sqlite_template):
             "token": token,
             "section": section_id,
             "official": a.official.email,
+            "admin": a.admin.email,
+            "writing": writing_id,
+            "sent": sent_id,
+            "version": version_id,
+            "draft": draft_id,
+            "seat": seat_id,
             "tenant_id": a.tenant.id,
             "app": app,
         }
@@ -129,6 +192,51 @@ def test_axe_finds_no_serious_problem_on_the_dossier_feedback_and_published_page
         tab.sign_in(info["official"])
         for path in ("/kring-a/mkb-toets/", f"/kring-a/mkb-toets/{info['open']}"):
             assert tab.goto(path).status == 200
+            assert axe_violations(tab) == [], path
+    finally:
+        context.close()
+
+
+def _language(tab, code: str) -> None:
+    """Choose the page language with the switch every page has."""
+    with tab.page.expect_navigation():
+        tab.page.click(f"form.language-switch button[value={code}]")
+    assert tab.page.locator("html").get_attribute("lang") == code
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_axe_finds_no_serious_problem_on_the_advice_the_versions_and_the_scoreboard(
+    browser, server, language
+):
+    url, info = server
+    tab, context = open_tab(browser, SimpleNamespace(url=url), bypass_csp=True)
+    base = "/kring-a/mkb-toets"
+    try:
+        tab.sign_in(info["admin"])
+        tab.goto(f"{base}/")
+        _language(tab, language)
+        for path in (
+            f"{base}/{info['writing']}/advice",  # the board edits the points in place
+            f"{base}/{info['sent']}/advice",
+            f"{base}/{info['writing']}/advice/versions",
+            f"{base}/{info['writing']}/advice/versions/{info['version']}",
+            f"{base}/scoreboard",
+            f"{base}/{info['open']}/seats",
+            f"{base}/{info['open']}/seats/{info['seat']}/remove",
+            f"{base}/{info['draft']}/attachment",
+        ):
+            assert tab.goto(path).status == 200, path
+            assert tab.page.locator("html").get_attribute("lang") == language
+            assert axe_violations(tab) == [], path
+        scoreboard = tab.goto(f"{base}/scoreboard")
+        assert scoreboard.status == 200 and "2025" in tab.page.content()
+        context.close()
+        tab, context = open_tab(browser, SimpleNamespace(url=url), bypass_csp=True)
+        tab.sign_in(info["official"])
+        tab.goto(f"{base}/")
+        _language(tab, language)
+        for path in (f"{base}/{info['sent']}/advice", f"{base}/scoreboard"):  # the municipality answers
+            assert tab.goto(path).status == 200, path
             assert axe_violations(tab) == [], path
     finally:
         context.close()
