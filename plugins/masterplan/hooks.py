@@ -23,8 +23,9 @@ def dashboard_cards(tenant, user):
 @hookimpl(trylast=True)  # after the events demo: a demo project links to a meeting on the calendar
 def demo_data(tenant):
     from plugins.masterplan.demo import load_demo_plans
+    from plugins.masterplan.park_demo import with_park_plan
 
-    return load_demo_plans(tenant)
+    return with_park_plan(load_demo_plans(tenant), tenant)
 
 
 @hookimpl
