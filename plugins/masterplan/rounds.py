@@ -14,7 +14,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
-from kringwerk.plugin_api import Theme, current_tenant, db, utcnow
+from kringwerk.plugin_api import Theme, current_tenant, db, record, utcnow
 from plugins.masterplan import changes, seeding
 from plugins.masterplan.changes import Invalid
 from plugins.masterplan.models import Allocation, Masterplan, PriorityRound
@@ -71,6 +71,8 @@ def create_round(plan: Masterplan, values: dict, *, actor) -> PriorityRound:
     if seed is not None:
         logged["seeded_from"] = seed["label"]
     changes.log(plan.id, actor, "round", row.id, "created", logged)
+    details = {"seeded_from": seed["label"], "respondents": seed["respondents"]} if seed else {}
+    record("masterplan.round_created", actor=actor, target=row, target_label=row.title, details=details)
     db.session.flush()
     return row
 

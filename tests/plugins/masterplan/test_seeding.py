@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from kringwerk.audit.models import AuditEntry
 from kringwerk.extensions import db, utcnow
 from kringwerk.pluginhost.services import disable_plugin, enable_plugin
 from kringwerk.tenancy import tenant_scope
@@ -90,6 +91,8 @@ def test_a_round_starts_from_a_polls_theme_interest(polled):
             select(PlanChange).where(PlanChange.entity == "round", PlanChange.action == "created")
         )
         assert logged.changes["seeded_from"] == "Samenwerken 2026"
+        audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "masterplan.round_created"))
+        assert audit.details == {"seeded_from": "Samenwerken 2026", "respondents": 5}
         # A round without a source keeps the taxonomy's order.
         plain = _round(w.a.tenant, w.plan_a, w.a.admin, seed_source="")
         assert plain.seed is None
@@ -107,6 +110,10 @@ def test_a_round_starts_from_a_polls_theme_interest(polled):
             _round(w.b.tenant, w.plan_b, w.b.admin, seed_source=own.source)
         assert "Too few respondents" in str(refused.value.errors["seed_source"])
         assert db.session.get(PriorityRound, round_id) is None
+        assert (
+            db.session.scalar(select(AuditEntry).where(AuditEntry.action == "masterplan.round_created"))
+            is None
+        )
 
 
 @pytest.mark.both_databases
