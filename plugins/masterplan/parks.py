@@ -271,12 +271,16 @@ def update_step(step: ParkStep, values: dict, *, expected_version, actor) -> dic
         db.session.rollback()
         raise StaleEdit() from None
     plan = db.session.get(ParkPlan, step.park_plan_id)
+    details = dict(changed)
+    if "owner_id" in details:  # the trail shows names, not account numbers
+        names = owner_names(details["owner_id"])
+        details["owner"] = [names.get(user_id) for user_id in details.pop("owner_id")]
     _trail(
         plan,
         "step.updated",
         actor=actor,
         step=step,
-        details={"step": step.kind.value, **changed},
+        details={"step": step.kind.value, **details},
         entity="park_step",
         entity_id=step.id,
     )

@@ -22,6 +22,7 @@ from kringwerk.pluginhost.gating import all_hooks
 from kringwerk.tenancy import tenant_scope
 from plugins.masterplan import exports, parks
 from plugins.masterplan.changes import Invalid, StaleEdit
+from plugins.masterplan.labels import AUDIT_LABELS
 from plugins.masterplan.models import (
     Masterplan,
     ParkPlan,
@@ -152,6 +153,7 @@ def test_a_step_refuses_bad_input_and_a_stale_form_and_changes_nothing(park_worl
             select(AuditEntry).where(AuditEntry.action == "masterplan.park_step.updated")
         )
         assert entry.details["state"] == ["not_started", "in_progress"]
+        assert entry.details["owner"] == [None, w.a.facilitator.name] and "owner_id" not in entry.details
         assert entry.target_label == "De Wieken: Research"
         logged = db.session.scalar(
             select(PlanChange).where(
@@ -232,6 +234,7 @@ def test_documents_are_checked_replaced_and_deleted_after_the_commit(park_world)
             "masterplan.park_document.deleted",
             "masterplan.park_document.replaced",
         ]
+        assert set(actions) <= AUDIT_LABELS.keys()  # the audit log shows them readably
     assert _count(w.b.tenant, StepDocument) == 0
 
 
