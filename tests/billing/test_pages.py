@@ -117,3 +117,30 @@ def test_an_operator_comps_a_plan(world, login_as):
         billing_url(world.a)
     ).get_data(as_text=True)
     assert login_as(world.operator).get("/operator/tenants/999999/billing").status_code == 404
+
+
+def test_the_billing_page_speaks_dutch_with_prices_in_dutch(world, login_as, standin):
+    from kringwerk.accounts.models import User
+
+    user = db.session.get(User, world.a.admin.id)
+    user.preferred_locale = "nl"
+    db.session.commit()
+    client = login_as(world.a.admin)
+    html = client.get(billing_url(world.a)).get_data(as_text=True)
+    assert "Abonnement en betaling" in html and "Verder naar betalen" in html
+    assert "€ 12,50" in html.replace("\xa0", " ")
+    # The checkout opens in Dutch too.
+    start_checkout(client, world.a)
+    assert [r.params["locale"] for r in standin.requests if r.path == "/v1/checkout/sessions"] == ["nl"]
+    # B's admin still reads English.
+    assert "Plan and billing" in login_as(world.b.admin).get(billing_url(world.b)).get_data(as_text=True)
+
+
+def test_more_people_than_the_plan_allows_is_pointed_out(world, login_as, app):
+    from tests.billing.helpers import PLANS
+
+    small = {**PLANS, "plans": [{**PLANS["plans"][0], "member_limit": 3}, PLANS["plans"][1]]}
+    app.config["BILLING_PLANS"] = small
+    app.extensions.pop("kringwerk.billing.plans", None)
+    html = login_as(world.a.admin).get(billing_url(world.a)).get_data(as_text=True)
+    assert "data-over-limit" in html and "4 of at most 3" in html

@@ -52,8 +52,8 @@ STATUS_LABELS = {
 }
 SOURCE_LABELS = {
     "comp": _l("Provided free of charge by the platform"),
-    "subscription": _l("Subscription"),
-    "grace": _l("Subscription, payment overdue"),
+    "subscription": _l("Paid subscription"),
+    "grace": _l("Paid subscription, payment overdue"),
     "lapsed": _l("Free plan: the payment is overdue for more than 14 days"),
     "default": _l("Free plan"),
 }
