@@ -55,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
         jobs,
         mail,
         members,
+        networks,
         operator,
         pluginhost,
         tenancy,
@@ -65,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
 
     tenancy.init_app(app)
     tenants.init_app(app)
+    networks.init_app(app)
     accounts.init_app(app)
     members.init_app(app)
     audit.init_app(app)

@@ -9,6 +9,14 @@ from kringwerk.documents.models import StoredFile
 from kringwerk.jobs.models import BackgroundTask
 from kringwerk.mail.models import SentMail
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, PanelMember, Theme
+from kringwerk.networks.models import (
+    DirectorySharing,
+    Letter,
+    LetterVersion,
+    NetworkInvitation,
+    Signatory,
+    Signature,
+)
 from kringwerk.pluginhost.models import TenantPlugin
 from kringwerk.tenancy.models import Affiliation, Tenant, TenantScoped
 from kringwerk.tokens.models import PersonalToken
@@ -23,12 +31,18 @@ __all__ = [
     "Circle",
     "Company",
     "ContactPerson",
+    "DirectorySharing",
     "Invitation",
+    "Letter",
+    "LetterVersion",
     "Membership",
+    "NetworkInvitation",
     "PanelMember",
     "PersonalToken",
     "Role",
     "SentMail",
+    "Signatory",
+    "Signature",
     "StoredFile",
     "StripeEvent",
     "Tenant",

@@ -77,6 +77,8 @@ class Tenant(db.Model):
     kind: Mapped[TenantKind] = mapped_column(str_enum(TenantKind, "tenant_kind"))
     default_locale: Mapped[str] = mapped_column(String(8), default="nl")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
+    # Where an association works, as its network lists it ("Lochem").
+    municipality: Mapped[str | None] = mapped_column(String(200))
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(40))

@@ -128,8 +128,20 @@ def invite_candidates(network: Tenant, query: str, *, limit: int = 20) -> list[T
         )
 
 
-def invite(network: Tenant, member: Tenant, *, actor, note: str | None = None) -> Affiliation:
-    """Invite ``member`` into ``network``; a tenant that left earlier is invited again."""
+def invite(
+    network: Tenant,
+    member: Tenant,
+    *,
+    actor,
+    note: str | None = None,
+    mail: bool = True,
+    not_to: frozenset[str] = frozenset(),
+) -> Affiliation:
+    """Invite ``member`` into ``network``; a tenant that left earlier is invited again.
+
+    ``mail=False`` sends nothing (an association made from the invitation has nobody to
+    tell yet); ``not_to`` leaves out addresses that get a mail of their own (the chair).
+    """
     _require_network(network)
     if member.id == network.id:
         raise AffiliationError(_l("A network cannot invite itself."), field="member")
@@ -155,11 +167,14 @@ def invite(network: Tenant, member: Tenant, *, actor, note: str | None = None) -
             affiliation.note = note
         db.session.flush()
     _record_both("affiliation.invited", affiliation, actor=actor, acting=network, other=member)
-    _mail_invitation(network, member, affiliation)
+    if mail:
+        _mail_invitation(network, member, affiliation, not_to=not_to)
     return affiliation
 
 
-def _mail_invitation(network: Tenant, member: Tenant, affiliation: Affiliation) -> None:
+def _mail_invitation(
+    network: Tenant, member: Tenant, affiliation: Affiliation, *, not_to: frozenset[str] = frozenset()
+) -> None:
     """Tell the invited tenant's admins and its contact address, each once, in their language.
 
     Sent in the member's scope (its admins and the mail's key are the member's); the
@@ -179,6 +194,8 @@ def _mail_invitation(network: Tenant, member: Tenant, affiliation: Affiliation) 
             recipients.setdefault(member.contact_email.strip().lower(), fallback)
         link = external_url("tenants.networks", tenant=member.slug)
         for address, locale in recipients.items():
+            if address in not_to:
+                continue
             send_mail(
                 address,
                 _l(

@@ -45,6 +45,11 @@ class TenantSettingsForm(FlaskForm):
     name = StringField(
         _l("Name"), validators=[DataRequired(), Length(max=200), checked_by(services.clean_name)]
     )
+    municipality = StringField(
+        _l("Municipality"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Where the organisation works; its networks list it by this."),
+    )
     contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
     contact_email = EmailField(
         _l("Contact e-mail address"),

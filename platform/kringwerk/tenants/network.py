@@ -233,6 +233,7 @@ class MemberFigures:
     people: int  # accounts with a membership
     companies: int
     figures: tuple[NetworkFigure, ...] = ()
+    plugins: tuple[str, ...] = ()  # keys of the plugins enabled in the member
 
 
 def network_figures(network: Tenant) -> list[MemberFigures]:
@@ -265,7 +266,12 @@ def network_figures(network: Tenant) -> list[MemberFigures]:
     )
     with unscoped(f"network figures: aggregates of {network.slug}'s actively affiliated members"):
         rows = db.session.execute(members).all()
-        extra = _plugin_figures(network, [row.id for row in rows]) if rows else {}
+        enabled = _enabled_plugins([row.id for row in rows]) if rows else {}
+        extra = _plugin_figures(network, enabled) if rows else {}
+    in_use: dict[int, list[str]] = defaultdict(list)
+    for key, ids in enabled.items():
+        for tenant_id in ids:
+            in_use[tenant_id].append(key)
     return [
         MemberFigures(
             tenant_id=row.id,
@@ -276,13 +282,14 @@ def network_figures(network: Tenant) -> list[MemberFigures]:
             people=row[5],
             companies=row[6],
             figures=tuple(extra.get(row.id, ())),
+            plugins=tuple(sorted(in_use.get(row.id, ()))),
         )
         for row in rows
     ]
 
 
-def _plugin_figures(network: Tenant, tenant_ids: list[int]) -> dict[int, list[NetworkFigure]]:
-    """Each plugin's figures for the members that have it enabled (runs inside the crossing)."""
+def _enabled_plugins(tenant_ids: list[int]) -> dict[str, list[int]]:
+    """Plugin key -> the members that have it enabled (one query, inside the crossing)."""
     enabled: dict[str, list[int]] = defaultdict(list)
     for tenant_id, key in db.session.execute(
         select(TenantPlugin.tenant_id, TenantPlugin.key)
@@ -290,6 +297,11 @@ def _plugin_figures(network: Tenant, tenant_ids: list[int]) -> dict[int, list[Ne
         .order_by(TenantPlugin.key, TenantPlugin.tenant_id)
     ):
         enabled[key].append(tenant_id)
+    return enabled
+
+
+def _plugin_figures(network: Tenant, enabled: dict[str, list[int]]) -> dict[int, list[NetworkFigure]]:
+    """Each plugin's figures for the members that have it enabled (runs inside the crossing)."""
     registry = get_registry()
     participants = dict(registry.pm.list_name_plugin())
     found: dict[int, list[NetworkFigure]] = defaultdict(list)

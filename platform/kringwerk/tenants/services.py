@@ -134,6 +134,10 @@ def clean_contact_name(value: str | None) -> str | None:
     return _optional(value, 200, "contact_name")
 
 
+def clean_municipality(value: str | None) -> str | None:
+    return _optional(value, 200, "municipality")
+
+
 def clean_contact_email(value: str | None) -> str | None:
     value = _optional(value, 254, "contact_email")
     if value is None:
@@ -232,6 +236,7 @@ def clean_brand_colour(value: str | None) -> str:
 
 CLEANERS = {
     "name": clean_name,
+    "municipality": clean_municipality,
     "contact_name": clean_contact_name,
     "contact_email": clean_contact_email,
     "contact_phone": clean_contact_phone,

@@ -116,10 +116,14 @@ def _own_affiliation(affiliation_id: int) -> Affiliation:
 
 
 def _affiliations_page(network: Tenant, *, error: str | None = None, status: int = 200):
+    from kringwerk.networks.invitations import invitations_by_affiliation, mail_state
+
     page = paginate(rules.network_affiliations(network))
     return render_template(
         "tenants/affiliations.html",
         page=page,
+        chair_invitations=invitations_by_affiliation(network),
+        mail_state=mail_state,
         error=error,
         status_label=rules.status_label,
         Status=AffiliationStatus,

@@ -92,6 +92,28 @@ ADMIN_SECTIONS = (
         order=60,
     ),
     AdminSection(
+        "networks.overview",
+        _l("Network overview"),
+        _l("Member associations, their municipalities, signatures, members and modules; the combined directory."),
+        condition=is_region,
+        order=62,
+    ),
+    AdminSection(
+        "networks.letters",
+        _l("Letters of intent"),
+        _l("The text everyone signs, its versions, and who signed which version."),
+        roles=(Role.ADMIN,),
+        order=64,
+    ),
+    AdminSection(
+        "networks.sharing",
+        _l("Sharing the member directory"),
+        _l("Whether your regional networks show your companies in their combined directory."),
+        roles=(Role.ADMIN,),
+        condition=is_not_region,
+        order=66,
+    ),
+    AdminSection(
         "tenants.settings",
         _l("Settings"),
         _l("Name, contact details, language, colour and logo."),
