@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from docx import Document as WordDocument
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from kringwerk.documents.models import StoredFile
@@ -16,7 +18,7 @@ from kringwerk.documents.services import file_path
 from kringwerk.extensions import db
 from kringwerk.members.models import BusinessPark
 from kringwerk.tenancy import tenant_scope
-from plugins.masterplan.models import ParkPlan, ParkStep, StepDocument, StepState
+from plugins.masterplan.models import Masterplan, ParkPlan, ParkStep, Scope, StepDocument, StepState
 from tests.plugins.masterplan.test_parks import PDF, make_park
 
 pytestmark = pytest.mark.both_databases
@@ -218,3 +220,35 @@ def test_a_document_of_another_tenant_cannot_be_replaced_or_deleted(plan_world, 
         == 404
     )
     assert _count(w.a.tenant, StepDocument) == 1
+
+
+def test_the_masterplan_of_a_park_exports_its_implementation_steps(plan_world, login_as):
+    w = plan_world
+    park_a = make_park(w.a.tenant, "De Wieken")
+    with tenant_scope(w.a.tenant):
+        masterplan = Masterplan(title="Masterplan De Wieken", scope=Scope.PARK, business_park_id=park_a)
+        db.session.add(masterplan)
+        db.session.flush()
+        masterplan_id = masterplan.id
+    db.session.commit()
+    client = login_as(w.a.admin)
+    client.post(f"/kring-a/masterplan/parks/{park_a}/start")
+    with tenant_scope(w.a.tenant):
+        plan_id = db.session.scalar(select(ParkPlan.id))
+    client.post(
+        f"/kring-a/masterplan/park-plans/{plan_id}/documents",
+        data={"document-step": "research", "document-file": (io.BytesIO(PDF), "onderzoek.pdf")},
+        content_type="multipart/form-data",
+    )
+    page = client.get(f"/kring-a/masterplan/{masterplan_id}/").get_data(as_text=True)
+    assert f"/kring-a/masterplan/parks/{park_a}/" in page
+    pdf = client.get(f"/kring-a/masterplan/{masterplan_id}/export.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages).replace("\u2010\n", "")
+    assert "Implementation plan of De Wieken" in text
+    assert "Plan of approach" in text and "onderzoek.pdf" in text
+    word = WordDocument(io.BytesIO(client.get(f"/kring-a/masterplan/{masterplan_id}/export.docx").data))
+    cells = [cell.text for table in word.tables for row in table.rows for cell in row.cells]
+    assert "Funding applications" in cells and "onderzoek.pdf" in cells
+    client.post("/account/logout")
+    login_as(w.b.admin)
+    assert client.get(f"/kring-b/masterplan/{masterplan_id}/export.pdf").status_code == 404
