@@ -19,6 +19,7 @@ from kringwerk.extensions import db
 from kringwerk.members.models import BusinessPark
 from kringwerk.tenancy import tenant_scope
 from plugins.masterplan.models import Masterplan, ParkPlan, ParkStep, Scope, StepDocument, StepState
+from tests.members.support import count_queries
 from tests.plugins.masterplan.test_parks import PDF, make_park
 
 pytestmark = pytest.mark.both_databases
@@ -252,3 +253,23 @@ def test_the_masterplan_of_a_park_exports_its_implementation_steps(plan_world, l
     client.post("/account/logout")
     login_as(w.b.admin)
     assert client.get(f"/kring-b/masterplan/{masterplan_id}/export.pdf").status_code == 404
+
+
+def test_the_overview_costs_the_same_statements_for_few_and_many_parks(plan_world, login_as):
+    w = plan_world
+    client = login_as(w.a.admin)
+
+    def add_parks(*names):
+        for name in names:
+            park_id = make_park(w.a.tenant, name)
+            db.session.commit()
+            assert client.post(f"/kring-a/masterplan/parks/{park_id}/start").status_code == 303
+
+    add_parks("De Wieken")
+    with count_queries() as few:
+        assert client.get("/kring-a/masterplan/parks/").status_code == 200
+    add_parks("Aalsvoort", "Bergweide", "Kloosterlanden", "De Mars", "Messchenveld")
+    with count_queries() as many:
+        page = client.get("/kring-a/masterplan/parks/").get_data(as_text=True)
+    assert page.count("Not started") == 6 * 4
+    assert len(many) == len(few)
