@@ -5,6 +5,7 @@ It serves, with Stripe-shaped JSON and Stripe's error format:
 * ``POST /v1/customers``
 * ``POST /v1/checkout/sessions`` (subscription and payment mode)
 * ``POST /v1/billing_portal/sessions``
+* ``GET /v1/checkout/sessions/<id>``
 * ``GET /v1/subscriptions/<id>``
 
 It checks the secret key (Bearer), decodes Stripe's form encoding (``line_items[0][price_data]
@@ -12,7 +13,8 @@ It checks the secret key (Bearer), decodes Stripe's form encoding (``line_items[
 answer back. Every request is kept in ``requests`` for assertions.
 
 Tests move the world on with helpers that change the stand-in's state and return the event
-Stripe would send (``complete_checkout``, ``renew``, ``fail_payment``, ``recover``, ``cancel``);
+Stripe would send (``complete_checkout``, ``renew``, ``fail_payment``, ``updated``, ``cancel``; for one-off
+payments ``pay_session`` and ``expire_session``);
 ``signed(event)`` gives the body and a ``Stripe-Signature`` header made with the SDK's own
 ``stripe.WebhookSignature.generate_signature_header``.
 """
@@ -125,6 +127,14 @@ class StripeStandIn:
                 "livemode": False,
                 "created": self.clock,
             }
+        found_session = re.fullmatch(r"/v1/checkout/sessions/([\w-]+)", path)
+        if method == "GET" and found_session:
+            session = self.sessions.get(found_session.group(1))
+            if session is None:
+                return 404, _error(
+                    "invalid_request_error", "No such checkout session", code="resource_missing"
+                )
+            return 200, self._public_session(session)
         found = re.fullmatch(r"/v1/subscriptions/([\w-]+)", path)
         if method == "GET" and found:
             subscription = self.subscriptions.get(found.group(1))
@@ -172,7 +182,9 @@ class StripeStandIn:
             "payment_intent": None,
             "url": f"https://checkout.stripe.test/c/pay/{session_id}",
             "created": self.clock,
-            "expires_at": self.clock + 24 * 3600,
+            "expires_at": int(params.get("expires_at") or self.clock + 24 * 3600),
+            "customer_email": params.get("customer_email"),
+            "payment_intent_data": params.get("payment_intent_data", {}),
             "livemode": False,
         }
         self.sessions[session_id] = session
@@ -240,6 +252,21 @@ class StripeStandIn:
         return self.event(
             "checkout.session.completed", {k: v for k, v in session.items() if k != "line_items_requested"}
         )
+
+    @staticmethod
+    def _public_session(session: dict) -> dict:
+        return json.loads(json.dumps({k: v for k, v in session.items() if k != "line_items_requested"}))
+
+    def pay_session(self, session_id: str) -> dict:
+        """The person paid a payment-mode session: returns ``checkout.session.completed``."""
+        session = self.sessions[session_id]
+        session.update(status="complete", payment_status="paid", payment_intent=self._id("pi"))
+        return self.event("checkout.session.completed", self._public_session(session))
+
+    def expire_session(self, session_id: str) -> dict:
+        """Nobody paid in time: returns ``checkout.session.expired``."""
+        self.sessions[session_id].update(status="expired")
+        return self.event("checkout.session.expired", self._public_session(self.sessions[session_id]))
 
     def _item(self, subscription_id: str) -> dict:
         return self.subscriptions[subscription_id]["items"]["data"][0]

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from kringwerk.audit.services import record
-from kringwerk.billing import stripe_client
+from kringwerk.billing import payments, stripe_client
 from kringwerk.billing.models import BillingAccount, StripeEvent
 from kringwerk.billing.plans import INTERVALS, Plan, plans
 from kringwerk.extensions import db, utcnow
@@ -351,9 +351,11 @@ def apply_event(event_id: str) -> str:
 
 
 def _apply(row: StripeEvent) -> str:
+    obj = (row.payload.get("data") or {}).get("object") or {}
+    if row.type in payments.PAYMENT_EVENTS and obj.get("mode") == "payment":
+        return payments.apply_payment_event(row.type, obj)
     if row.type not in SUBSCRIPTION_EVENTS:
         return "ignored: not a subscription event"
-    obj = (row.payload.get("data") or {}).get("object") or {}
     subscription_id, customer = _subscription_and_customer(row.type, obj)
     if not subscription_id or not customer:
         return "ignored: no subscription"

@@ -69,6 +69,11 @@ def retrieve_subscription(subscription_id: str) -> dict[str, Any]:
     return subscription.to_dict()
 
 
+def retrieve_checkout_session(session_id: str) -> dict[str, Any]:
+    session = _call(client().v1.checkout.sessions.retrieve, session_id)
+    return session.to_dict()
+
+
 def construct_event(payload: bytes, signature: str | None) -> stripe.Event:
     """The verified event; raises ``ValueError`` (not JSON) or ``stripe.SignatureVerificationError``."""
     return stripe.Webhook.construct_event(payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"])

@@ -12,6 +12,8 @@ from kringwerk.accounts.people import people_query as memberships
 from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, require_member
 from kringwerk.accounts.ratelimit import rate_limit
 from kringwerk.audit.services import record
+from kringwerk.billing.payments import PaymentError, start_payment
+from kringwerk.billing.stripe_client import billing_enabled
 from kringwerk.documents.forms import AcceptedUpload
 from kringwerk.documents.models import StoredFile
 from kringwerk.documents.pdf import render_document_pdf, render_pdf
@@ -116,6 +118,10 @@ __all__ = [
     "public",
     "plugin_settings",
     "update_plugin_settings",
+    # payments
+    "billing_enabled",
+    "start_payment",
+    "PaymentError",
     # data and the tenant wall
     "db",
     "utcnow",

@@ -127,3 +127,8 @@ def linkable_events(tenant, ids):
 @hookspec
 def usage_figures(tenant_ids):
     """Return UsageFigures: counts of the plugin's items (polls, events) for each tenant in ``tenant_ids``."""
+
+
+@hookspec
+def payment_settled(tenant, reference, paid):
+    """A payment the plugin started with ``start_payment`` was paid (``paid``) or expired unpaid; return True if ``reference`` is the plugin's."""
