@@ -144,3 +144,31 @@ def test_more_people_than_the_plan_allows_is_pointed_out(world, login_as, app):
     app.extensions.pop("kringwerk.billing.plans", None)
     html = login_as(world.a.admin).get(billing_url(world.a)).get_data(as_text=True)
     assert "data-over-limit" in html and "4 of at most 3" in html
+
+
+def test_pages_say_when_a_module_is_read_only_or_a_payment_failed(world, login_as, standin):
+    from kringwerk.pluginhost.models import TenantPlugin
+    from kringwerk.tenancy.context import tenant_scope
+    from tests.billing.helpers import deliver
+
+    for side in (world.a, world.b):
+        with tenant_scope(side.tenant):
+            db.session.add(TenantPlugin(key="polls", settings={}))
+            db.session.commit()
+    client = login_as(world.a.admin)
+    polls = client.get(f"/{world.a.tenant.slug}/polls/")
+    assert polls.status_code == 200
+    assert "read-only: the plan of Kring A no longer includes it" in polls.get_data(as_text=True)
+    assert 'id="billing-notice"' in polls.get_data(as_text=True)
+
+    subscription = subscribe(client, world.a, standin)
+    assert 'id="billing-notice"' not in client.get(f"/{world.a.tenant.slug}/polls/").get_data(as_text=True)
+    deliver(client, standin.fail_payment(subscription))
+    home = client.get(f"/{world.a.tenant.slug}/").get_data(as_text=True)
+    assert "The last payment for Kring A failed" in home
+    # Members are not bothered with payments; B (free plan, polls outside it) sees its own notice.
+    assert "The last payment" not in login_as(world.a.member).get(f"/{world.a.tenant.slug}/").get_data(
+        as_text=True
+    )
+    b_polls = login_as(world.b.admin).get(f"/{world.b.tenant.slug}/polls/").get_data(as_text=True)
+    assert "the plan of Kring B no longer includes it" in b_polls

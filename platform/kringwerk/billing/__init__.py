@@ -14,7 +14,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from kringwerk.billing import guard, hooks, models, views  # noqa: F401 - models join the metadata
+    from kringwerk.billing import guard, hooks, models, notices, views  # noqa: F401 - models join the metadata
     from kringwerk.extensions import csrf
     from kringwerk.pluginhost.registry import get_registry
 
@@ -26,3 +26,4 @@ def init_app(app: Flask) -> None:
     # After pluginhost's own checks (disabled plugin 404, sign-in), before any plugin view.
     app.before_request(guard.refuse_changes_to_read_only_plugins)
     get_registry(app).pm.register(hooks, name="core.billing")
+    app.add_template_global(notices.billing_notice)
