@@ -75,3 +75,18 @@ def test_an_unreadable_plans_file_says_so(app, tmp_path):
     app.config["BILLING_PLANS_FILE"] = str(tmp_path / "broken.toml")
     with pytest.raises(PlanError, match="broken.toml"):
         load(app)
+
+
+def test_with_billing_on_a_broken_plans_file_stops_the_start(tmp_path, database_url):
+    from kringwerk import create_app
+    from kringwerk.config import ConfigurationError
+    from tests.conftest import base_config
+
+    broken = {**PLANS, "default_plan": "pro"}
+    config = base_config(
+        tmp_path, database_url, STRIPE_SECRET_KEY="sk", STRIPE_WEBHOOK_SECRET="wh", BILLING_PLANS=broken
+    )
+    with pytest.raises(ConfigurationError, match="default_plan 'pro' must be free"):
+        create_app(config, environ={})
+    # Billing off: the plans are not read at all.
+    create_app(base_config(tmp_path, database_url, BILLING_PLANS=broken), environ={})

@@ -27,3 +27,19 @@ def init_app(app: Flask) -> None:
     app.before_request(guard.refuse_changes_to_read_only_plugins)
     get_registry(app).pm.register(hooks, name="core.billing")
     app.add_template_global(notices.billing_notice)
+    _check_plans(app)
+
+
+def _check_plans(app: Flask) -> None:
+    """With billing on, a broken plans file stops the start (as a missing SECRET_KEY does),
+    rather than every plugin change failing later."""
+    from kringwerk.billing.plans import PlanError, plans
+    from kringwerk.billing.stripe_client import billing_enabled
+    from kringwerk.config import ConfigurationError
+
+    if not billing_enabled(app):
+        return
+    try:
+        plans(app)
+    except PlanError as broken:
+        raise ConfigurationError(f"the plans cannot be used:\n{broken}") from None
