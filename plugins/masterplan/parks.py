@@ -16,7 +16,7 @@ from datetime import date
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -336,17 +336,26 @@ def document_step(document: StepDocument) -> tuple[ParkPlan, ParkStep]:
 
 
 def replace_document(document: StepDocument, upload, *, actor) -> StepDocument:
-    """Put a new file in the document's place; the old file goes once this commits."""
+    """Put a new file in the document's place; the old file goes once this commits.
+
+    The swap names the file it replaces, so of two people replacing (or deleting) the
+    same document at once only the first succeeds; the second is told and keeps nothing."""
     stored = _store(upload)
-    old = db.session.get(StoredFile, document.stored_file_id)
-    document.stored_file_id = stored.id
-    document.added_by_id = getattr(actor, "id", None)
-    db.session.flush()
+    old_id = document.stored_file_id
+    swapped = db.session.execute(
+        update(StepDocument)
+        .where(StepDocument.id == document.id, StepDocument.stored_file_id == old_id)
+        .values(stored_file_id=stored.id, added_by_id=getattr(actor, "id", None))
+        .execution_options(synchronize_session="fetch")
+    )
+    if swapped.rowcount != 1:
+        raise Invalid(
+            {"file": _l("Someone else replaced or deleted this document meanwhile; nothing was saved.")}
+        )
+    old = db.session.get(StoredFile, old_id)
+    before = old.original_name if old is not None else None
     if old is not None:
-        before = old.original_name
         delete_file(old)
-    else:
-        before = None
     plan, step = document_step(document)
     _trail(
         plan,
@@ -357,18 +366,25 @@ def replace_document(document: StepDocument, upload, *, actor) -> StepDocument:
         entity="park_document",
         entity_id=document.id,
     )
-    db.session.expire(document, ["stored_file"])
+    db.session.expire(document)
     return document
 
 
-def delete_document(document: StepDocument, *, actor) -> None:
-    """Delete the document; its file leaves the disk once this commits."""
+def delete_document(document: StepDocument, *, actor) -> bool:
+    """Delete the document; its file leaves the disk once this commits. False when it
+    was gone already (someone else deleted it at the same moment)."""
     plan, step = document_step(document)
-    stored = db.session.get(StoredFile, document.stored_file_id)
-    name = stored.original_name if stored else None
     document_id = document.id
-    db.session.delete(document)
-    db.session.flush()
+    gone = db.session.execute(
+        delete(StepDocument)
+        .where(StepDocument.id == document_id)
+        .returning(StepDocument.stored_file_id)
+        .execution_options(synchronize_session="fetch")
+    ).first()
+    if gone is None:
+        return False
+    stored = db.session.get(StoredFile, gone[0])  # the file it held at the moment of deleting
+    name = stored.original_name if stored is not None else None
     if stored is not None:
         delete_file(stored)
     _trail(
@@ -380,6 +396,7 @@ def delete_document(document: StepDocument, *, actor) -> None:
         entity="park_document",
         entity_id=document_id,
     )
+    return True
 
 
 # --- people (privacy) ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import io
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from werkzeug.datastructures import FileStorage
 
 from kringwerk.audit.models import AuditEntry
@@ -353,3 +353,37 @@ def test_files_stay_in_the_tenant_folder(park_world, app):
     with tenant_scope(w.a.tenant):
         path = file_path(db.session.get(StoredFile, stored_id))
     assert path.parent == Path(app.config["UPLOAD_DIR"]) / "files" / str(w.a.tenant.id)
+
+
+@pytest.mark.both_databases
+def test_a_document_replaced_or_deleted_meanwhile_is_not_overwritten(park_world):
+    w = park_world
+    with tenant_scope(w.a.tenant):
+        plan = db.session.get(ParkPlan, w.park_plan_a)
+        document = parks.add_document(plan, "research", upload(), actor=w.a.admin)
+        other = parks.add_document(plan, "research", upload(PDF + b"%b\n", "b.pdf"), actor=w.a.admin)
+        document_id, other_file = document.id, other.stored_file_id
+        db.session.commit()
+    with tenant_scope(w.a.tenant):
+        seen = db.session.get(StepDocument, document_id)
+        assert seen.stored_file_id != other_file
+        # someone else's replacement lands after this form was opened
+        db.session.execute(
+            update(StepDocument)
+            .where(StepDocument.id == document_id)
+            .values(stored_file_id=other_file)
+            .execution_options(synchronize_session=False)
+        )
+        with pytest.raises(Invalid) as refused:
+            parks.replace_document(seen, upload(PDF + b"%c\n", "c.pdf"), actor=w.a.admin)
+        assert "Someone else replaced or deleted this document" in str(refused.value.errors["file"])
+        db.session.rollback()
+        seen = db.session.get(StepDocument, document_id)
+        db.session.execute(
+            delete(StepDocument)
+            .where(StepDocument.id == document_id)
+            .execution_options(synchronize_session=False)
+        )
+        assert parks.delete_document(seen, actor=w.a.admin) is False
+        db.session.rollback()
+    assert _count(w.a.tenant, StepDocument) == 2 and _count(w.a.tenant, StoredFile) == 2
