@@ -16,6 +16,7 @@ from plugins.mkb_toets import (  # noqa: F401 - importing them adds their routes
     views,
 )
 from plugins.mkb_toets.blueprint import bp
+from plugins.mkb_toets.labels import AUDIT_DETAIL_LABELS, AUDIT_LABELS
 
 plugin = Plugin(
     key="mkb-toets",
@@ -27,4 +28,6 @@ plugin = Plugin(
     hooks=hooks,
     models="plugins.mkb_toets.models",
     migrations=str(Path(__file__).parent / "migrations" / "versions"),
+    audit_labels=AUDIT_LABELS,
+    audit_detail_labels=AUDIT_DETAIL_LABELS,
 )

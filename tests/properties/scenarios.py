@@ -67,8 +67,24 @@ def open_dossier(tenant, rows) -> dict[str, dict]:
         db.session.flush()
         raw = tokens.issue(FEEDBACK_LINK, seat.id)
         section_id = db.session.get(Dossier, dossier_id).sections[0].id
+        seat_id = seat.id
         db.session.commit()
-    return {"mkb_toets.": {"dossier_id": dossier_id, "dossier_section_id": section_id, "token": raw}}
+    # A draft for the file's replacement, and an advice with versions for their pages.
+    from plugins.mkb_toets import advice
+    from plugins.mkb_toets.models import AdviceVersion
+
+    draft_id = make_dossier(tenant, title="Concept")
+    writing_id = make_dossier(tenant, title="Advies", phase=Phase.ADVICE_WRITING)
+    with tenant_scope(tenant):
+        advice.add_point(db.session.get(Dossier, writing_id), "Eerste punt.", actor=None)
+        version_id = db.session.scalar(select(AdviceVersion.id).where(AdviceVersion.dossier_id == writing_id))
+        db.session.commit()
+    ids = {"dossier_id": dossier_id, "dossier_section_id": section_id, "token": raw, "panel_seat_id": seat_id}
+    return {
+        "mkb_toets.": ids,
+        "mkb_toets.attachment": {"dossier_id": draft_id},
+        "mkb_toets.advice_version": {"dossier_id": writing_id, "advice_version_id": version_id},
+    }
 
 
 @scenario

@@ -141,6 +141,10 @@ def test_the_drafts_file_is_replaced_and_the_old_one_deleted_after_the_commit(mk
         ).all()[-1]
         assert entry.details["old"] == "concept-v1.pdf" and entry.details["new"] == "concept-v2.pdf"
     client.post("/account/logout")
+    login_as(a.admin)
+    trail = client.get("/kring-a/admin/audit/").get_data(as_text=True)
+    assert "MKB-toets draft file replaced" in trail and "Previous file" in trail
+    client.post("/account/logout")
     login_as(b.admin)
     assert _upload(client, f"/kring-b/mkb-toets/{dossier_id}/attachment", PDF, "b.pdf").status_code == 404
     assert _stored(a.tenant, dossier_id)[0] == second_id
