@@ -30,6 +30,7 @@ from kringwerk.demo.data import DEMO_PASSWORD, AssociationProfile
 from kringwerk.extensions import db
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme
 from kringwerk.members.themes import DEFAULT_THEMES
+from kringwerk.networks import demo as network_demo
 from kringwerk.pluginhost import hooks
 from kringwerk.tenancy.context import tenant_scope
 from kringwerk.tenancy.models import Tenant
@@ -318,7 +319,8 @@ def load_demo(tenants_dir: Path | str | None = None) -> DemoResult:
             with tenant_scope(tenants[slug]):
                 added[slug] = _add_companies(slug, profile)
     logins = _add_people(tenants, added)
-    links = _add_plugin_data(tenants, added)
+    links = network_demo.load(tenants, added)
+    links += _add_plugin_data(tenants, added)
     for slug, counts in sorted(added.items()):
         if any(counts.values()):
             with tenant_scope(tenants[slug]):

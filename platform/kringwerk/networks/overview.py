@@ -164,7 +164,9 @@ def _sharing(network: Tenant):
     )
 
 
-def combined_directory(network: Tenant, *, query: str = "", member_id: int | None = None) -> Page:
+def combined_directory(
+    network: Tenant, *, query: str = "", member_id: int | None = None, page: int = 1
+) -> Page:
     """One page of the companies of the sharing members, by name, as ``DirectoryEntry`` values."""
     if network.kind != TenantKind.REGION:
         raise ValueError(_l("Only a regional network has a combined directory."))
@@ -184,10 +186,10 @@ def combined_directory(network: Tenant, *, query: str = "", member_id: int | Non
     with unscoped(
         f"combined directory: public fields of the companies {network.slug}'s sharing members show"
     ):
-        page = paginate(statement, scalars=False)
+        found = paginate(statement, number=page, scalars=False)
     return Page(
-        items=[DirectoryEntry(*row) for row in page.items],
-        number=page.number,
-        per_page=page.per_page,
-        total=page.total,
+        items=[DirectoryEntry(*row) for row in found.items],
+        number=found.number,
+        per_page=found.per_page,
+        total=found.total,
     )

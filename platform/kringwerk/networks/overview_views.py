@@ -9,6 +9,7 @@ from kringwerk.networks import overview as rules
 from kringwerk.networks.views import bp, network
 from kringwerk.tenancy.models import AffiliationStatus
 from kringwerk.tenants.network import require_member_or_network
+from kringwerk.web.pagination import requested_page
 from kringwerk.web.safety import int_arg
 
 
@@ -34,7 +35,7 @@ def directory():
     member_id = int_arg("association")
     if member_id not in {tenant_id for tenant_id, _name in members}:
         member_id = None
-    page = rules.combined_directory(region, query=query, member_id=member_id)
+    page = rules.combined_directory(region, query=query, member_id=member_id, page=requested_page())
     return render_template(
         "networks/directory.html", page=page, members=members, query=query, member_id=member_id
     )
