@@ -273,3 +273,26 @@ def test_the_overview_costs_the_same_statements_for_few_and_many_parks(plan_worl
         page = client.get("/kring-a/masterplan/parks/").get_data(as_text=True)
     assert page.count("Not started") == 6 * 4
     assert len(many) == len(few)
+
+
+def test_the_park_pages_speak_dutch_where_the_tenant_does(plan_world, login_as):
+    w = plan_world
+    w.a.tenant.default_locale = "nl"
+    park_a = make_park(w.a.tenant, "De Wieken")
+    db.session.commit()
+    client = login_as(w.a.admin)
+    client.post(f"/kring-a/masterplan/parks/{park_a}/start")
+    overview = client.get("/kring-a/masterplan/parks/").get_data(as_text=True)
+    assert "Uitvoeringsplannen per bedrijventerrein" in overview and "Niet begonnen" in overview
+    with tenant_scope(w.a.tenant):
+        step_id = db.session.scalar(select(ParkStep.id).order_by(ParkStep.position))
+    refused = client.post(
+        f"/kring-a/masterplan/park-steps/{step_id}/edit",
+        data={"starts_on": "2026-02-01", "due_on": "2026-01-01", "state": "done", "version": "1"},
+    )
+    assert refused.status_code == 422
+    assert "De einddatum ligt voor de startdatum." in refused.get_data(as_text=True)
+    client.post("/account/logout")
+    login_as(w.b.admin)
+    english = client.get("/kring-b/masterplan/parks/").get_data(as_text=True)
+    assert "Implementation plans per business park" in english and "De Wieken" not in english
