@@ -306,3 +306,29 @@ def test_the_proposer_edits_in_place_but_keeps_the_status(plan_world, login_as):
     with tenant_scope(w.a.tenant):
         row = db.session.get(Project, project_id)
         assert (row.title, row.status.value) == ("Deelfietsen op het terrein", "idea")
+
+
+def test_latest_change_is_the_items_own_newest_entry(plan_world):
+    w = plan_world
+    project_id, version = _project(w)
+    goal_id, _ = _goal(w)
+    from plugins.masterplan import conflicts
+
+    with tenant_scope(w.a.tenant):
+        row = db.session.get(Project, project_id)
+        projects.update_project(
+            row,
+            {
+                **_project_data(w, version, title="Zon op de daken"),
+                "milestones": [("Aanbesteding", "2026-06-01")],
+            },
+            expected_version=version,
+            actor=w.a.facilitator,
+        )
+        db.session.commit()
+        change = conflicts.latest_change(w.plan_a, "project", project_id)
+        assert (change.user_name, change.changes["title"][1]) == (w.a.facilitator.name, "Zon op de daken")
+        assert conflicts.latest_change(w.plan_a, "goal", goal_id).action == "created"
+        assert conflicts.latest_change(w.plan_a, "project", project_id + 1000) is None
+    with tenant_scope(w.b.tenant):  # the wall: tenant B finds nothing of A's log
+        assert conflicts.latest_change(w.plan_a, "project", project_id) is None
