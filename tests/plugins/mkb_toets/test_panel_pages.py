@@ -162,3 +162,37 @@ def test_the_file_stays_once_the_consultation_has_opened(mkb_world, client, logi
         as_text=True
     )
     assert _stored(a.tenant, dossier_id) is None
+
+
+def test_the_panel_and_versions_pages_ask_as_many_queries_for_few_as_for_many(mkb_world, client, login_as):
+    from kringwerk.members.models import Company, ContactPerson
+    from plugins.mkb_toets import advice
+    from tests.members.support import count_queries
+
+    a = mkb_world.a
+    counts = []
+    for size in (2, 30):
+        dossier_id = make_dossier(a.tenant, title=f"Dossier {size}", phase=Phase.ADVICE_WRITING)
+        with tenant_scope(a.tenant):
+            dossier = db.session.get(Dossier, dossier_id)
+            for number in range(size):
+                company = Company(name=f"Bedrijf {size}-{number}")
+                company.contacts.append(
+                    ContactPerson(name=f"Persoon {size}-{number}", email=f"p{size}-{number}@x.test")
+                )
+                db.session.add(company)
+                db.session.flush()
+                db.session.add(PanelSeat(dossier_id=dossier_id, contact_person_id=company.contacts[0].id))
+                advice.add_point(dossier, f"Punt {number}", actor=a.admin)
+            db.session.commit()
+        login_as(a.admin)
+        with count_queries() as seats:
+            page = client.get(f"/kring-a/mkb-toets/{dossier_id}/seats")
+        assert page.status_code == 200 and f"Persoon {size}-1" in page.get_data(as_text=True)
+        with count_queries() as versions:
+            assert client.get(f"/kring-a/mkb-toets/{dossier_id}/advice/versions").status_code == 200
+        counts.append((len(seats), len(versions)))
+        client.post("/account/logout")
+    assert counts[0] == counts[1]
+    login_as(mkb_world.b.admin)
+    assert client.get(f"/kring-b/mkb-toets/{dossier_id}/seats").status_code == 404
