@@ -155,6 +155,7 @@ def test_the_list_shows_each_tenants_usage_at_a_glance(used, login_as):
     assert '<li data-figure="masterplan.plans">Masterplans: 2</li>' in row_b
     assert 'data-count="members">4<' in row_a and 'data-status="active"' in row_a
     assert "Events, Masterplans, MKB-toets, Polls" in row_a
+    assert f'href="/operator/tenants/{used.a.tenant.id}/billing"' in row_a
 
 
 def test_the_list_paginates_with_usage(used, login_as, app):
@@ -175,6 +176,7 @@ def test_the_tenant_page_shows_its_usage_only(used, login_as):
     assert '<dd data-figure="mkb-toets.dossiers">3</dd>' in usage
     assert '<dd data-figure="masterplan.plans">1</dd>' in usage
     assert 'data-moment="change"' in usage and 'data-moment="sign-in"' in usage
+    assert f'href="/operator/tenants/{used.a.tenant.id}/billing"' in page
 
 
 @pytest.mark.parametrize("path", ["/operator/", "/operator/tenants/{id}/"])
