@@ -38,8 +38,9 @@ def _id(value) -> int | None:
     return int(text) if text.isdigit() and 0 < int(text) <= MAX_ID else None
 
 
-def _titles(rows) -> list[str]:
-    return sorted(row.title for row in rows)
+def _titles(rows) -> str:
+    """Titles as the history shows them: one line, by name."""
+    return "; ".join(sorted(row.title for row in rows))
 
 
 def project_goals(project: Project) -> list[tuple[ProjectGoal, Goal]]:
@@ -105,7 +106,7 @@ def _log(project: Project, goal: Goal, before_goals, before_projects, actor) -> 
         "updated",
         {"goals": [before_goals, _titles(g for _, g in project_goals(project))]},
     )
-    after_projects = sorted(c.title for c in contributors(goal))
+    after_projects = _titles(contributors(goal))
     if goal.masterplan_id != project.masterplan_id:
         changes.log(
             goal.masterplan_id,
@@ -127,7 +128,7 @@ def link(project: Project, goal_id, *, actor) -> ProjectGoal:
     before = project_goals(project)
     if any(g.id == goal.id for _, g in before):
         raise Invalid({"goal_id": _l("This project already contributes to this goal.")})
-    before_projects = sorted(c.title for c in contributors(goal))
+    before_projects = _titles(contributors(goal))
     row = ProjectGoal(project_id=project.id, goal_id=goal.id, linked_by_id=getattr(actor, "id", None))
     db.session.add(row)
     db.session.flush()
@@ -146,7 +147,7 @@ def unlink(row: ProjectGoal, *, actor) -> None:
     project = db.session.get(Project, row.project_id)
     goal = db.session.get(Goal, row.goal_id)
     before_goals = _titles(g for _, g in project_goals(project))
-    before_projects = sorted(c.title for c in contributors(goal))
+    before_projects = _titles(contributors(goal))
     db.session.delete(row)
     db.session.flush()
     _log(project, goal, before_goals, before_projects, actor)
