@@ -178,3 +178,36 @@ def test_the_history_page_speaks_the_readers_language(plan_world, login_as):
     assert client.get(f"/kring-b/masterplan/{w.plan_a}/history").status_code == 404
     own = page(client.get(f"/kring-b/masterplan/{w.plan_b}/history"))
     assert "Alpha Bouw BV" not in own.text and "Zonnedaken" not in own.text
+
+
+def _projects(w, numbers):
+    with tenant_scope(w.a.tenant):
+        plan = db.session.get(Masterplan, w.plan_a)
+        for number in numbers:
+            projects.create_project(
+                plan,
+                {
+                    "title": f"Project {number}",
+                    "theme_id": str(w.themes_a[number % 3]),
+                    "owner_company_id": str(w.company_a),
+                    "owner_contact_id": str(w.contact_a),
+                    "budget": str(number * 1000),
+                },
+                actor=w.a.admin,
+            )
+        db.session.commit()
+
+
+def test_the_history_page_costs_the_same_statements_for_few_and_many_changes(plan_world, login_as):
+    from tests.members.support import count_queries
+
+    w = plan_world
+    _projects(w, range(3))
+    client = login_as(w.a.admin)
+    with count_queries() as few:
+        assert client.get(f"/kring-a/masterplan/{w.plan_a}/history").status_code == 200
+    _projects(w, range(3, 80))  # more than a page, every name looked up once
+    with count_queries() as many:
+        text = page(client.get(f"/kring-a/masterplan/{w.plan_a}/history")).text
+    assert "Owner (person): Anna" in text and "Owner (company): Alpha Bouw BV" in text
+    assert len(few) == len(many)
