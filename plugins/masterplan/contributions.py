@@ -9,13 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import aliased
 
 from kringwerk.plugin_api import Company, ContactPerson, db, record
 from plugins.masterplan import changes
 from plugins.masterplan.changes import Invalid
-from plugins.masterplan.models import Goal, Masterplan, Project, ProjectGoal, ProjectStatus
+from plugins.masterplan.models import (
+    Goal,
+    GoalContribution,
+    Masterplan,
+    Project,
+    ProjectEvent,
+    ProjectGoal,
+    ProjectStatus,
+)
 
 MAX_ID = 2**31 - 1
 
@@ -170,3 +178,18 @@ def link_project(goal: Goal, project_id, *, actor) -> ProjectGoal:
         return link(project, goal.id, actor=actor)
     except Invalid as refused:
         raise Invalid({"project_id": next(iter(refused.errors.values()))}) from None
+
+
+def let_go_of(user) -> None:
+    """Erasure of a member: the links stay (they belong to the association), who made them goes."""
+    for model, column in (
+        (ProjectGoal, ProjectGoal.linked_by_id),
+        (ProjectEvent, ProjectEvent.linked_by_id),
+        (GoalContribution, GoalContribution.declared_by_id),
+    ):
+        db.session.execute(
+            update(model)
+            .where(column == user.id)
+            .values({column.key: None})
+            .execution_options(synchronize_session="fetch")
+        )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 
 from kringwerk.plugin_api import ContactPerson, db, hookimpl, tenant_scope
-from plugins.masterplan import parks
+from plugins.masterplan import contributions, parks
 from plugins.masterplan.models import Allocation, Item, PlanChange, Project, Support
 
 
@@ -85,4 +85,5 @@ def member_erase(tenant, user):
             .execution_options(synchronize_session="fetch")
         )
         parks.let_go_of(user)  # the park's steps stay, without this owner
+        contributions.let_go_of(user)  # links to goals and events stay, without who made them
         db.session.flush()

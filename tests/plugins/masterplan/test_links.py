@@ -301,3 +301,26 @@ def test_the_pages_link_and_unlink_and_tenant_b_reaches_nothing(plan_world, logi
     refused = client.post(f"{base}/projects/{project_a}/events", data={"event_id": meeting}, headers=HTMX)
     assert refused.status_code == 422 and "not switched on" in refused.get_data(as_text=True)
     assert _count(w.a.tenant, ProjectEvent) == 1
+
+
+def test_erasing_a_member_keeps_the_links_but_not_who_made_them(plan_world):
+    from kringwerk.pluginhost.gating import all_hooks
+
+    w = plan_world
+    goal_a = _goal(w.a.tenant, w.plan_a, w.a.admin)
+    goal_b = _goal(w.b.tenant, w.plan_b, w.b.admin)
+    project_a = _project(w.a.tenant, w.plan_a, w.themes_a[0], w.a.member)
+    project_b = _project(w.b.tenant, w.plan_b, w.themes_b[0], w.b.admin)
+    with tenant_scope(w.a.tenant):
+        contributions.link(db.session.get(Project, project_a), goal_a, actor=w.a.member)
+        db.session.commit()
+    with tenant_scope(w.b.tenant):
+        contributions.link(db.session.get(Project, project_b), goal_b, actor=w.a.member)  # same person, in B
+        db.session.commit()
+    with tenant_scope(w.a.tenant):
+        all_hooks().member_erase(tenant=w.a.tenant, user=w.a.member)
+    db.session.commit()
+    with tenant_scope(w.a.tenant):
+        assert db.session.scalars(select(ProjectGoal.linked_by_id)).all() == [None]
+    with tenant_scope(w.b.tenant):
+        assert db.session.scalars(select(ProjectGoal.linked_by_id)).all() == [w.a.member.id]

@@ -223,3 +223,23 @@ def test_the_network_goal_page_shows_sums_only_and_members_declare_on_theirs(pla
     )
     assert withdrawn.status_code == 200 and "no longer counts" in withdrawn.get_data(as_text=True)
     assert _contributions(w.a.tenant) == 0
+
+
+def test_a_goal_whose_unit_changed_stops_counting(plan_world, network):
+    w = plan_world
+    region, _, _, target, _, _ = network
+    goal_a = _goal(w.a.tenant, w.plan_a, w.a.admin, [("2025-06-01", "9")])
+    _declare(w.a.tenant, goal_a, target, w.a.admin)
+    with tenant_scope(w.a.tenant):
+        goal = db.session.get(Goal, goal_a)
+        goals.update_goal(
+            goal,
+            {**GOAL, "unit": "startups", "deadline": "2027-12-31"},
+            expected_version=goal.version,
+            actor=w.a.admin,
+        )
+        db.session.commit()
+        (shown,) = network_goals.declared(w.a.tenant, db.session.get(Goal, goal_a))
+        assert shown.state == "unit"
+    with tenant_scope(region):
+        assert network_goals.rollup(region, db.session.get(Goal, target)).members == []
