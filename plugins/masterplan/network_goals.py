@@ -76,6 +76,16 @@ def offered(tenant) -> list[NetworkGoal]:
     ]
 
 
+def choices(tenant, goal: Goal) -> list[NetworkGoal]:
+    """The networks' goals ``goal`` does not count toward yet."""
+    taken = set(
+        db.session.scalars(
+            select(GoalContribution.network_goal_id).where(GoalContribution.goal_id == goal.id)
+        )
+    )
+    return [offer for offer in offered(tenant) if offer.goal_id not in taken]
+
+
 def _label(goal: NetworkGoal) -> str:
     return f"{goal.title} ({goal.network_name})"
 
@@ -272,9 +282,7 @@ def _latest_values(goal_ids: list[int]) -> dict[int, Decimal]:
         .where(Measurement.goal_id.in_(goal_ids))
         .subquery()
     )
-    return dict(
-        db.session.execute(select(ranked.c.goal_id, ranked.c.value).where(ranked.c.rank == 1)).all()
-    )
+    return dict(db.session.execute(select(ranked.c.goal_id, ranked.c.value).where(ranked.c.rank == 1)).all())
 
 
 @dataclass(frozen=True)

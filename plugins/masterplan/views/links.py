@@ -49,7 +49,7 @@ def goal_links(plan, goal: Goal, *, errors=None, notice=None) -> dict:
         "rollup": network,
         "rollup_share": network.share(goal) if network else None,
         "declared": network_goals.declared(tenant, goal) if network is None else [],
-        "network_choices": network_goals.offered(tenant) if network is None and manager else [],
+        "network_choices": network_goals.choices(tenant, goal) if network is None and manager else [],
         "may_link": manager,
         "link_errors": errors or {},
         "link_notice": notice,

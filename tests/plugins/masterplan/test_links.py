@@ -324,3 +324,16 @@ def test_erasing_a_member_keeps_the_links_but_not_who_made_them(plan_world):
         assert db.session.scalars(select(ProjectGoal.linked_by_id)).all() == [None]
     with tenant_scope(w.b.tenant):
         assert db.session.scalars(select(ProjectGoal.linked_by_id)).all() == [w.a.member.id]
+
+
+def test_the_links_sections_speak_dutch(plan_world, login_as):
+    w = plan_world
+    w.a.tenant.default_locale = "nl"
+    db.session.commit()
+    goal_a = _goal(w.a.tenant, w.plan_a, w.a.admin)
+    project_a = _project(w.a.tenant, w.plan_a, w.themes_a[0], w.a.admin)
+    client = login_as(w.a.admin)
+    text = client.get(f"/kring-a/masterplan/{w.plan_a}/projects/{project_a}").get_data(as_text=True)
+    assert "Draagt bij aan doelen" in text and "Bijdragen aan dit doel" in text
+    text = client.get(f"/kring-a/masterplan/{w.plan_a}/goals/{goal_a}").get_data(as_text=True)
+    assert "Bijdragende projecten" in text

@@ -183,6 +183,9 @@ def test_the_network_goal_page_shows_sums_only_and_members_declare_on_theirs(pla
         f"/kring-a/masterplan/{w.plan_a}/goals/{goal_a}/network", data={"network_goal_id": target}
     )
     assert done.status_code == 303 and _contributions(w.a.tenant) == 1
+    page = client.get(f"/kring-a/masterplan/{w.plan_a}/goals/{goal_a}").get_data(as_text=True)
+    assert "Counts toward the network's goal." in page
+    assert 'name="network_goal_id"' not in page  # nothing left to choose
     # A member of A without a board role may not declare; tenant B cannot reach A's goal.
     client.post("/account/logout")
     login_as(w.a.member)
