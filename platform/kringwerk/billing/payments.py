@@ -56,10 +56,12 @@ def start_payment(
     cancel_url: str,
     email: str | None = None,
     locale: str = "nl",
+    expires_at: datetime | None = None,
 ) -> PaymentSession:
     """A Checkout session (payment mode) for ``amount_cents`` in the plans' currency, in the
     tenant in scope. ``reference`` names what is paid for (``events:registration:12``) and must
-    be new for every attempt: it is the idempotency key, so a retry gets the same session."""
+    be new for every attempt: it is the idempotency key, so a retry gets the same session (give
+    the same ``expires_at`` then; by default 31 minutes from now)."""
     if not stripe_client.billing_enabled():
         raise PaymentError(_l("Payments are off on this platform."))
     tenant_id = current_tenant_id()
@@ -67,7 +69,7 @@ def start_payment(
         raise RuntimeError("start_payment needs a tenant in scope")
     if amount_cents <= 0:
         raise PaymentError(_l("There is nothing to pay."))
-    expires_at = (utcnow() + HOLD).replace(microsecond=0)
+    expires_at = (expires_at or utcnow() + HOLD).replace(microsecond=0)
     metadata = {"tenant_id": str(tenant_id), "reference": reference}
     params: dict[str, Any] = {
         "mode": "payment",
@@ -91,9 +93,14 @@ def start_payment(
     }
     if email:
         params["customer_email"] = email
-    session = stripe_client.create_checkout_session(
-        params, idempotency_key=f"kringwerk-payment-t{tenant_id}-{reference}"[:255]
-    )
+    try:
+        session = stripe_client.create_checkout_session(
+            params, idempotency_key=f"kringwerk-payment-t{tenant_id}-{reference}"[:255]
+        )
+    except stripe_client.StripeUnavailable as error:
+        raise PaymentError(
+            _l("Online payment is not available right now; please try again in a moment.")
+        ) from error
     return PaymentSession(id=session.id, url=session.url, expires_at=expires_at)
 
 
