@@ -1,7 +1,8 @@
 """Implementation plans per business park: the overview of every park of the tenant with
 its steps' states and next due date, a park's plan with its steps and documents,
 starting a plan, editing a step, and adding, replacing and deleting (after asking)
-a step's documents. Members read; the board and park managers change."""
+a step's documents. Members read; the board and park managers change every step, a
+step's owner changes that step and its documents."""
 
 from __future__ import annotations
 
@@ -55,8 +56,13 @@ def _document_or_404(document_id: int) -> StepDocument:
     return document
 
 
-def _managers_only() -> None:
-    if not is_manager():
+def _may_change(step: ParkStep) -> bool:
+    """The board and park managers change every step; a member the step they own."""
+    return is_manager() or (step.owner_id is not None and step.owner_id == actor().id)
+
+
+def _change_or_403(step: ParkStep) -> None:
+    if not _may_change(step):
         abort(403)
 
 
@@ -98,10 +104,14 @@ def start_park_plan(business_park_id: int):
 
 def _plan_page(plan: ParkPlan, *, document_form=None, status=200):
     park = parks.park_of(plan)
+    changeable = [step for step in plan.steps if _may_change(step)]
     if document_form is None:
         document_form = DocumentForm(prefix="document")
         current = parks.current_step(plan)
-        document_form.step.data = current.kind.value if current else plan.steps[0].kind.value
+        if current not in changeable:
+            current = changeable[0] if changeable else None
+        document_form.step.data = current.kind.value if current else ""
+    document_form.step.choices = [(step.kind.value, step.kind.label) for step in changeable]
     owners = parks.owner_names(step.owner_id for step in plan.steps)
     return render_template(
         "masterplan/park.html",
@@ -114,6 +124,7 @@ def _plan_page(plan: ParkPlan, *, document_form=None, status=200):
         document_form=document_form,
         file_url=file_url,
         manager=is_manager(),
+        changeable={step.id for step in changeable},
     ), status
 
 
@@ -140,7 +151,7 @@ def _step_form(step: ParkStep) -> StepForm:
 @require_member()
 def edit_park_step(park_step_id: int):
     step = _step_or_404(park_step_id)
-    _managers_only()
+    _change_or_403(step)
     form = _step_form(step)
     if form.validate_on_submit():
         try:
@@ -168,10 +179,12 @@ def edit_park_step(park_step_id: int):
 @require_member()
 def add_park_document(park_plan_id: int):
     plan = _plan_or_404(park_plan_id)
-    _managers_only()
+    if not any(_may_change(step) for step in plan.steps):
+        abort(403)
     form = DocumentForm(prefix="document")
     if form.validate_on_submit():
         try:
+            _change_or_403(parks.step_of(plan, form.step.data))
             parks.add_document(plan, form.step.data, form.file.data, actor=actor())
         except Invalid as refused:
             db.session.rollback()
@@ -196,7 +209,7 @@ def _document_page(document: StepDocument, *, form=None, status=200):
         name=park.name if park else plan.park_name,
         form=form or ReplaceForm(),
         file_url=file_url,
-        manager=is_manager(),
+        may_change=_may_change(step),
     ), status
 
 
@@ -210,7 +223,7 @@ def park_document(step_document_id: int):
 @require_member()
 def replace_park_document(step_document_id: int):
     document = _document_or_404(step_document_id)
-    _managers_only()
+    _change_or_403(parks.document_step(document)[1])
     form = ReplaceForm()
     if form.validate_on_submit():
         try:
@@ -230,8 +243,8 @@ def replace_park_document(step_document_id: int):
 @require_member()
 def delete_park_document(step_document_id: int):
     document = _document_or_404(step_document_id)
-    _managers_only()
     plan, step = parks.document_step(document)
+    _change_or_403(step)
     stored = db.session.get(StoredFile, document.stored_file_id)
     if request.method == "POST":
         if not FlaskForm().validate_on_submit():  # the CSRF check

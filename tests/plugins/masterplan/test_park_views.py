@@ -18,9 +18,10 @@ from kringwerk.documents.services import file_path
 from kringwerk.extensions import db
 from kringwerk.members.models import BusinessPark
 from kringwerk.tenancy import tenant_scope
+from plugins.masterplan import parks
 from plugins.masterplan.models import Masterplan, ParkPlan, ParkStep, Scope, StepDocument, StepState
 from tests.members.support import count_queries
-from tests.plugins.masterplan.test_parks import PDF, make_park
+from tests.plugins.masterplan.test_parks import PDF, make_park, upload
 
 pytestmark = pytest.mark.both_databases
 
@@ -161,12 +162,54 @@ def test_a_manager_runs_the_plan_of_a_park(plan_world, login_as, app):
     overview = client.get("/kring-a/masterplan/parks/").get_data(as_text=True)
     assert "In progress" in overview and overview.count("Not started") == 3 and "Mar 31, 2026" in overview
 
-    # a member reads but changes nothing
+    # the member who owns the research changes that step and its documents, no other
     client.post("/account/logout")
     login_as(w.a.member)
-    assert client.get(plan_url).status_code == 200
+    page = client.get(plan_url).get_data(as_text=True)
+    assert f"/park-steps/{research}/edit" in page and f"/park-steps/{conclusions}/edit" not in page
+    assert client.get(edit).status_code == 200
+    assert client.get(f"/kring-a/masterplan/park-steps/{conclusions}/edit").status_code == 403
+    assert client.post(f"/kring-a/masterplan/park-steps/{conclusions}/edit", data=data).status_code == 403
+    own = client.post(
+        add,
+        data={"document-step": "research", "document-file": (io.BytesIO(PDF), "eigen.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert own.status_code == 303
+    foreign = client.post(
+        add,
+        data={"document-step": "conclusions", "document-file": (io.BytesIO(PDF), "niet.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert foreign.status_code == 403
+    with tenant_scope(w.a.tenant):
+        own_id = db.session.scalar(select(StepDocument.id))
+    assert client.get(f"/kring-a/masterplan/step-documents/{own_id}/delete").status_code == 200
+    assert client.post(f"/kring-a/masterplan/step-documents/{own_id}/delete").status_code == 303
+    assert _count(w.a.tenant, StepDocument) == 0
+
+    # a member who owns no step reads and changes nothing
+    client.post("/account/logout")
+    login_as(w.a.official)
+    assert "Add a document" not in client.get(plan_url).get_data(as_text=True)
     assert client.get(edit).status_code == 403
     assert client.post(add, data={"document-step": "research"}).status_code == 403
+    for gone in [
+        row for row in db.session.identity_map.values() if isinstance(row, StoredFile | StepDocument)
+    ]:
+        db.session.expunge(gone)  # SQLite hands the deleted rows' ids out again
+    with tenant_scope(w.a.tenant):
+        kept = parks.add_document(
+            db.session.get(ParkPlan, plan_id), "conclusions", upload(), actor=w.a.admin
+        ).id
+        db.session.commit()
+    assert client.post(f"/kring-a/masterplan/step-documents/{kept}/delete").status_code == 403
+    replaced = client.post(
+        f"/kring-a/masterplan/step-documents/{kept}/replace",
+        data={"file": (io.BytesIO(PDF), "x.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert replaced.status_code == 403 and _count(w.a.tenant, StepDocument) == 1
 
     # tenant B reaches nothing of A's
     client.post("/account/logout")
