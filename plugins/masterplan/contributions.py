@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from kringwerk.plugin_api import Company, ContactPerson, db, record
@@ -49,6 +50,16 @@ def _id(value) -> int | None:
 def _titles(rows) -> str:
     """Titles as the history shows them: one line, by name."""
     return "; ".join(sorted(row.title for row in rows))
+
+
+def add_once(row, refusal: dict) -> None:
+    """Add a link row in a savepoint: a parallel request that added the same link first (the
+    unique key holds it) gets ``refusal`` like the check before it, never a server error."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        raise Invalid(refusal) from None
 
 
 def project_goals(project: Project) -> list[tuple[ProjectGoal, Goal]]:
@@ -138,8 +149,7 @@ def link(project: Project, goal_id, *, actor) -> ProjectGoal:
         raise Invalid({"goal_id": _l("This project already contributes to this goal.")})
     before_projects = _titles(contributors(goal))
     row = ProjectGoal(project_id=project.id, goal_id=goal.id, linked_by_id=getattr(actor, "id", None))
-    db.session.add(row)
-    db.session.flush()
+    add_once(row, {"goal_id": _l("This project already contributes to this goal.")})
     _log(project, goal, _titles(g for _, g in before), before_projects, actor)
     record(
         "masterplan.project_goal_linked",

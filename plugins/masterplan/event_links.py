@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from kringwerk.plugin_api import LinkableEvent, db, hooks, record
-from plugins.masterplan import changes
+from plugins.masterplan import changes, contributions
 from plugins.masterplan.changes import Invalid
 from plugins.masterplan.models import Project, ProjectEvent
 
@@ -108,8 +108,7 @@ def link(tenant, project: Project, event_id, *, actor) -> ProjectEvent:
         starts_at=event.starts_at,
         linked_by_id=getattr(actor, "id", None),
     )
-    db.session.add(row)
-    db.session.flush()
+    contributions.add_once(row, {"event_id": _l("This event is already linked to the project.")})
     changes.log(
         project.masterplan_id, actor, "project", project.id, "updated", {"events": [None, event.title]}
     )

@@ -31,7 +31,7 @@ from kringwerk.plugin_api import (
     record,
     unscoped,
 )
-from plugins.masterplan import changes
+from plugins.masterplan import changes, contributions
 from plugins.masterplan.changes import Invalid
 from plugins.masterplan.models import Goal, GoalContribution, Masterplan, Measurement, PlanStatus
 
@@ -124,8 +124,7 @@ def declare(tenant, goal: Goal, network_goal_id, *, actor) -> GoalContribution:
         network_goal_title=target.title[:200],
         declared_by_id=getattr(actor, "id", None),
     )
-    db.session.add(row)
-    db.session.flush()
+    contributions.add_once(row, {"network_goal_id": _l("This goal already counts toward that network goal.")})
     changes.log(
         goal.masterplan_id, actor, "goal", goal.id, "updated", {"network goal": [None, _label(target)]}
     )

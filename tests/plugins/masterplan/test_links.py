@@ -337,3 +337,18 @@ def test_the_links_sections_speak_dutch(plan_world, login_as):
     assert "Draagt bij aan doelen" in text and "Bijdragen aan dit doel" in text
     text = client.get(f"/kring-a/masterplan/{w.plan_a}/goals/{goal_a}").get_data(as_text=True)
     assert "Bijdragende projecten" in text
+
+
+@pytest.mark.both_databases
+def test_a_link_added_in_parallel_is_refused_by_the_unique_key_not_a_server_error(plan_world):
+    w = plan_world
+    goal_a = _goal(w.a.tenant, w.plan_a, w.a.admin)
+    project_a = _project(w.a.tenant, w.plan_a, w.themes_a[0], w.a.admin)
+    with tenant_scope(w.a.tenant):
+        contributions.link(db.session.get(Project, project_a), goal_a, actor=w.a.admin)
+        # What a second request finds when it passed the check at the same moment:
+        with pytest.raises(Invalid) as refused:
+            contributions.add_once(ProjectGoal(project_id=project_a, goal_id=goal_a), {"goal_id": "already"})
+        assert refused.value.errors == {"goal_id": "already"}
+        db.session.commit()  # the first link survives the refused savepoint
+    assert _count(w.a.tenant, ProjectGoal) == 1
