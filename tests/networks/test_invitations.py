@@ -245,3 +245,12 @@ def test_only_the_board_of_a_network_invites(net, world, login_as):
     stranger = create_user("x@example.com", "X", password=world.password)
     db.session.commit()
     assert login_as(stranger).get("/cleantech/admin/affiliations/chair?member=1").status_code == 404
+
+
+def test_the_chairs_mail_speaks_the_networks_language(net, world, outbox):
+    net.region.default_locale = "nl"
+    db.session.commit()
+    invite(net, world.a.tenant, "chair@kring-a.example.com")
+    body = text_of(outbox.last("chair@kring-a.example.com"))
+    assert "Beste Harold Viscaal," in body
+    assert "Deze persoonlijke link is 30 dagen geldig" in body

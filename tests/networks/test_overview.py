@@ -129,7 +129,9 @@ def test_the_pages(net, world, login_as):
     assert (
         "info@aalsvoort" not in directory and "0573-123456" not in directory and "12345678" not in directory
     )
-    # People of an active member association reach the directory through the network.
+    # People of an active member association find it on the network's home and reach it.
+    home = login_as(world.a.member).get("/cleantech/").get_data(as_text=True)
+    assert "/cleantech/directory/" in home and "/cleantech/letters/" in home
     assert "Aalsvoort Metaal" in login_as(world.a.member).get("/cleantech/directory/").get_data(as_text=True)
     # The other network and its association see none of it.
     other = login_as(net.other_admin)

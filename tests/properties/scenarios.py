@@ -107,3 +107,14 @@ def park_plan(tenant, rows) -> dict[str, dict]:
     endpoints = ("park_plan", "edit_park_step", "add_park_document")
     endpoints += ("park_document", "replace_park_document", "delete_park_document")
     return {f"masterplan.{endpoint}": ids for endpoint in endpoints}
+
+
+@scenario
+def letter_link(tenant, rows) -> dict[str, dict]:
+    """A signatory's personal link to the generic letter (networks)."""
+    from kringwerk.networks.models import SIGN_LINK, Signatory
+
+    with tenant_scope(tenant):
+        raw = tokens.issue(SIGN_LINK, rows[Signatory])
+        db.session.commit()
+    return {"networks.sign_by_link": {"token": raw}, "networks.sign_by_link_pdf": {"token": raw}}

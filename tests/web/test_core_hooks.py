@@ -24,6 +24,8 @@ CORE_SECTIONS = [
     "Circles",
     "Themes",
     "Regional networks",
+    "Letters of intent",
+    "Sharing the member directory",
     "Settings",
     "Audit log",
 ]

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from kringwerk.accounts.models import Role
 from kringwerk.accounts.permissions import MANAGERS
-from kringwerk.pluginhost import AdminSection, NavItem, hookimpl
+from kringwerk.pluginhost import AdminSection, DashboardCard, NavItem, hookimpl
 from kringwerk.tenancy.models import Tenant, TenantKind
 
 
@@ -94,7 +94,9 @@ ADMIN_SECTIONS = (
     AdminSection(
         "networks.overview",
         _l("Network overview"),
-        _l("Member associations, their municipalities, signatures, members and modules; the combined directory."),
+        _l(
+            "Member associations, their municipalities, signatures, members and modules; the combined directory."
+        ),
         condition=is_region,
         order=62,
     ),
@@ -102,7 +104,6 @@ ADMIN_SECTIONS = (
         "networks.letters",
         _l("Letters of intent"),
         _l("The text everyone signs, its versions, and who signed which version."),
-        roles=(Role.ADMIN,),
         order=64,
     ),
     AdminSection(
@@ -138,3 +139,10 @@ def nav_items(tenant, user):
 @hookimpl
 def admin_sections(tenant, user):
     return list(ADMIN_SECTIONS)
+
+
+@hookimpl
+def network_cards(tenant, user):
+    # Letters of intent and the combined directory (kringwerk.networks), for the people
+    # of the network's member associations.
+    return [DashboardCard(_l("Cooperation"), "networks/_network_card.html", order=5)]
