@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from kringwerk.plugin_api import DashboardCard, NavItem, hookimpl
 from plugins.masterplan.figures import network_figures  # noqa: F401
 from plugins.masterplan.followup import followup_offers  # noqa: F401
+from plugins.masterplan.park_waiting import waiting_for  # noqa: F401
 from plugins.masterplan.privacy import company_removed, contact_removed, member_erase, member_export  # noqa: F401
 
 

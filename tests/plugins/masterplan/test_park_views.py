@@ -339,3 +339,27 @@ def test_the_park_pages_speak_dutch_where_the_tenant_does(plan_world, login_as):
     login_as(w.b.admin)
     english = client.get("/kring-b/masterplan/parks/").get_data(as_text=True)
     assert "Implementation plans per business park" in english and "De Wieken" not in english
+
+
+def test_an_owner_finds_their_open_steps_on_the_home(plan_world, login_as):
+    w = plan_world
+    park_a = make_park(w.a.tenant, "De Wieken")
+    db.session.commit()
+    client = login_as(w.a.admin)
+    client.post(f"/kring-a/masterplan/parks/{park_a}/start")
+    research, conclusions, *_ = _steps(w.a.tenant)
+    for step, state, due in ((research, "done", "2026-03-01"), (conclusions, "in_progress", "2026-06-30")):
+        assert (
+            client.post(
+                f"/kring-a/masterplan/park-steps/{step}/edit",
+                data={"owner_id": str(w.a.member.id), "state": state, "due_on": due, "version": "1"},
+            ).status_code
+            == 303
+        )
+    client.post("/account/logout")
+    login_as(w.a.member)
+    home = client.get("/kring-a/").get_data(as_text=True)
+    assert "Conclusions · De Wieken" in home and "Research · De Wieken" not in home
+    client.post("/account/logout")
+    login_as(w.b.member)
+    assert "De Wieken" not in client.get("/kring-b/").get_data(as_text=True)
