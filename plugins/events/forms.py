@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    DecimalField,
     EmailField,
     IntegerField,
     SelectChoice,
@@ -66,6 +67,14 @@ class EventForm(FlaskForm):
             NumberRange(min=1, max=100000, message=_l("Give a number from 1 to 100,000.")),
         ],
     )
+    price = DecimalField(
+        _l("Price per seat (euro)"),
+        places=2,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=10000, message=_l("Give an amount from 0 to 10,000 euro.")),
+        ],
+    )
     signup_deadline = DateTimeLocalField(
         _l("Sign-up deadline"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
@@ -98,6 +107,8 @@ class EventForm(FlaskForm):
             "organiser": (self.organiser.data or "").strip() or None,
             "partners": (self.partners.data or "").strip() or None,
             "capacity": self.capacity.data,
+            # Cents; empty or 0 is a free event (a price counts only where billing is on).
+            "price_cents": int(self.price.data * 100) if self.price.data else None,
             "signup_deadline": to_utc(self.signup_deadline.data) if self.signup_deadline.data else None,
             "audience": Audience(self.audience.data),
             # Keys are given by the services (``questions.keyed``), kept across edits.

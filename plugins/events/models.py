@@ -113,6 +113,8 @@ class Event(TenantScoped, db.Model):
     organiser: Mapped[str | None] = mapped_column(String(200))  # shown; defaults to the tenant's name
     partners: Mapped[str | None] = mapped_column(String(500))  # partner organisations, as text
     capacity: Mapped[int | None] = mapped_column(Integer)  # None: no limit
+    # The price of a seat in cents, paid through Stripe Checkout where billing is on (None: free).
+    price_cents: Mapped[int | None] = mapped_column(Integer)
     # Confirmed seats, changed only by the conditional updates in plugins.events.signup.
     seats_taken: Mapped[int] = mapped_column(Integer, default=0)
     # A counter bumped by every claim under the row's lock: the waiting list's arrival order.
@@ -181,12 +183,20 @@ class Registration(TenantScoped, db.Model):
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A paid event's seat is held until then while the person pays (plugins.events.paid).
+    payment_reference: Mapped[str | None] = mapped_column(String(64), unique=True)
+    payment_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship(foreign_keys=[event_id])
 
     @property
     def awaiting_confirmation(self) -> bool:
         return self.status == RegistrationStatus.CONFIRMED and self.offer_expires_at is not None
+
+    @property
+    def awaiting_payment(self) -> bool:
+        return self.status == RegistrationStatus.CONFIRMED and self.payment_expires_at is not None
 
     @property
     def is_guest(self) -> bool:

@@ -42,6 +42,7 @@ EDITABLE = (
     "organiser",
     "partners",
     "capacity",
+    "price_cents",
     "signup_deadline",
     "audience",
     "questions",

@@ -14,7 +14,7 @@ two places.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
@@ -125,11 +125,14 @@ def sign_up(
     answers: dict | None = None,
     company: str | None = None,
     locale: str | None = None,
+    payment: tuple[str, datetime] | None = None,
 ) -> Registration:
     """Sign a signed-in person up: a seat, or a place on the waiting list. The caller commits.
 
     Raises ``SignupError`` for a closed, cancelled or past event, a person outside the
-    audience and a second sign-up of the same person.
+    audience and a second sign-up of the same person. With ``payment`` (the reference and
+    expiry of a Checkout session, ``plugins.events.paid``) the seat is held until paid, no mail
+    goes out yet, and a full event refuses instead of offering the waiting list.
     """
     user = visitor.user
     _refuse_closed(event)
@@ -159,13 +162,19 @@ def sign_up(
             if _claim_seat(event_id):
                 registration.status = RegistrationStatus.CONFIRMED
                 registration.confirmed_at = registration.created_at
+                if payment is not None:
+                    registration.payment_reference, registration.payment_expires_at = payment
+            elif payment is not None:
+                # Inside the savepoint, so nothing of this attempt stays (on SQLite too).
+                raise SignupError("full", _l("This event is sold out."))
             db.session.add(registration)
             db.session.flush()
     except IntegrityError as error:
         # The unique key caught a second sign-up the lock did not (another path to the same row).
         raise SignupError("duplicate", _l("You have already signed up for this event.")) from error
     db.session.refresh(event)
-    _mail_status(event, registration)
+    if payment is None:
+        _mail_status(event, registration)
     record(
         "events.signed_up",
         actor=user,
@@ -244,9 +253,10 @@ def guest_registration(raw: str) -> Registration | None:
     return db.session.get(Registration, token.subject_id)
 
 
-def confirm_guest(raw: str) -> Registration | None:
+def confirm_guest(raw: str, *, payment: tuple[str, datetime] | None = None) -> Registration | None:
     """Follow a guest's link (by POST): the seat counts now, or the waiting list. None for a
-    dead link. The caller commits."""
+    dead link. The caller commits (or rolls back on ``SignupError``); ``payment`` as for
+    ``sign_up``."""
     token = resolve_token(GUEST_CONFIRM, raw, single_use=True)
     if token is None:
         return None
@@ -257,9 +267,14 @@ def confirm_guest(raw: str) -> Registration | None:
     _refuse_closed(event)
     mark_token_used(token)
     _seat_or_wait(registration, event.id)
+    if payment is not None:
+        if registration.status != RegistrationStatus.CONFIRMED:
+            raise SignupError("full", _l("This event is sold out."))
+        registration.payment_reference, registration.payment_expires_at = payment
     db.session.flush()
     db.session.refresh(event)
-    _mail_status(event, registration)
+    if payment is None:
+        _mail_status(event, registration)
     return registration
 
 

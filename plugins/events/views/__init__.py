@@ -11,13 +11,29 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
 
-from kringwerk.plugin_api import MANAGERS, current_membership, current_tenant, db, has_role, peer_access
+from kringwerk.plugin_api import (
+    MANAGERS,
+    billing_enabled,
+    current_membership,
+    current_tenant,
+    db,
+    has_role,
+    peer_access,
+)
 from plugins.events.models import Event
 from plugins.events.services import Visitor, may_see
 
 bp = Blueprint(
     "events", __name__, template_folder="../templates", static_folder="../static", static_url_path="/static"
 )
+
+
+@bp.context_processor
+def _paid_events() -> dict:
+    """Prices on the event pages and form, shown only where billing is on (plugins.events.paid)."""
+    from plugins.events.paid import price_label
+
+    return {"billing_enabled": billing_enabled, "event_price": price_label}
 
 
 def current_visitor() -> Visitor:

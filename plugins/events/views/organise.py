@@ -3,6 +3,8 @@ of attendees and the waiting list with counts. Board members and park managers o
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -37,6 +39,7 @@ def _form(event: Event | None = None) -> EventForm:
             if event.signup_deadline
             else None,
             audience=event.audience.value,
+            price=Decimal(event.price_cents) / 100 if event.price_cents else None,
             themes=[theme.id for theme in event.themes],
             questions="\n".join(q["label"] for q in event.questions or []),
         )

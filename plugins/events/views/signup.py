@@ -7,10 +7,11 @@ the sign-up block of the event page is swapped in place.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from kringwerk.plugin_api import chosen_language, db, page_or_block, public, rate_limit
+from kringwerk.plugin_api import PaymentError, chosen_language, db, is_htmx, page_or_block, public, rate_limit
+from plugins.events import paid
 from plugins.events import signup as rules
 from plugins.events.forms import GuestForm, SignupForm, answers_of, with_questions
 from plugins.events.models import RegistrationStatus
@@ -55,20 +56,63 @@ def sign_up(event_id: int):
     form = with_questions(SignupForm, event.questions)()
     if not form.validate_on_submit():
         return _event_block(event, visitor, form=form, status=422)
+    payment = url = None
     try:
+        if paid.price_applies(event):
+            payment, url = paid.begin(
+                event, email=visitor.user.email, locale=chosen_language(), urls=_return_urls(event)
+            )
         registration = rules.sign_up(
-            event, visitor, answers=answers_of(form, event.questions), locale=chosen_language()
+            event,
+            visitor,
+            answers=answers_of(form, event.questions),
+            locale=chosen_language(),
+            payment=payment,
         )
     except SignupError as error:
         db.session.rollback()
         status = 409 if error.code in ("duplicate", "full") else 422
         return _event_block(event, visitor, status=status, error=str(error))
+    except PaymentError as error:
+        db.session.rollback()
+        return _event_block(event, visitor, status=503, error=str(error))
     db.session.commit()
+    if url is not None:
+        return _to_checkout(url)
     if registration.status == RegistrationStatus.CONFIRMED:
         notice = _("You are signed up. The confirmation is on its way by e-mail.")
     else:
         notice = _("The event is full: you are on the waiting list.")
     return _event_block(event, visitor, notice=notice)
+
+
+def _return_urls(event) -> dict:
+    page = url_for("events.event", event_id=event.id, _external=True)
+    return {"success_url": page + "?paid=1", "cancel_url": page}
+
+
+def _to_checkout(url: str):
+    """To Stripe's page: a full navigation, also from an htmx form."""
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)
+
+
+@bp.post("/<int:event_id>/pay")
+def pay(event_id: int):
+    """Back to Stripe's page for a seat held while paying (the same session while it lasts)."""
+    visitor = current_visitor()
+    event = visible_event(event_id, visitor)
+    registration = own_registration(event.id, visitor)
+    if registration is None or not registration.awaiting_payment or not paid.price_applies(event):
+        abort(404)
+    try:
+        url = paid.resume(registration, urls=_return_urls(event))
+    except PaymentError as error:
+        return _event_block(event, visitor, status=503, error=str(error))
+    return _to_checkout(url)
 
 
 def guest_sign_up(event, visitor):
@@ -125,14 +169,29 @@ def guest_confirm(token: str):
 @bp.post("/confirm/<token>")
 @public
 def guest_confirm_post(token: str):
+    pending = rules.guest_registration(token)
+    payment = url = None
     try:
-        registration = rules.confirm_guest(token)
+        if (
+            pending is not None
+            and pending.status == RegistrationStatus.PENDING
+            and paid.price_applies(pending.event)
+        ):
+            payment, url = paid.begin(
+                pending.event, email=pending.email, locale=pending.locale, urls=_return_urls(pending.event)
+            )
+        registration = rules.confirm_guest(token, payment=payment)
     except SignupError as error:
         db.session.rollback()
         return render_template("events/link_dead.html", message=str(error)), 409
+    except PaymentError as error:
+        db.session.rollback()
+        return render_template("events/link_dead.html", message=str(error)), 503
     if registration is None:
         return render_template("events/link_dead.html"), 404
     db.session.commit()
+    if url is not None:
+        return redirect(url, 303)
     return render_template(
         "events/guest_done.html",
         registration=registration,
