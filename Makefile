@@ -11,12 +11,12 @@ PLUGIN_TRANSLATIONS := $(addsuffix /translations,$(PLUGIN_DIRS))
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_pgettext:1c,2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test install runtime-deps system-deps translations catalogs lint bench vendor-htmx clean
+.PHONY: demo test install runtime-deps system-deps translations catalogs lint bench vendor-htmx smoke clean
 
 $(BIN)/kringwerk $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,deploy]'
 	touch $(VENV)/.installed
 
 install: $(VENV)/.installed translations
@@ -53,12 +53,13 @@ runtime-deps:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
-## Debian packages the tests run for real, installed only where missing.
+## Debian packages the tests run for real (nginx for deploy/smoke.sh), installed only where missing.
 system-deps: runtime-deps
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
@@ -68,6 +69,10 @@ system-deps: runtime-deps
 ## Two workers (CI has two cores); each starts its own PostgreSQL, Redis and browser.
 test: install system-deps
 	$(BIN)/pytest -n 2
+
+## The production-shaped run alone (make test runs it too, as tests/deploy/test_smoke.py).
+smoke: install system-deps
+	deploy/smoke.sh
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check platform plugins tests bench
