@@ -22,6 +22,9 @@ from kringwerk.tenants.services import find_tenant
 from tests.accounts.conftest import text_of
 from tests.networks.conftest import invite
 
+# The chair's link crosses from the network into the association: row-level security must agree.
+pytestmark = pytest.mark.both_databases
+
 
 def _link(message) -> str:
     match = re.search(r"https?://\S+/join/[A-Za-z0-9_-]+", text_of(message))

@@ -24,6 +24,9 @@ from kringwerk.tenants import affiliations
 from tests.accounts.conftest import text_of
 from tests.networks.conftest import TEXT, get_letter, invite, make_letter, typed
 
+# Signing and reading cross from an association into its network: row-level security must agree.
+pytestmark = pytest.mark.both_databases
+
 
 def _affiliation(net, affiliation_id, network=None):
     with tenant_scope(network or net.region):

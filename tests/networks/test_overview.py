@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from kringwerk.extensions import db
@@ -18,6 +19,9 @@ from kringwerk.tenancy import tenant_scope
 from kringwerk.tenancy.models import AffiliationStatus
 from kringwerk.tenants import affiliations
 from tests.networks.conftest import get_letter, invite, make_letter, typed
+
+# Signing and reading cross from an association into its network: row-level security must agree.
+pytestmark = pytest.mark.both_databases
 
 
 def _company(tenant, name, **values):
