@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import yaml
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -23,16 +24,18 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
 
 def test_the_compose_file_runs_the_app_as_the_app_role_and_migrations_as_the_owner():
-    # Read as text: the suite has no YAML parser, and these lines are what matters.
-    compose = (DEPLOY / "compose.yaml").read_text()
-    urls = [
-        line.split("DATABASE_URL:", 1)[1].strip() for line in compose.splitlines() if "DATABASE_URL:" in line
-    ]
-    assert [make_url(url).username for url in urls] == ["kringwerk_app", "kringwerk_owner"]
-    assert "KRINGWERK_APP_ROLE: kringwerk_app" in compose
-    assert 'command: ["kringwerk", "db", "upgrade"]' in compose
-    assert "POSTGRES_USER" not in compose  # nothing connects as the image's superuser
-    assert "./postgres:/docker-entrypoint-initdb.d:ro" in compose
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    services = compose["services"]
+    users = {
+        name: make_url(service["environment"]["DATABASE_URL"]).username
+        for name, service in services.items()
+        if "DATABASE_URL" in service.get("environment", {})
+    }
+    assert users == {"web": "kringwerk_app", "worker": "kringwerk_app", "migrate": "kringwerk_owner"}
+    assert services["migrate"]["environment"]["KRINGWERK_APP_ROLE"] == "kringwerk_app"
+    assert services["migrate"]["command"] == ["kringwerk", "db", "upgrade"]
+    assert "POSTGRES_USER" not in (DEPLOY / "compose.yaml").read_text()  # nothing uses the superuser
+    assert "./postgres:/docker-entrypoint-initdb.d:ro" in services["db"]["volumes"]
     script = (DEPLOY / "postgres" / "10-kringwerk-roles.sh").read_text()
     assert "roles.psql" in script and "app_role=kringwerk_app" in script
 
