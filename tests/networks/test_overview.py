@@ -145,3 +145,36 @@ def test_the_pages(net, world, login_as):
     assert login_as(world.b.admin).get("/cleantech/directory/").status_code == 404
     # An association has no overview of its own.
     assert login_as(world.a.admin).get("/kring-a/admin/overview/").status_code == 404
+
+
+def test_overview_and_directory_run_the_same_queries_for_one_or_many_members(app, net, world, login_as):
+    from tests.tenants.test_affiliations import _tenant_with_admin
+    from tests.web.conftest import count_queries
+
+    def counted(client) -> tuple[int, int]:
+        client.get("/cleantech/admin/overview/")
+        client.get("/cleantech/directory/")
+        with count_queries(app) as overview_statements:
+            client.get("/cleantech/admin/overview/")
+        with count_queries(app) as directory_statements:
+            client.get("/cleantech/directory/")
+        return len(overview_statements), len(directory_statements)
+
+    def join(member):
+        _i, affiliation_id = invite(net, member)
+        _accept(member, affiliation_id)
+        _company(member, f"Bedrijf {member.slug}")
+        overview.set_sharing(member, True, actor=None)
+        db.session.commit()
+
+    join(world.a.tenant)
+    client = login_as(net.admin)
+    small = counted(client)
+    join(world.b.tenant)
+    for index in range(3):
+        extra, _admin = _tenant_with_admin(
+            f"kring-x{index}", f"Kring X{index}", "association", world.password
+        )
+        db.session.commit()
+        join(extra)
+    assert counted(client) == small
