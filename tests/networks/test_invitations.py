@@ -257,3 +257,19 @@ def test_the_chairs_mail_speaks_the_networks_language(net, world, outbox):
     body = text_of(outbox.last("chair@kring-a.example.com"))
     assert "Beste Harold Viscaal," in body
     assert "Deze persoonlijke link is 30 dagen geldig" in body
+
+
+def test_a_withdrawn_invitations_link_stays_dead_after_inviting_again(net, world, outbox, client):
+    from kringwerk.tenants import affiliations
+
+    invite(net, world.a.tenant, "chair@kring-a.example.com")
+    old = _path(_link(outbox.last("chair@kring-a.example.com")))
+    with tenant_scope(net.region):
+        affiliation = db.session.scalar(select(Affiliation))
+        affiliations.end_affiliation(net.region, affiliation, actor=net.admin)
+        db.session.commit()
+    assert client.get(old).status_code == 404
+    invite(net, world.a.tenant, "chair@kring-a.example.com")
+    new = _path(_link(outbox.last("chair@kring-a.example.com")))
+    assert client.get(old).status_code == 404
+    assert client.get(new).status_code == 200

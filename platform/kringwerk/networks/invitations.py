@@ -189,7 +189,11 @@ def resolve_link(raw: str) -> NetworkInvitation | None:
     invitation = db.session.get(NetworkInvitation, token.subject_id)
     if invitation is None or invitation.accepted_at is not None:
         return None
-    if invitation.affiliation.status == AffiliationStatus.LEFT:
+    affiliation = invitation.affiliation
+    if affiliation.status == AffiliationStatus.LEFT:
+        return None
+    # A link from an earlier round (withdrawn, then invited again) stays dead.
+    if invitation.created_at < affiliation.invited_at:
         return None
     return invitation
 
