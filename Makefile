@@ -75,8 +75,8 @@ smoke: install system-deps
 	deploy/smoke.sh
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check platform plugins tests bench
-	$(BIN)/ruff format --check platform plugins tests bench
+	$(BIN)/ruff check platform plugins tests bench deploy
+	$(BIN)/ruff format --check platform plugins tests bench deploy
 	$(BIN)/lint-imports
 
 bench: install

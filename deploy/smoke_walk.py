@@ -370,7 +370,9 @@ def build_steps(args):
         confirmed = visitor.submit(visitor.form(confirm_page, urlsplit(confirm_link).path))
         after = visitor.get(event)
         now = re.search(r"(\d+) van de (\d+)", _page_text(after.text))
-        if free and now and int(now.group(1)) != int(free.group(1)) - 1:
+        if free is None or now is None:
+            raise SmokeFailure(f"{event} shows no free seats (“… van de … plaatsen vrij”)")
+        if int(now.group(1)) != int(free.group(1)) - 1:
             raise SmokeFailure(
                 f"confirming took no seat: {free.group(0)} before, {now.group(0)} after; {flash_or_alert(confirmed)}"
             )
