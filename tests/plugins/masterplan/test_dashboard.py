@@ -166,9 +166,14 @@ def test_the_dashboard_page_links_and_keeps_to_its_tenant(plan_world, login_as):
     one = client.get(f"/kring-a/masterplan/dashboard?plan={w.plan_a}").get_data(as_text=True)
     assert f"/kring-a/masterplan/{w.plan_a}/themes/{w.themes_a[0]}" in one
     assert f"/kring-a/masterplan/{w.plan_a}/implementation?status=running" in one
+    plan_page = client.get(f"/kring-a/masterplan/{w.plan_a}/").get_data(as_text=True)
+    assert f"/kring-a/masterplan/dashboard?plan={w.plan_a}" in plan_page
     client.post("/account/logout")
     login_as(w.a.member)
     assert client.get("/kring-a/masterplan/dashboard").status_code == 403
+    assert "/kring-a/masterplan/dashboard" not in client.get(f"/kring-a/masterplan/{w.plan_a}/").get_data(
+        as_text=True
+    )
     client.post("/account/logout")
     login_as(w.b.admin)
     assert client.get(f"/kring-b/masterplan/dashboard?plan={w.plan_a}").status_code == 404
