@@ -134,6 +134,9 @@ def test_every_pod_runs_as_no_root_and_the_web_is_probed():
         assert {"readinessProbe", "livenessProbe"} <= container.keys(), container["name"]
     gunicorn = next(c for c in web["containers"] if c["name"] == "web")
     assert gunicorn["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    # The kubelet probes the pod's address: gunicorn must listen there, not on loopback only.
+    bind = {item["name"]: item.get("value") for item in gunicorn.get("env", [])}.get("GUNICORN_BIND")
+    assert bind is None or not bind.startswith("127.")
 
 
 def test_the_app_reads_the_app_role_and_the_migrations_the_owner():
