@@ -306,6 +306,8 @@ def build_steps(args):
         visitor.get("/static/css/kringwerk.css", expect=304, headers={"If-None-Match": css.headers["ETag"]})
         visitor.get("/static/vendor/htmx/htmx.min.js")
         visitor.get("/static/no-such-file.css", expect=404)
+        # nginx refuses a body past client_max_body_size before gunicorn reads any of it.
+        visitor.post("/account/login", b"x" * (12 * 1024 * 1024), expect=413)
         missing = visitor.get("/no-such-tenant/", expect=404)
         if "script-src 'self'" not in missing.headers.get("Content-Security-Policy", ""):
             raise SmokeFailure("the app's security headers did not come through nginx")
