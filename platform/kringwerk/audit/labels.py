@@ -15,6 +15,8 @@ ACTION_LABELS = {
     "tenant.updated": _l("Tenant settings changed"),
     "tenant.suspended": _l("Tenant suspended"),
     "tenant.reactivated": _l("Tenant reactivated"),
+    "tenant.exported": _l("Tenant archive written (backup)"),
+    "tenant.imported": _l("Tenant restored from its archive"),
     "plugin.enabled": _l("Module enabled"),
     "plugin.disabled": _l("Module disabled"),
     "plugin.settings_changed": _l("Module settings changed"),
