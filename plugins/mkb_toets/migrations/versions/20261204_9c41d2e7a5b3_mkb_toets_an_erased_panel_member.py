@@ -18,9 +18,13 @@ down_revision = '03115047e7d5'
 branch_labels = None
 depends_on = None
 
+# SQLite's batch mode copies the table; reflecting the tables its keys point to
+# (companies, with an expression index) is not needed for that and only warns.
+NO_REFERRED_TABLES = {"resolve_fks": False}
+
 
 def upgrade():
-    with op.batch_alter_table('mkb_panel_seats', schema=None) as batch_op:
+    with op.batch_alter_table('mkb_panel_seats', schema=None, reflect_kwargs=NO_REFERRED_TABLES) as batch_op:
         batch_op.alter_column('contact_person_id', existing_type=sa.Integer(), nullable=True)
 
 
@@ -30,5 +34,5 @@ def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute("SELECT set_config('app.unscoped', 'on', true)")
     op.execute("DELETE FROM mkb_panel_seats WHERE contact_person_id IS NULL")
-    with op.batch_alter_table('mkb_panel_seats', schema=None) as batch_op:
+    with op.batch_alter_table('mkb_panel_seats', schema=None, reflect_kwargs=NO_REFERRED_TABLES) as batch_op:
         batch_op.alter_column('contact_person_id', existing_type=sa.Integer(), nullable=False)
