@@ -381,3 +381,21 @@ def test_a_named_signatory_signs_by_link_without_an_account(world, outbox, clien
     assert "You signed this version" in client.get(url).get_data(as_text=True)
     assert client.post(url, data=form).status_code == 409
     assert "Eric-Jan de Haan" in _pdf_text(client.get(f"{url}/pdf").data)
+
+
+def test_a_network_with_a_letter_is_joined_by_signing_not_by_a_button(net, world, login_as):
+    _i, with_letter = invite(net, world.a.tenant)
+    make_letter(net.region, net.admin)
+    _i, without_letter = invite(net, world.a.tenant, network=net.other, admin=net.other_admin)
+    client = login_as(world.a.admin)
+    page = client.get("/kring-a/admin/networks/").get_data(as_text=True)
+    assert f"/admin/networks/{with_letter}/accept" not in page
+    assert f"/admin/networks/{with_letter}/letters" in page
+    assert f"/admin/networks/{without_letter}/accept" in page
+    refused = client.post(f"/kring-a/admin/networks/{with_letter}/accept")
+    assert refused.status_code == 409
+    assert "is joined by signing its letter of intent" in refused.get_data(as_text=True)
+    assert _affiliation(net, with_letter).status == AffiliationStatus.INVITED
+    accepted = client.post(f"/kring-a/admin/networks/{without_letter}/accept")
+    assert accepted.status_code == 302
+    assert _affiliation(net, without_letter, net.other).status == AffiliationStatus.ACTIVE

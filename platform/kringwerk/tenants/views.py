@@ -253,11 +253,20 @@ def _member_affiliation(member: Tenant, affiliation_id: int) -> Affiliation:
     return rules.member_affiliation(member, affiliation_id) or abort(404)
 
 
+def _joins_by_signing(member: Tenant, affiliation: Affiliation) -> bool:
+    """A network with a letter of intent is joined by signing it, not by a button."""
+    from kringwerk.networks.letters import network_letters
+
+    return bool(network_letters(member, affiliation))
+
+
 def _networks_page(member: Tenant, *, error: str | None = None, status: int = 200):
     rows = rules.member_affiliations(member)
+    invitations = [a for a in rows if a.status == AffiliationStatus.INVITED]
     return render_template(
         "tenants/networks.html",
-        invitations=[a for a in rows if a.status == AffiliationStatus.INVITED],
+        invitations=invitations,
+        signing_required={a.id for a in invitations if _joins_by_signing(member, a)},
         active=[a for a in rows if a.status == AffiliationStatus.ACTIVE],
         past=[a for a in rows if a.status == AffiliationStatus.LEFT],
         status_label=rules.status_label,
@@ -284,6 +293,14 @@ def accept_affiliation(affiliation_id: int):
     affiliation = _member_affiliation(member, affiliation_id)
     if affiliation.status != AffiliationStatus.INVITED:
         return _networks_page(member, error=_not_open(AffiliationStatus.INVITED), status=409)
+    if _joins_by_signing(member, affiliation):
+        return _networks_page(
+            member,
+            error=_(
+                "%(network)s is joined by signing its letter of intent.", network=affiliation.network.name
+            ),
+            status=409,
+        )
     # The row belongs to the network: after the commit it can no longer be read in this scope.
     network_name = affiliation.network.name
     rules.accept(member, affiliation, actor=_actor())
