@@ -22,7 +22,15 @@ from tests.isolation.factory import model_for_argument
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
 # Arguments that are not ids: one value that reaches the view's own checks.
-ARGUMENTS: dict[str, str] = {"key": "polls", "fmt": "csv", "kind": "x", "token": "x", "name": "x"}
+# ``job_id`` is an RQ job's id (a string), not a row.
+ARGUMENTS: dict[str, str] = {
+    "key": "polls",
+    "fmt": "csv",
+    "kind": "x",
+    "token": "x",
+    "name": "x",
+    "job_id": "t1-x",
+}
 
 # Query names many pages read besides those of their filter forms.
 COMMON_QUERY = ("page", "task", "q", "next", "saved", "show", "audience", "sort", "language")
@@ -66,7 +74,7 @@ def fill(app, rule: Rule, slug: str, ids: dict[type, int], overrides: dict[str, 
             values[argument] = slug
         elif argument == "tenant_id":
             values[argument] = ids.get("tenant")
-        elif argument.endswith("_id"):
+        elif argument.endswith("_id") and argument not in ARGUMENTS:
             values[argument] = ids.get(model_for_argument(argument))
         else:
             values[argument] = ARGUMENTS.get(argument, "x")
