@@ -18,4 +18,5 @@ plugin = Plugin(
     hooks=hooks,
     models="plugins.events.models",
     migrations=str(Path(__file__).parent / "migrations" / "versions"),
+    audit_labels={"events.contact_erased": _l("A removed contact person's sign-ups made anonymous")},
 )

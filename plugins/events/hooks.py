@@ -9,7 +9,7 @@ from plugins.events.followup import followup_offers  # noqa: F401
 from plugins.events.jobs import periodic_jobs  # noqa: F401
 from plugins.events.links import linkable_events  # noqa: F401
 from plugins.events.paid import payment_settled  # noqa: F401
-from plugins.events.privacy import contact_removed, member_erase, member_export  # noqa: F401
+from plugins.events.privacy import contact_export, contact_removed, member_erase, member_export  # noqa: F401
 from plugins.events.waiting import public_links, waiting_for  # noqa: F401
 
 

@@ -8,7 +8,13 @@ from kringwerk.plugin_api import DashboardCard, NavItem, hookimpl
 from plugins.masterplan.figures import network_figures  # noqa: F401
 from plugins.masterplan.followup import followup_offers  # noqa: F401
 from plugins.masterplan.park_waiting import waiting_for  # noqa: F401
-from plugins.masterplan.privacy import company_removed, contact_removed, member_erase, member_export  # noqa: F401
+from plugins.masterplan.privacy import (  # noqa: F401
+    company_removed,
+    contact_export,
+    contact_removed,
+    member_erase,
+    member_export,
+)
 
 
 @hookimpl

@@ -17,6 +17,7 @@ AUDIT_LABELS = {
     "masterplan.goal_contribution_declared": _l("Goal counts toward a network's goal"),
     "masterplan.goal_contribution_withdrawn": _l("Goal no longer counts toward a network's goal"),
     "masterplan.round_created": _l("Priority round created"),
+    "masterplan.contact_erased": _l("Removed contact person taken off the plan's projects (projects kept)"),
 }
 
 AUDIT_DETAIL_LABELS = {
@@ -37,4 +38,5 @@ AUDIT_DETAIL_LABELS = {
     "network_goal_id": _l("Number of the network's goal"),
     "seeded_from": _l("Starting order from"),
     "respondents": _l("Respondents"),
+    "projects_without_owner": _l("Projects without their owner"),
 }

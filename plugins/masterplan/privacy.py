@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select, update
 
-from kringwerk.plugin_api import ContactPerson, db, hookimpl, tenant_scope
+from kringwerk.plugin_api import ContactPerson, db, hookimpl, record, tenant_scope
 from plugins.masterplan import contributions, parks
 from plugins.masterplan.models import Allocation, Item, PlanChange, Project, Support
 
@@ -36,14 +36,45 @@ def company_removed(tenant, company):
 
 @hookimpl
 def contact_removed(tenant, contact):
+    """The projects the person owned stay, without them (the change log keeps only the
+    number, shown as "a removed person"); logged as ``masterplan.contact_erased``."""
     with tenant_scope(tenant):
-        db.session.execute(
+        owned = db.session.execute(
             update(Project)
             .where(Project.owner_contact_id == contact.id)
             .values(owner_contact_id=None)
             .execution_options(synchronize_session="fetch")
-        )
+        ).rowcount
         db.session.flush()
+        if owned:
+            record(
+                "masterplan.contact_erased",
+                # The trail names the person by number only: it must not keep what was erased.
+                target_label=f"#{contact.id}",
+                details={"projects_without_owner": owned},
+            )
+            db.session.flush()
+
+
+@hookimpl
+def contact_export(tenant, contact):
+    """The projects a contact person owns (and, with an account, what the member export holds)."""
+    with tenant_scope(tenant):
+        projects = db.session.scalars(
+            select(Project).where(Project.owner_contact_id == contact.id).order_by(Project.id)
+        ).all()
+        if not projects:
+            return None
+        return {
+            "projects_owned": [
+                {
+                    "title": project.title,
+                    "status": project.status.value,
+                    "created_at": project.created_at.isoformat(),
+                }
+                for project in projects
+            ]
+        }
 
 
 @hookimpl

@@ -10,7 +10,13 @@ from plugins.polls.followups import attendance_followups  # noqa: F401
 from plugins.polls.interest import theme_interest  # noqa: F401
 from plugins.polls.jobs import periodic_jobs  # noqa: F401
 from plugins.polls.matches import theme_activity  # noqa: F401
-from plugins.polls.privacy import company_removed, contact_removed, member_erase, member_export  # noqa: F401
+from plugins.polls.privacy import (  # noqa: F401
+    company_removed,
+    contact_export,
+    contact_removed,
+    member_erase,
+    member_export,
+)
 from plugins.polls.services import open_poll_count
 from plugins.polls.waiting import waiting_for  # noqa: F401
 

@@ -19,6 +19,7 @@ AUDIT_LABELS = {
     # results
     "poll.results_published": _l("Poll results visibility changed"),
     "poll.exported": _l("Poll responses exported"),
+    "polls.contact_erased": _l("A removed contact person's poll data erased (answers kept)"),
 }
 
 # The keys of the details polls record (the core labels the common ones: changed, added, ...).
@@ -39,4 +40,8 @@ AUDIT_DETAIL_LABELS = {
     "scheduled": _l("Scheduled"),
     "sending": _l("Being sent"),
     "state": _l("State"),
+    "responses_kept": _l("Responses kept"),
+    "drafts_deleted": _l("Drafts deleted"),
+    "invitations_deleted": _l("Invitations deleted"),
+    "invitations_kept": _l("Invitations kept without the person"),
 }

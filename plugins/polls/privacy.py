@@ -1,5 +1,6 @@
-"""Privacy hooks of the polls plugin: what it holds on a member (AVG access and
-erasure), and letting go of a company or contact person about to be deleted.
+"""Privacy hooks of the polls plugin: what it holds on a member or on a contact person
+with or without an account (AVG access and erasure), and letting go of a company or
+contact person about to be deleted (a contact's removal is their erasure).
 
 Answers are kept for the results in every case; only the ties to the company
 or person are cut. ``company_removed`` / ``contact_removed`` are called through
@@ -9,9 +10,9 @@ and the composite foreign keys cannot ``SET NULL`` themselves).
 
 from __future__ import annotations
 
-from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 
-from kringwerk.plugin_api import ContactPerson, db, delete_tokens, hookimpl, tenant_scope
+from kringwerk.plugin_api import ContactPerson, db, delete_tokens, hookimpl, record, tenant_scope
 from plugins.polls import answering
 from plugins.polls.models import (
     ANSWER_LINK,
@@ -62,62 +63,73 @@ def member_export(tenant, user):
         contact_ids = _contact_ids(user)
         if not contact_ids:
             return None
-        invitations = db.session.scalars(
-            select(PollInvitation)
-            .where(or_(PollInvitation.contact_person_id.in_(contact_ids), PollInvitation.email == user.email))
-            .order_by(PollInvitation.id)
-        ).all()
-        responses = db.session.scalars(
-            select(PollResponse)
-            .join(Poll, Poll.id == PollResponse.poll_id)
-            .where(PollResponse.contact_person_id.in_(contact_ids), Poll.anonymous.is_(False))
-            .order_by(PollResponse.id)
-        ).all()
-        polls = {
-            poll.id: poll
-            for poll in db.session.scalars(
-                select(Poll).where(
-                    Poll.id.in_({r.poll_id for r in responses} | {i.poll_id for i in invitations})
-                )
-            )
-        }
-        answers: dict[int, list[PollAnswer]] = {}
-        for answer in db.session.scalars(
-            select(PollAnswer)
-            .where(PollAnswer.response_id.in_([r.id for r in responses]))
-            .order_by(PollAnswer.id)
-        ):
-            answers.setdefault(answer.response_id, []).append(answer)
-        items = {poll_id: answering.poll_items(poll_id) for poll_id in {r.poll_id for r in responses}}
-        return {
-            "poll_invitations": [
-                {
-                    "poll": polls[i.poll_id].title if i.poll_id in polls else None,
-                    "email": i.email,
-                    "name": i.name,
-                    "sent_at": _iso(i.sent_at),
-                    "reminded_at": _iso(i.reminded_at),
-                    "anonymous": _anonymous(polls, i.poll_id),
-                    "responded_at": None if _anonymous(polls, i.poll_id) else _iso(i.responded_at),
-                }
-                for i in invitations
-            ],
-            # Anonymous responses keep no contact person after submission, so they never show here.
-            "poll_responses": [
-                {
-                    "poll": polls[r.poll_id].title,
-                    "status": r.status.value,
-                    "started_at": _iso(r.started_at),
-                    "submitted_at": _iso(r.submitted_at),
-                    "draft": r.draft or {},
-                    "answers": [
-                        {"question": item.text, "answer": [str(text) for text in texts]}
-                        for item, texts in answering.receipt_lines(items[r.poll_id], answers.get(r.id, []))
-                    ],
-                }
-                for r in responses
-            ],
-        }
+        return _export(
+            contact_ids,
+            or_(PollInvitation.contact_person_id.in_(contact_ids), PollInvitation.email == user.email),
+        )
+
+
+@hookimpl
+def contact_export(tenant, contact):
+    """A contact person's invitations and (non-anonymous) responses, with or without an account."""
+    with tenant_scope(tenant):
+        return _export([contact.id], PollInvitation.contact_person_id == contact.id)
+
+
+def _export(contact_ids, invited):
+    """What the polls hold on these contact persons (the tenant in scope), or None if nothing."""
+    invitations = db.session.scalars(select(PollInvitation).where(invited).order_by(PollInvitation.id)).all()
+    responses = db.session.scalars(
+        select(PollResponse)
+        .join(Poll, Poll.id == PollResponse.poll_id)
+        .where(PollResponse.contact_person_id.in_(contact_ids), Poll.anonymous.is_(False))
+        .order_by(PollResponse.id)
+    ).all()
+    if not invitations and not responses:
+        return None
+    polls = {
+        poll.id: poll
+        for poll in db.session.scalars(
+            select(Poll).where(Poll.id.in_({r.poll_id for r in responses} | {i.poll_id for i in invitations}))
+        )
+    }
+    answers: dict[int, list[PollAnswer]] = {}
+    for answer in db.session.scalars(
+        select(PollAnswer)
+        .where(PollAnswer.response_id.in_([r.id for r in responses]))
+        .order_by(PollAnswer.id)
+    ):
+        answers.setdefault(answer.response_id, []).append(answer)
+    items = {poll_id: answering.poll_items(poll_id) for poll_id in {r.poll_id for r in responses}}
+    return {
+        "poll_invitations": [
+            {
+                "poll": polls[i.poll_id].title if i.poll_id in polls else None,
+                "email": i.email,
+                "name": i.name,
+                "sent_at": _iso(i.sent_at),
+                "reminded_at": _iso(i.reminded_at),
+                "anonymous": _anonymous(polls, i.poll_id),
+                "responded_at": None if _anonymous(polls, i.poll_id) else _iso(i.responded_at),
+            }
+            for i in invitations
+        ],
+        # Anonymous responses keep no contact person after submission, so they never show here.
+        "poll_responses": [
+            {
+                "poll": polls[r.poll_id].title,
+                "status": r.status.value,
+                "started_at": _iso(r.started_at),
+                "submitted_at": _iso(r.submitted_at),
+                "draft": r.draft or {},
+                "answers": [
+                    {"question": item.text, "answer": [str(text) for text in texts]}
+                    for item, texts in answering.receipt_lines(items[r.poll_id], answers.get(r.id, []))
+                ],
+            }
+            for r in responses
+        ],
+    }
 
 
 @hookimpl
@@ -195,11 +207,44 @@ def company_removed(tenant, company):
 
 @hookimpl
 def contact_removed(tenant, contact):
-    """Keep the person's answers, without the person."""
+    """Keep the person's answers and the response rate, without the person.
+
+    Their responses stay (submitted answers count in the results) with the tie cut, their
+    person drafts go; an answered invitation stays for the rate with no address, name or
+    person; an unanswered one goes with its link. Logged as ``polls.contact_erased`` with
+    counts only."""
     with tenant_scope(tenant):
-        _let_go_of_responses(PollResponse.contact_person_id == contact.id, [contact.id])
-        # The person's invitations go with them (their key cascades); their links first.
-        delete_tokens(
-            ANSWER_LINK, select(PollInvitation.id).where(PollInvitation.contact_person_id == contact.id)
+        mine = PollInvitation.contact_person_id == contact.id
+        delete_tokens(ANSWER_LINK, select(PollInvitation.id).where(mine))
+        drafts = db.session.scalar(select(func.count()).select_from(_person_drafts([contact.id]).subquery()))
+        kept = db.session.scalar(
+            select(func.count(PollResponse.id)).where(
+                PollResponse.contact_person_id == contact.id, PollResponse.status != ResponseStatus.DRAFT
+            )
         )
+        _let_go_of_responses(PollResponse.contact_person_id == contact.id, [contact.id])
+        dropped = db.session.execute(
+            delete(PollInvitation)
+            .where(mine, PollInvitation.responded_at.is_(None))
+            .execution_options(synchronize_session="fetch")
+        ).rowcount
+        answered = list(db.session.scalars(select(PollInvitation).where(mine)))
+        for invitation in answered:
+            invitation.email = f"erased-{invitation.id}@invalid"  # unique per poll, and no address
+            invitation.name = None
+            invitation.locale = None
+            invitation.contact_person_id = None
         db.session.flush()
+        if kept or drafts or dropped or answered:
+            record(
+                "polls.contact_erased",
+                # The trail names the person by number only: it must not keep what was erased.
+                target_label=f"#{contact.id}",
+                details={
+                    "responses_kept": kept,
+                    "drafts_deleted": drafts,
+                    "invitations_deleted": dropped,
+                    "invitations_kept": len(answered),
+                },
+            )
+            db.session.flush()

@@ -80,7 +80,10 @@ def audit(tenant) -> list[AuditEntry]:
 def test_export_holds_what_this_tenant_has_on_the_member(login_as, data):
     world = data
     mid = membership_id(world.a.tenant, world.a.member)
-    response = login_as(world.a.admin).get(f"/kring-a/admin/people/{mid}/export")
+    client = login_as(world.a.admin)
+    assert client.get(f"/kring-a/admin/people/{mid}/export").status_code == 405  # a GET writes no audit entry
+    assert "member.exported" not in [e.action for e in audit(world.a.tenant)]
+    response = client.post(f"/kring-a/admin/people/{mid}/export")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     assert response.headers["Content-Disposition"].startswith("attachment;")
@@ -100,30 +103,36 @@ def test_export_holds_what_this_tenant_has_on_the_member(login_as, data):
     assert "member.exported" not in [e.action for e in audit(world.b.tenant)]
 
 
-def test_export_leaves_out_disabled_plugins(login_as, data):
+def test_export_and_erasure_reach_disabled_plugins(login_as, data):
+    """A switched-off plugin keeps its rows: they are exported and erased like any other."""
     from kringwerk.pluginhost.services import disable_plugin
 
     world = data
     disable_plugin(world.a.tenant, "dummy")
     db.session.commit()
     mid = membership_id(world.a.tenant, world.a.member)
-    exported = login_as(world.a.admin).get(f"/kring-a/admin/people/{mid}/export").get_json()
-    assert exported["plugins"] == []
+    client = login_as(world.a.admin)
+    exported = client.post(f"/kring-a/admin/people/{mid}/export").get_json()
+    assert exported["plugins"] == [{"dummy_notes": ["note in Alpha BV"]}]
+    assert client.post(f"/kring-a/admin/people/{mid}/erase").status_code == 302
+    assert note_authors(world.a.tenant) == [None]
+    assert note_authors(world.b.tenant) == [world.a.member.email]  # B's note of the same person stays
 
 
 @pytest.mark.parametrize("who", ["facilitator", "member"])
 def test_export_is_for_the_board_only(login_as, data, who):
     world = data
     mid = membership_id(world.a.tenant, world.a.official)
-    assert login_as(getattr(world.a, who)).get(f"/kring-a/admin/people/{mid}/export").status_code == 403
+    assert login_as(getattr(world.a, who)).post(f"/kring-a/admin/people/{mid}/export").status_code == 403
 
 
 def test_export_of_another_tenants_member_answers_404(login_as, data):
     world = data
     mid = membership_id(world.a.tenant, world.a.member)
     client = login_as(world.b.admin)
-    assert client.get(f"/kring-b/admin/people/{mid}/export").status_code == 404
-    assert client.get(f"/kring-a/admin/people/{mid}/export").status_code == 404
+    assert client.post(f"/kring-b/admin/people/{mid}/export").status_code == 404
+    assert client.post(f"/kring-a/admin/people/{mid}/export").status_code == 404
+    assert "member.exported" not in [e.action for e in audit(world.a.tenant)]
 
 
 # --- erasure ------------------------------------------------------------------------------------

@@ -197,7 +197,8 @@ def _confirm_page(action: str, membership, user, *, blocked: bool = False, error
     )
 
 
-@bp.get("/<tenant>/admin/people/<int:membership_id>/export")
+# A POST: the export records who took the data (a GET never changes anything).
+@bp.post("/<tenant>/admin/people/<int:membership_id>/export")
 @require_member(Role.ADMIN)
 def export_member(membership_id: int):
     membership = _membership_or_404(membership_id)

@@ -147,7 +147,7 @@ def export_member(tenant: Tenant, membership: Membership, *, actor) -> dict[str,
     """
     from kringwerk.members import panel
     from kringwerk.members.models import ContactPerson
-    from kringwerk.pluginhost import hooks
+    from kringwerk.pluginhost import all_hooks
 
     with tenant_scope(tenant):
         user = membership.user
@@ -160,7 +160,8 @@ def export_member(tenant: Tenant, membership: Membership, *, actor) -> dict[str,
         invitations = db.session.scalars(
             select(Invitation).where(Invitation.email == user.email).order_by(Invitation.id)
         ).all()
-        plugin_data = [result for result in hooks(tenant).member_export(tenant=tenant, user=user) if result]
+        # Every installed plugin, enabled or not: a disabled plugin's rows are personal data too.
+        plugin_data = [result for result in all_hooks().member_export(tenant=tenant, user=user) if result]
         data = {
             "exported_at": utcnow().isoformat(),
             "tenant": {"slug": tenant.slug, "name": tenant.name},
@@ -223,12 +224,13 @@ def erase_member(tenant: Tenant, membership: Membership, *, actor) -> None:
     """
     from kringwerk.members import panel
     from kringwerk.members.models import ContactPerson
-    from kringwerk.pluginhost import hooks
+    from kringwerk.pluginhost import all_hooks
 
     with tenant_scope(tenant):
         user = membership.user
         _guard_last_admin(membership, removing=True)
-        hooks(tenant).member_erase(tenant=tenant, user=user)
+        # Every installed plugin, as for the export: switching a plugin off must not keep its rows.
+        all_hooks().member_erase(tenant=tenant, user=user)
         # Off the panel, and its leave links revoked, before the contact persons let go of the account.
         panel.erase_for(
             db.session.scalars(select(ContactPerson.id).where(ContactPerson.user_id == user.id)).all()

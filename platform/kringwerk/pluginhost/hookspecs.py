@@ -2,9 +2,11 @@
 
 Hooks are called only for plugins enabled in the tenant concerned, except
 ``periodic_jobs``, which the scheduler gates per tenant when it runs them, and
-the data hooks ``company_removed`` / ``contact_removed``, which reach every
+the data hooks ``company_removed`` / ``contact_removed`` and the privacy hooks
+``member_export`` / ``member_erase`` / ``contact_export``, which reach every
 installed plugin (call them with ``all_hooks()``): a disabled plugin's data
-stays, so it must still let go of a row that is about to be deleted.
+stays, so it must still let go of a row that is about to be deleted, and its
+rows are personal data to export and erase like any other.
 Implement one with ``@hookimpl`` on a function taking any subset of the
 arguments below. The core answers the same hooks for its own navigation and
 admin sections, as the always-enabled participant ``core``.
