@@ -17,8 +17,10 @@ from kringwerk.accounts import people as people_rules
 from kringwerk.accounts.forms import InviteForm, PeopleFilterForm, RoleForm
 from kringwerk.accounts.models import Invitation, InvitationStatus, Membership, Role
 from kringwerk.accounts.permissions import has_role, require_member
+from kringwerk.accounts.ratelimit import limit_invitations
 from kringwerk.accounts.services import AccountError
 from kringwerk.accounts.views import bp
+from kringwerk.billing.services import people_room
 from kringwerk.extensions import db
 from kringwerk.tenancy.routing import current_tenant
 from kringwerk.web.htmx import is_htmx, render_block
@@ -224,6 +226,8 @@ def export_member(membership_id: int):
 @require_member(Role.ADMIN)
 def invite():
     form = InviteForm()
+    if request.method == "POST":
+        limit_invitations()
     if form.validate_on_submit():
         try:
             invitation, mailed = invitation_rules.invite(
@@ -248,7 +252,7 @@ def invite():
                 )
             return redirect(url_for("accounts.people"))
     status = 422 if form.errors else 200
-    return render_template("accounts/invite.html", form=form), status
+    return render_template("accounts/invite.html", form=form, room=people_room(current_tenant())), status
 
 
 @bp.get("/<tenant>/admin/people/invitations/")
@@ -262,6 +266,7 @@ def invitations():
 @require_member(Role.ADMIN)
 def resend_invitation(invitation_id: int):
     invitation = _invitation_or_404(invitation_id)
+    limit_invitations()
     try:
         mailed = invitation_rules.resend_invitation(current_tenant(), invitation, actor=_actor())
     except AccountError as error:

@@ -14,7 +14,8 @@ Usage: ``limiter().exceeded(action, ip=..., email=...)`` looks without
 counting; ``limiter().hit(...)`` counts one attempt and says whether that
 attempt went over a limit. For other views (plugins through the facade):
 ``rate_limit(action, limit, period)`` stops the request with a 429 past
-``limit`` requests per client IP in ``period`` seconds.
+``limit`` requests per client IP in ``period`` seconds; ``limit_invitations()`` bounds the
+invitation mails one signed-in person sends (members of a tenant, chairs of associations).
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ DEFAULTS = {
     "RATELIMIT_EMAIL_LIMIT": 5,  # ... and per e-mail address ...
     "RATELIMIT_WINDOW": 15 * 60,  # ... in this many seconds
 }
+
+# Invitation mails per person sending them, whichever the invitation (a member, a chair):
+# an admin account taken over must not become a way to mail anyone at will.
+INVITATIONS = (30, 60 * 60)
 
 KEY_PREFIX = "kringwerk:ratelimit"
 # After Redis fails, count in the process this long before trying it again, so an
@@ -206,3 +211,10 @@ def rate_limit(action: str, limit: int, period: int, *, key: str | None = None) 
     counted = active.key(action, "key" if key is not None else "ip", value)
     if active._use(lambda store: store.increment(counted, period)) > limit:
         raise TooManyRequests(retry_after=period)
+
+
+def limit_invitations() -> None:
+    """Count one invitation mail sent by the signed-in person; past ``INVITATIONS`` a 429."""
+    from flask_login import current_user
+
+    rate_limit("invitations", *INVITATIONS, key=f"user:{current_user.get_id()}")

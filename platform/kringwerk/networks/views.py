@@ -12,6 +12,7 @@ from flask_login import current_user, login_user
 from kringwerk.accounts.forms import AcceptInvitationForm
 from kringwerk.accounts.models import Role
 from kringwerk.accounts.permissions import require_member
+from kringwerk.accounts.ratelimit import limit_invitations
 from kringwerk.extensions import db
 from kringwerk.jobs import unsent_jobs
 from kringwerk.networks import invitations as rules
@@ -87,6 +88,8 @@ def invite_existing():
         flash(_("Choose an association or municipality from the list."), "info")
         return redirect(url_for("tenants.invite"))
     form = ChairInviteForm()
+    if request.method == "POST":
+        limit_invitations()
     if request.method == "GET" and member.contact_email:
         form.chair_name.data = form.chair_name.data or member.contact_name
         form.chair_email.data = form.chair_email.data or member.contact_email
@@ -123,6 +126,8 @@ def invite_existing():
 def invite_new():
     region = network()
     form = NewAssociationForm()
+    if request.method == "POST":
+        limit_invitations()
     if form.validate_on_submit():
         try:
             invitation = rules.invite_new(
@@ -157,6 +162,7 @@ def invite_new():
 def resend_invitation(network_invitation_id: int):
     region = network()
     invitation = db.session.get(NetworkInvitation, network_invitation_id) or abort(404)
+    limit_invitations()
     try:
         rules.resend(region, invitation, actor=actor())
     except rules.InvitationError as error:
