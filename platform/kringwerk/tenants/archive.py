@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import (
     JSON,
     Date,
@@ -214,7 +215,7 @@ def export_tenant(tenant: Tenant, path: Path) -> ExportReport:
 
     path = Path(path)
     if path.exists():
-        raise ArchiveError(f"{path} exists already; choose another file.")
+        raise ArchiveError(_("%(file)s exists already; choose another file.", file=path))
     tenant_id, slug = tenant.id, tenant.slug
     heads = schema_heads()
     if db.session.get_bind().dialect.name == "postgresql":
@@ -371,9 +372,17 @@ def open_archive(path: Path) -> Archive:
         opened = zipfile.ZipFile(path)
         manifest = json.loads(opened.read("manifest.json"))
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
-        raise ArchiveError(f"{path} is not a Kringwerk tenant archive ({error}).") from None
+        raise ArchiveError(
+            _("%(file)s is not a Kringwerk tenant archive (%(error)s).", file=path, error=error)
+        ) from None
     if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
-        raise ArchiveError(f"{path} is not a Kringwerk tenant archive of format version {FORMAT_VERSION}.")
+        raise ArchiveError(
+            _(
+                "%(file)s is not a Kringwerk tenant archive of format version %(version)s.",
+                file=path,
+                version=FORMAT_VERSION,
+            )
+        )
     return Archive(Path(path), opened, manifest)
 
 
@@ -434,23 +443,32 @@ def _check(archives: list[Archive]) -> None:
     for archive in archives:
         if archive.manifest["schema_heads"] != heads:
             problems.append(
-                f"{archive.path.name} was written at schema {', '.join(archive.manifest['schema_heads'])}; "
-                f"this Kringwerk is at {', '.join(heads)}. Restore it with the version that wrote it, "
-                "then run `kringwerk db upgrade`."
+                _(
+                    "%(file)s was written at schema %(archive)s; this Kringwerk is at %(here)s. Restore it "
+                    "with the version that wrote it, then run `kringwerk db upgrade`.",
+                    file=archive.path.name,
+                    archive=", ".join(archive.manifest["schema_heads"]),
+                    here=", ".join(heads),
+                )
             )
         unknown = [name for name in archive.manifest["tables"] if name not in db.metadata.tables]
         if unknown:
             problems.append(
-                f"{archive.path.name} holds tables this installation lacks (a plugin not installed?): "
-                + ", ".join(unknown)
+                _(
+                    "%(file)s holds tables this installation lacks (a plugin not installed?): %(tables)s",
+                    file=archive.path.name,
+                    tables=", ".join(unknown),
+                )
             )
     in_database = database_heads()
     if in_database is not None and in_database != heads:
-        problems.append("The database is not at this Kringwerk's schema; run `kringwerk db upgrade` first.")
+        problems.append(
+            _("The database is not at this Kringwerk's schema; run `kringwerk db upgrade` first.")
+        )
     slugs = [archive.slug for archive in archives]
     ids = [archive.tenant_id for archive in archives]
     if len(set(slugs)) != len(slugs) or len(set(ids)) != len(ids):
-        problems.append("The same tenant is in more than one of these archives.")
+        problems.append(_("The same tenant is in more than one of these archives."))
     if problems:
         raise ArchiveError("\n".join(problems))
     tenants = db.metadata.tables["tenants"]
@@ -464,9 +482,11 @@ def _check(archives: list[Archive]) -> None:
         )
         if taken:
             raise ArchiveError(
-                "This database holds these tenants (or their ids) already: "
-                + ", ".join(sorted(taken))
-                + ". Restore into an empty database, or one without them."
+                _(
+                    "This database holds these tenants (or their ids) already: %(tenants)s. Restore into "
+                    "an empty database, or one without them.",
+                    tenants=", ".join(sorted(taken)),
+                )
             )
         for archive in archives:
             problems += _taken_ids(archive)
@@ -494,7 +514,13 @@ def _taken_ids(archive: Archive) -> list[str]:
                 select(func.count()).select_from(table).where(table.c.id.in_(wanted[start : start + CHUNK]))
             )
             if found:
-                problems.append(f"{archive.path.name}: ids of {name} are in use in this database.")
+                problems.append(
+                    _(
+                        "%(file)s: ids of %(table)s are in use in this database.",
+                        file=archive.path.name,
+                        table=name,
+                    )
+                )
                 break
     return problems
 
@@ -507,14 +533,26 @@ def _user_conflicts(archive: Archive) -> list[str]:
         values = dict(zip(columns, row, strict=True))
         by_id = db.session.execute(select(users.c.email).where(users.c.id == values["id"])).scalar()
         if by_id is not None and by_id.lower() != values["email"].lower():
-            problems.append(f"{archive.path.name}: user #{values['id']} is another person here ({by_id}).")
+            problems.append(
+                _(
+                    "%(file)s: account #%(id)s is another person here (%(email)s).",
+                    file=archive.path.name,
+                    id=values["id"],
+                    email=by_id,
+                )
+            )
         elif by_id is None:
             other = db.session.scalar(
                 select(users.c.id).where(func.lower(users.c.email) == values["email"].lower())
             )
             if other is not None:
                 problems.append(
-                    f"{archive.path.name}: {values['email']} has another account number here (#{other})."
+                    _(
+                        "%(file)s: %(email)s has another account number here (#%(id)s).",
+                        file=archive.path.name,
+                        email=values["email"],
+                        id=other,
+                    )
                 )
     return problems
 
@@ -522,7 +560,7 @@ def _user_conflicts(archive: Archive) -> list[str]:
 def _safe_name(name: str, tenant_id: int) -> PurePosixPath:
     path = PurePosixPath(name)
     if path.is_absolute() or ".." in path.parts or len(path.parts) < 2:
-        raise ArchiveError(f"unsafe file name in the archive: {name}")
+        raise ArchiveError(_("An unsafe file name in the archive: %(name)s", name=name))
     return path
 
 
@@ -537,7 +575,7 @@ def _taken_files(archive: Archive) -> list[str]:
     for entry in archive.manifest["files"]:
         target = _target(archive, entry["path"])
         if target.exists():
-            problems.append(f"{archive.path.name}: {target} exists already.")
+            problems.append(_("%(file)s: %(target)s exists already.", file=archive.path.name, target=target))
     return problems
 
 
@@ -549,8 +587,10 @@ def _sequence_rights(archives: list[Archive]) -> list[str]:
         )
         if allowed is False:
             return [
-                "The import resets the id sequences, which the app's database role may not do: run it "
-                "as the database owner (the role that runs `kringwerk db upgrade`)."
+                _(
+                    "The import resets the id sequences, which the app's database role may not do: run it "
+                    "as the database owner (the role that runs `kringwerk db upgrade`)."
+                )
             ]
     return []
 
@@ -645,7 +685,9 @@ def _insert(table: Table, columns: list[str], rows: list[list[Any]], report: Imp
         return
     for column in columns:
         if column not in table.c:
-            raise ArchiveError(f"table {table.name} has no column {column} here")
+            raise ArchiveError(
+                _("Table %(table)s has no column %(column)s here.", table=table.name, column=column)
+            )
     for start in range(0, len(rows), CHUNK):
         batch = [
             {name: decode(table.c[name], value) for name, value in zip(columns, row, strict=True)}
@@ -677,7 +719,13 @@ def _write_files(archive: Archive) -> list[Path]:
     for entry in archive.manifest["files"]:
         data = archive.zip.read(f"files/{entry['path']}")
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            raise ArchiveError(f"{archive.path.name}: {entry['path']} is damaged (its checksum differs).")
+            raise ArchiveError(
+                _(
+                    "%(file)s: %(name)s is damaged (its checksum differs).",
+                    file=archive.path.name,
+                    name=entry["path"],
+                )
+            )
         target = _target(archive, entry["path"])
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("xb") as handle:
