@@ -27,7 +27,7 @@ from plugins.masterplan.models import Funding, ItemKind, PlanStatus, ProjectStat
 EMPTY = "–"
 
 ENTITIES = {
-    "plan": _l("Plan"),
+    "plan": _l("Masterplan"),
     "theme": _l("Theme text"),
     "wish": _l("Wish"),
     "challenge": _l("Challenge"),

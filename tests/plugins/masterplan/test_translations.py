@@ -44,3 +44,20 @@ def test_the_plan_page_in_dutch(client, plan_world, login_as):
     english = page(client.get(f"/kring-b/masterplan/{w.plan_b}/"))
     assert english.lang == "en" and "Propose a project" in english.text
     assert client.get(f"/kring-b/masterplan/{w.plan_a}/").status_code == 404
+
+
+def test_no_string_of_the_plugin_is_translated_otherwise_by_the_core():
+    """Flask-Babel merges the core's catalog after the plugins', so where both hold a msgid
+    the core's Dutch is what the reader sees ("Plan" is the core's subscription,
+    "Abonnement"): a plugin string the core translates otherwise needs its own msgid."""
+    core_po = PROJECT_ROOT / "platform" / "kringwerk" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
+    with core_po.open("rb") as handle:
+        core = read_po(handle)
+    with MASTERPLAN_NL.open("rb") as handle:
+        dutch = read_po(handle)
+    clashes = [
+        (message.id, message.string, core.get(message.id).string)
+        for message in dutch
+        if message.id and core.get(message.id) is not None and core.get(message.id).string != message.string
+    ]
+    assert clashes == []

@@ -54,7 +54,7 @@ def test_the_board_removes_a_seat_after_a_confirmation_and_the_link_stops(mkb_wo
     assert "Anna Alpha" in listing and "Bert Berends" in listing and "Alpha Bouw BV" in listing
     assert f"{base}/seats/{anna_seat}/remove" in listing
     confirm = client.get(f"{base}/seats/{anna_seat}/remove").get_data(as_text=True)
-    assert "Remove Anna Alpha from the panel?" in confirm
+    assert "Take Anna Alpha off this dossier's panel?" in confirm
     assert "personal link stops working" in confirm and "feedback on 2 sections is deleted" in confirm
     assert "overall view is deleted too" in confirm
     assert "not given any feedback" in client.get(f"{base}/seats/{bert_seat}/remove").get_data(as_text=True)
@@ -89,7 +89,7 @@ def test_once_the_consultation_has_closed_nobody_is_taken_off_the_panel(mkb_worl
     step(a.tenant, dossier_id, Phase.CONSULTATION_CLOSED, a.admin, Role.ADMIN)
     login_as(a.admin)
     base = f"/kring-a/mkb-toets/{dossier_id}"
-    assert "Remove from the panel" not in client.get(f"{base}/seats").get_data(as_text=True)
+    assert "Take off this dossier's panel" not in client.get(f"{base}/seats").get_data(as_text=True)
     refused = client.post(f"{base}/seats/{anna_seat}/remove", follow_redirects=True)
     assert "The panel is fixed once the consultation has closed" in refused.get_data(as_text=True)
     with tenant_scope(a.tenant):

@@ -45,3 +45,20 @@ def test_a_dossier_page_in_dutch(client, mkb_world, login_as):
     login_as(mkb_world.b.member)
     english = client.get(f"/kring-b/mkb-toets/{b_dossier}").get_data(as_text=True)
     assert "Timeline" in english and "Tijdlijn" not in english
+
+
+def test_no_string_of_the_plugin_is_translated_otherwise_by_the_core():
+    """Flask-Babel merges the core's catalog after the plugins', so where both hold a msgid
+    the core's Dutch is what the reader sees: a plugin string the core translates otherwise
+    (the core's panel is the standing "ondernemerspanel", a dossier's is not) needs its own msgid."""
+    core_po = PROJECT_ROOT / "platform" / "kringwerk" / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
+    with core_po.open("rb") as handle:
+        core = read_po(handle)
+    with DUTCH.open("rb") as handle:
+        dutch = read_po(handle)
+    clashes = [
+        (message.id, message.string, core.get(message.id).string)
+        for message in dutch
+        if message.id and core.get(message.id) is not None and core.get(message.id).string != message.string
+    ]
+    assert clashes == []
