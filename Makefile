@@ -60,6 +60,7 @@ system-deps: runtime-deps
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
@@ -79,7 +80,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check platform plugins tests bench deploy
 	$(BIN)/lint-imports
 
-bench: install
+bench: install system-deps
 	$(BIN)/python bench/run_all.py
 
 ## Refresh the vendored htmx from the npm registry (version pinned here).
