@@ -71,6 +71,7 @@ def invite(tenant: Tenant, email: str, role: Role | str, *, actor) -> tuple[Invi
                 ),
                 field="email",
             )
+        _guard_people_limit(tenant)
         raw, digest = new_token()
         invitation = Invitation(
             email=email,
@@ -86,6 +87,15 @@ def invite(tenant: Tenant, email: str, role: Role | str, *, actor) -> tuple[Invi
         )
         mailed = send_account_mail(**_invitation_mail(tenant, invitation, raw, actor))
     return invitation, mailed
+
+
+def _guard_people_limit(tenant: Tenant, *, accepting: bool = False) -> None:
+    """Refuse one more person past the member limit of the tenant's plan (billing on only)."""
+    from kringwerk.billing.services import people_refusal
+
+    refusal = people_refusal(tenant, accepting=accepting)
+    if refusal is not None:
+        raise AccountError(refusal, field=None if accepting else "email")
 
 
 def _invitation_mail(tenant: Tenant, invitation: Invitation, raw: str, actor) -> dict[str, Any]:
@@ -125,6 +135,11 @@ def revoke_invitation(tenant: Tenant, invitation: Invitation, *, actor) -> None:
         invitation.revoked_at = utcnow()
         record("invitation.revoked", actor=actor, target=invitation, target_label=invitation.email)
         db.session.flush()
+
+
+def _is_member(tenant: Tenant, user: User) -> bool:
+    with tenant_scope(tenant):
+        return db.session.scalar(select(Membership.id).where(Membership.user_id == user.id)) is not None
 
 
 def find_invitation(raw: str) -> Invitation:
@@ -169,6 +184,9 @@ def accept_invitation(
             _l("This invitation is for %(email)s. Sign in with that address.", email=invitation.email)
         )
     tenant = db.session.get(Tenant, invitation.tenant_id)
+    if user is None or not _is_member(tenant, user):
+        # Invitations sent before a smaller plan may find no room left.
+        _guard_people_limit(tenant, accepting=True)
     with tenant_scope(tenant):
         now = utcnow()
         # Claim the invitation first: of two simultaneous accepts, only one gets the row.

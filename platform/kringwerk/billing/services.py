@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -155,6 +156,97 @@ def member_count(tenant) -> int:
 
     with tenant_scope(tenant):
         return db.session.scalar(select(func.count()).select_from(Membership)) or 0
+
+
+@dataclass(frozen=True)
+class PeopleRoom:
+    """How many people ``tenant`` has against its plan's member limit: memberships, and open
+    invitations (each may become one). ``limit`` None: no limit (or billing off)."""
+
+    plan: Plan | None
+    source: str
+    members: int
+    invited: int
+    limit: int | None
+
+    @property
+    def taken(self) -> int:
+        return self.members + self.invited
+
+    @property
+    def full(self) -> bool:
+        return self.limit is not None and self.taken >= self.limit
+
+
+def people_room(tenant, *, lock: bool = False) -> PeopleRoom:
+    """The plan's member limit counts people with a membership (the plans' wording: "the number
+    of people a tenant may have"), not companies; an open invitation holds a place, so inviting
+    cannot run past the limit. ``lock`` takes the tenant's row (PostgreSQL) so two board members
+    inviting at once cannot both take the last place."""
+    from kringwerk.accounts.models import Invitation, Membership
+
+    current = entitlement(tenant)
+    if lock:
+        db.session.execute(select(Tenant.id).where(Tenant.id == tenant.id).with_for_update())
+    with tenant_scope(tenant):
+        members = db.session.scalar(select(func.count()).select_from(Membership)) or 0
+        invited = (
+            db.session.scalar(
+                select(func.count())
+                .select_from(Invitation)
+                .where(
+                    Invitation.accepted_at.is_(None),
+                    Invitation.revoked_at.is_(None),
+                    Invitation.expires_at > utcnow(),
+                )
+            )
+            or 0
+        )
+    limit = current.plan.member_limit if current.enabled and current.plan is not None else None
+    return PeopleRoom(current.plan, current.source, members, invited, limit)
+
+
+def people_refusal(tenant, *, accepting: bool = False) -> str | None:
+    """Why one more person may not join ``tenant`` under its plan, or None. Inviting counts the
+    open invitations; ``accepting`` an invitation counts only memberships (that invitation's place
+    was held for it, but a smaller plan since may have no room left)."""
+    room = people_room(tenant, lock=True)
+    if room.limit is None:
+        return None
+    taken = room.members if accepting else room.taken
+    if taken < room.limit:
+        return None
+    limit, count = format_number(room.limit), format_number(room.taken)
+    if accepting:
+        return str(
+            _l(
+                "%(tenant)s has reached the %(limit)s people its plan allows, so this invitation cannot be "
+                "accepted now. Ask its board to choose a larger plan.",
+                tenant=tenant.name,
+                limit=limit,
+            )
+        )
+    if room.source == "comp":
+        return str(
+            _l(
+                "The %(plan)s plan allows %(limit)s people and %(tenant)s has %(count)s, open invitations "
+                "included. Withdraw an open invitation, or ask the platform's operator for a larger plan.",
+                plan=room.plan.name,
+                limit=limit,
+                tenant=tenant.name,
+                count=count,
+            )
+        )
+    return str(
+        _l(
+            "The %(plan)s plan allows %(limit)s people and %(tenant)s has %(count)s, open invitations "
+            "included. Upgrade to a larger plan on the billing page, or withdraw an open invitation.",
+            plan=room.plan.name,
+            limit=limit,
+            tenant=tenant.name,
+            count=count,
+        )
+    )
 
 
 # --- the operator's comp ------------------------------------------------------------------
