@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from kringwerk.plugin_api import Plugin
 from plugins.events import hooks
+from plugins.events.labels import AUDIT_DETAIL_LABELS, AUDIT_LABELS
 from plugins.events.views import bp
 
 plugin = Plugin(
@@ -18,5 +19,6 @@ plugin = Plugin(
     hooks=hooks,
     models="plugins.events.models",
     migrations=str(Path(__file__).parent / "migrations" / "versions"),
-    audit_labels={"events.contact_erased": _l("A removed contact person's sign-ups made anonymous")},
+    audit_labels=AUDIT_LABELS,
+    audit_detail_labels=AUDIT_DETAIL_LABELS,
 )

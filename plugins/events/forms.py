@@ -7,6 +7,8 @@ there lands next to its field.
 
 from __future__ import annotations
 
+from babel.numbers import get_currency_symbol
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -24,6 +26,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
+from kringwerk.plugin_api import billing_enabled, payment_currency
 from plugins.events.models import Audience
 from plugins.events.services import to_utc
 
@@ -38,6 +41,40 @@ class CheckboxesField(SelectMultipleField):
         kwargs.setdefault("coerce", int)
         kwargs.setdefault("invalid_choice_message", _l("Choose from the options shown."))
         super().__init__(*args, **kwargs)
+
+
+def currency_symbol() -> str:
+    """The symbol of the currency Checkout charges in, as the reader writes it ("€")."""
+    return get_currency_symbol(payment_currency(), locale=get_locale() or "nl")
+
+
+def plain_amount(typed: str) -> str:
+    """An amount as typed in either language ("12,50", "1.250,00", "1,250.00", "12.5") as a
+    plain decimal ("12.50"). A last comma or dot with one or two digits after it is the
+    decimal sign; every other comma or dot groups thousands."""
+    text = "".join(typed.split())
+    last = max(text.rfind(","), text.rfind("."))
+    if last >= 0 and len(text) - last - 1 in (1, 2):
+        whole, cents = text[:last], text[last + 1 :]
+        return whole.replace(",", "").replace(".", "") + "." + cents
+    return text.replace(",", "").replace(".", "")
+
+
+class MoneyField(DecimalField):
+    """An amount as the reader types and reads it: "12,50" on a Dutch page, "12.50" in English.
+    A text box (a number box refuses a decimal comma in many browsers)."""
+
+    widget = widgets.TextInput()
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0]:
+            valuelist = [plain_amount(valuelist[0])]
+        super().process_formdata(valuelist)
+
+    def _value(self):
+        if self.raw_data is not None or self.data is None:
+            return super()._value()
+        return format_decimal(self.data, "0.00")
 
 
 class EventForm(FlaskForm):
@@ -67,12 +104,12 @@ class EventForm(FlaskForm):
             NumberRange(min=1, max=100000, message=_l("Give a number from 1 to 100,000.")),
         ],
     )
-    price = DecimalField(
-        _l("Price per seat (euro)"),
+    price = MoneyField(
+        _l("Price per seat"),
         places=2,
         validators=[
             Optional(),
-            NumberRange(min=0, max=10000, message=_l("Give an amount from 0 to 10,000 euro.")),
+            NumberRange(min=0, max=10000, message=_l("Give an amount from 0 to 10,000.")),
         ],
     )
     signup_deadline = DateTimeLocalField(
@@ -88,6 +125,13 @@ class EventForm(FlaskForm):
         _l("Extra sign-up questions"),
         validators=[Optional(), Length(max=2000)],
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if billing_enabled():
+            # Checkout charges in the plans' currency; the label names it ("Price per seat (€)").
+            self.price.label.text = _l("Price per seat (%(currency)s)", currency=currency_symbol())
+        self.price.render_kw = {"inputmode": "decimal"}
 
     def validate_questions(self, field):
         if len(question_lines(field.data)) > MAX_QUESTIONS:

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from decimal import Decimal
 
-from flask_babel import format_currency
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from kringwerk.plugin_api import billing_enabled, db, hookimpl, record, start_payment, utcnow
+from kringwerk.plugin_api import billing_enabled, db, hookimpl, money_text, record, start_payment, utcnow
 from plugins.events import signup as rules
 from plugins.events.models import Event, Registration, RegistrationStatus
 
@@ -37,10 +35,11 @@ def price_applies(event: Event) -> bool:
 
 
 def price_label(event: Event) -> str | None:
-    """The price of a seat in the reader's language (``€ 25,00``), or None for a free event."""
+    """The price of a seat in the currency Checkout charges, in the reader's format (``€ 25,00``),
+    or None for a free event."""
     if not price_applies(event):
         return None
-    return format_currency(Decimal(event.price_cents) / 100, "EUR")
+    return money_text(event.price_cents)
 
 
 def _session(

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from flask_babel import format_currency
 from flask_babel import lazy_gettext as _l
 
 from kringwerk.billing import stripe_client
@@ -34,6 +36,16 @@ PAYMENT_EVENTS = frozenset(
         "checkout.session.expired",
     }
 )
+
+
+def payment_currency() -> str:
+    """The currency Checkout charges in: the plans' one currency, as an ISO code ("EUR")."""
+    return plans().currency.upper()
+
+
+def money_text(amount_cents: int) -> str:
+    """An amount in cents in the payment currency, in the reader's format ("€ 25,00" in Dutch)."""
+    return format_currency(Decimal(amount_cents) / 100, payment_currency())
 
 
 class PaymentError(ValueError):

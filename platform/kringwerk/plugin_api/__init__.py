@@ -12,7 +12,7 @@ from kringwerk.accounts.people import people_query as memberships
 from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, require_member
 from kringwerk.accounts.ratelimit import rate_limit
 from kringwerk.audit.services import record
-from kringwerk.billing.payments import PaymentError, start_payment
+from kringwerk.billing.payments import PaymentError, money_text, payment_currency, start_payment
 from kringwerk.billing.stripe_client import billing_enabled
 from kringwerk.documents.forms import AcceptedUpload
 from kringwerk.documents.models import StoredFile
@@ -122,6 +122,8 @@ __all__ = [
     "billing_enabled",
     "start_payment",
     "PaymentError",
+    "payment_currency",
+    "money_text",
     # data and the tenant wall
     "db",
     "utcnow",
