@@ -67,3 +67,18 @@ def test_publish_two_versions_and_compare_them(plan_world, login_as):
     )
     with tenant_scope(w.b.tenant):
         assert db.session.scalar(select(PlanSnapshot)) is None
+
+
+def test_a_history_without_changes_says_so(plan_world, client, login_as):
+    w = plan_world
+    login_as(w.a.admin)
+    history = client.get(f"/kring-a/masterplan/{w.plan_a}/history").get_data(as_text=True)
+    assert "No changes have been recorded yet." in history and "<table" not in history
+    with tenant_scope(w.a.tenant):
+        plans.add_item(
+            db.session.get(Masterplan, w.plan_a), "wish", w.themes_a[0], "Laadpalen", actor=w.a.admin
+        )
+    db.session.commit()
+    history = client.get(f"/kring-a/masterplan/{w.plan_a}/history").get_data(as_text=True)
+    assert "No changes have been recorded yet." not in history and "<table" in history
+    assert client.get(f"/kring-a/masterplan/{w.plan_b}/history").status_code == 404
