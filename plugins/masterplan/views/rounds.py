@@ -129,12 +129,15 @@ def round(masterplan_id: int, priority_round_id: int):  # noqa: A001 - the endpo
     return _round_page(plan, row)
 
 
-@bp.post("/<int:masterplan_id>/rounds/<int:priority_round_id>/close")
+@bp.route("/<int:masterplan_id>/rounds/<int:priority_round_id>/close", methods=["GET", "POST"])
 @require_member(*MANAGERS)
 def close_round(masterplan_id: int, priority_round_id: int):
+    """GET asks first (closing ends the members' say for good); POST closes."""
     plan = plan_or_404(masterplan_id)
     row = child_or_404(PriorityRound, priority_round_id, plan)
-    if FlaskForm().validate_on_submit():
+    if request.method == "GET" and row.closed_at is None:
+        return render_template("masterplan/round_close.html", plan=plan, round=row, today=_today())
+    if request.method == "POST" and FlaskForm().validate_on_submit():
         rounds.close_round(row, actor=actor())
         db.session.commit()
         flash(_("The round is closed; its result now orders the plan's themes."), "success")

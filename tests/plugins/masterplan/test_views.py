@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from kringwerk.extensions import db
 from kringwerk.tenancy import tenant_scope
-from plugins.masterplan.models import Goal, Item, Masterplan, Measurement, Project, Support
+from plugins.masterplan.models import Goal, Item, Masterplan, Measurement, PriorityRound, Project, Support
 
 HTMX = {"HX-Request": "true"}
 
@@ -204,3 +204,42 @@ def test_history_lists_who_changed_what(plan_world, login_as):
     client.post("/account/logout")
     login_as(w.b.admin)
     assert client.get(f"/kring-b/masterplan/{w.plan_a}/history").status_code == 404
+
+
+def test_closing_a_round_asks_first(plan_world, login_as):
+    """Closing ends the members' say for good: the button leads to a question, and only
+    the answer closes the round. Tenant B's board reaches neither."""
+    w = plan_world
+    admin = login_as(w.a.admin)
+    today = date.today()
+    url = admin.post(
+        f"/kring-a/masterplan/{w.plan_a}/rounds/new",
+        data={
+            "title": "Najaar",
+            "opens_on": date(today.year - 1, 1, 1).isoformat(),
+            "closes_on": date(today.year + 1, 1, 1).isoformat(),
+            "points_per_member": "100",
+        },
+    ).headers["Location"]
+    close = url.rstrip("/") + "/close"
+    round_page = admin.get(url).get_data(as_text=True)
+    assert f'href="{close}"' in round_page
+    question = admin.get(close)
+    assert question.status_code == 200 and "Close “Najaar”?" in question.get_data(as_text=True)
+    with tenant_scope(w.a.tenant):
+        assert (
+            db.session.scalar(select(PriorityRound.closed_at).where(PriorityRound.title == "Najaar")) is None
+        )
+    admin.post("/account/logout")
+    login_as(w.b.admin)
+    assert admin.get(close.replace("/kring-a/", "/kring-b/")).status_code == 404
+    assert admin.get(close).status_code in (403, 404)
+    admin.post("/account/logout")
+    login_as(w.a.admin)
+    assert admin.post(close).status_code == 303
+    with tenant_scope(w.a.tenant):
+        assert (
+            db.session.scalar(select(PriorityRound.closed_at).where(PriorityRound.title == "Najaar"))
+            is not None
+        )
+    assert admin.get(close).status_code == 303  # a closed round has nothing left to ask
