@@ -12,7 +12,8 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from kringwerk.plugin_api import Circle, DemoContribution, Theme, db, utcnow
+from kringwerk.plugin_api import Circle, Company, ContactPerson, DemoContribution, Theme, User, db, utcnow
+from plugins.masterplan import plans, versions
 from plugins.masterplan.demo_network import MEMBER, NETWORK, load_network_demo
 from plugins.masterplan.models import (
     Funding,
@@ -46,6 +47,10 @@ ITEMS = {
     "arbeidsmarkt": (["Stageplekken met het ROC"], ["Moeilijk vervulbare technische vacatures"]),
     "ruimtegebruik": ([], ["Weinig ruimte om uit te breiden"]),
 }
+# who writes the wishes and challenges, and backs the other's (the demo's Assen logins)
+WRITERS = ("lid.assen@kringwerk.demo", "bestuur.assen@kringwerk.demo")
+# added after the first adopted version, so the history and the comparison have something to show
+LATER_WISH = ("energie", "Laadpleinen voor elektrische bedrijfsbussen")
 # the closed round's points per theme key, most first
 ROUND_POINTS = (("energie", 420), ("bereikbaarheid", 310), ("arbeidsmarkt", 260), ("veiligheid", 180))
 
@@ -61,21 +66,14 @@ def _plan(circle: Circle, themes: dict[str, Theme], today: date) -> int:
     )
     db.session.add(plan)
     db.session.flush()
+    writers = _writers()
     count = 0
     for key, (wishes, challenges) in ITEMS.items():
         if key not in themes:
             continue
         for kind, texts in ((ItemKind.WISH, wishes), (ItemKind.CHALLENGE, challenges)):
             for text in texts:
-                db.session.add(
-                    Item(
-                        masterplan_id=plan.id,
-                        theme_id=themes[key].id,
-                        kind=kind,
-                        text=text,
-                        added_by_name="Lid",
-                    )
-                )
+                _item(plan, kind, themes[key], text, writers, count)
                 count += 1
     db.session.add(
         PriorityRound(
@@ -92,8 +90,11 @@ def _plan(circle: Circle, themes: dict[str, Theme], today: date) -> int:
             closed_at=utcnow(),
         )
     )
+    owner = _owner(circle)
     if "energie" in themes:
         project = Project(
+            owner_company_id=owner[0],
+            owner_contact_id=owner[1],
             masterplan_id=plan.id,
             theme_id=themes["energie"].id,
             title="Collectieve zonnedaken",
@@ -134,7 +135,47 @@ def _plan(circle: Circle, themes: dict[str, Theme], today: date) -> int:
     ]
     db.session.add(goal)
     db.session.flush()
+    # The members' meeting adopted the plan after the round; a wish came in since, and the
+    # board published the plan again: the history and the comparison show the difference.
+    board = writers[-1] if writers else None
+    versions.publish(plan, {"adopted_on": date(2021, 11, 18)}, actor=board)
+    if LATER_WISH[0] in themes:
+        _item(plan, ItemKind.WISH, themes[LATER_WISH[0]], LATER_WISH[1], writers, count)
+        count += 1
+    versions.publish(plan, {"adopted_on": today}, actor=board)
     return count
+
+
+def _writers() -> list[User]:
+    users = {user.email: user for user in db.session.scalars(select(User).where(User.email.in_(WRITERS)))}
+    return [users[email] for email in WRITERS if email in users]
+
+
+def _item(plan: Masterplan, kind: ItemKind, theme: Theme, text: str, writers: list[User], index: int) -> Item:
+    """A wish or challenge written by one demo member (through the service, so the history
+    names them) and, every other one, backed by the other."""
+    if not writers:
+        return plans.add_item(plan, kind, theme.id, text, actor=None)
+    item = plans.add_item(plan, kind, theme.id, text, actor=writers[index % len(writers)])
+    if index % 2 == 0 and len(writers) > 1:
+        plans.support(item, actor=writers[(index + 1) % len(writers)])
+    return item
+
+
+def _owner(circle: Circle) -> tuple[int | None, int | None]:
+    """A company of the circle and its first contact person, to own the circle's first project."""
+    company = db.session.scalar(
+        select(Company).where(Company.circles.any(Circle.id == circle.id)).order_by(Company.id).limit(1)
+    )
+    if company is None:
+        return None, None
+    contact = db.session.scalar(
+        select(ContactPerson.id)
+        .where(ContactPerson.company_id == company.id)
+        .order_by(ContactPerson.id)
+        .limit(1)
+    )
+    return company.id, contact
 
 
 def load_demo_plans(tenant) -> DemoContribution | None:

@@ -13,8 +13,8 @@ from kringwerk.members.models import Circle
 from kringwerk.pluginhost.services import enable_plugin
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tenancy.models import Tenant
-from plugins.masterplan import rounds
-from plugins.masterplan.models import Goal, Item, Masterplan, Project
+from plugins.masterplan import rounds, versions
+from plugins.masterplan.models import Goal, Item, Masterplan, PlanChange, PlanSnapshot, Project, Support
 
 
 def _tenant(slug):
@@ -42,6 +42,22 @@ def test_demo_masterplans_per_circle(app, world):
         assert db.session.scalar(select(func.count(Project.id)).where(Project.masterplan_id == plan.id)) == 2
         goal = db.session.scalar(select(Goal).where(Goal.masterplan_id == plan.id))
         assert len(goal.measurements) == 2
+        # Members wrote the wishes (the history names them) and back each other's.
+        writers = set(db.session.scalars(select(Item.added_by_name).where(Item.masterplan_id == plan.id)))
+        assert writers == {"Ingrid Postma", "Jelle Hoekstra"}
+        assert db.session.scalar(select(func.count(Support.id))) > 0
+        assert (
+            db.session.scalar(select(func.count(PlanChange.id)).where(PlanChange.masterplan_id == plan.id))
+            > 8
+        )
+        # Two adopted versions, the later one with the wish that came in since.
+        first, second = db.session.scalars(
+            select(PlanSnapshot).where(PlanSnapshot.masterplan_id == plan.id).order_by(PlanSnapshot.id)
+        ).all()
+        added = [row.right for row in versions.compare(first.lines, second.lines) if row.change == "added"]
+        assert any("Laadpleinen" in line for line in added)
+        owned = db.session.scalar(select(Project).where(Project.title == "Collectieve zonnedaken").limit(1))
+        assert owned.owner_company_id is not None and owned.owner_contact_id is not None
     load_demo()
     assert _plans(assen) == 4
     for side in (world.a, world.b):
