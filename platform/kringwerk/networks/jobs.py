@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from kringwerk.extensions import db, utcnow
 from kringwerk.mail.services import MailError, send_mail_now
@@ -55,7 +56,10 @@ def send_chair_mail(invitation_id: int, raw_token: str) -> None:
             "member_name": member.name,
             "chair_name": invitation.chair_name,
             "new_tenant": invitation.created_tenant,
+            # Without a letter the chair accepts the invitation instead of signing.
+            "has_letter": db.session.scalar(select(Letter.id).limit(1)) is not None,
             "link": external_url("networks.chair_link", token=raw_token, tenant=network.slug),
+            "sender_name": network.name,
         },
         f"network-invitation:{invitation.id}:{invitation.mail_queued_at.isoformat()}",
         _locale(network),
@@ -82,6 +86,7 @@ def send_signatory_mail(signatory_id: int, raw_token: str) -> None:
             "title": letter.title,
             "name": signatory.name,
             "link": external_url("networks.sign_by_link", token=raw_token, tenant=owner.slug),
+            "sender_name": owner.name,
         },
         f"letter-signatory:{signatory.id}:{signatory.mail_queued_at.isoformat()}",
         _locale(owner),

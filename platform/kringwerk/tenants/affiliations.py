@@ -205,7 +205,12 @@ def _mail_invitation(
                 ),
                 "tenants/affiliation_invited",
                 locale=locale,
-                context={"network_name": network.name, "member_name": member.name, "link": link},
+                context={
+                    "network_name": network.name,
+                    "member_name": member.name,
+                    "link": link,
+                    "sender_name": network.name,
+                },
                 idempotency_key=f"affiliation-invited:{affiliation.id}:{affiliation.invited_at.isoformat()}:{address}",
             )
 
