@@ -12,8 +12,10 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from kringwerk.plugin_api import ContactPerson, DemoContribution, db, utcnow
+from kringwerk.plugin_api import ContactPerson, DemoContribution, db, revoke_tokens, utcnow
+from plugins.mkb_toets.mailing import feedback_link
 from plugins.mkb_toets.models import (
+    FEEDBACK_LINK,
     AdvicePoint,
     AdviceVersion,
     Answer,
@@ -226,8 +228,34 @@ def _panel(dossier: Dossier, contacts: list[ContactPerson], rows) -> int:
 
 
 def load_demo_dossiers(tenant) -> DemoContribution | None:
-    if tenant.slug not in TENANTS or db.session.scalar(select(Dossier.id).limit(1)) is not None:
+    if tenant.slug not in TENANTS:
         return None
+    added = _load_dossiers() if db.session.scalar(select(Dossier.id).limit(1)) is None else {}
+    link = _panel_member_link()
+    links = ((_l("Give feedback on the open dossier as a panel member"), link),) if link else ()
+    return DemoContribution(added=added, links=links) if added or links else None
+
+
+def _panel_member_link() -> str | None:
+    """A fresh personal link for a panel member of the open dossier who has not answered yet
+    (only hashes are stored, so a new one each run; the one printed last time stops)."""
+    seat = db.session.scalar(
+        select(PanelSeat)
+        .join(Dossier, Dossier.id == PanelSeat.dossier_id)
+        .where(Dossier.title == OPEN["title"], Dossier.phase == Phase.CONSULTATION_OPEN)
+        .where(~select(Feedback.id).where(Feedback.seat_id == PanelSeat.id).exists())
+        .order_by(PanelSeat.id)
+        .limit(1)
+    )
+    if seat is None:
+        return None
+    revoke_tokens(FEEDBACK_LINK, seat.id)
+    link = feedback_link(seat)
+    db.session.flush()
+    return link
+
+
+def _load_dossiers() -> dict:
     contacts = list(
         db.session.scalars(
             select(ContactPerson).where(ContactPerson.email.is_not(None)).order_by(ContactPerson.id).limit(8)
@@ -253,4 +281,4 @@ def load_demo_dossiers(tenant) -> DemoContribution | None:
     _advice(closed)
     seats = _panel(open_dossier, contacts[:6], OPEN_FEEDBACK) + _panel(closed, contacts[2:8], CLOSED_FEEDBACK)
     db.session.flush()
-    return DemoContribution(added={_l("MKB-toets dossiers"): 2, _l("panel seats"): seats})
+    return {_l("MKB-toets dossiers"): 2, _l("panel seats"): seats}

@@ -49,3 +49,21 @@ def test_demo_dossiers(app, world, client):
     figures = client.get(f"/mkb-lv/mkb-toets/{closed_id}/feedback")
     assert figures.status_code == 200 and "Reclameborden" in figures.get_data(as_text=True)
     assert client.get(f"/ikl/mkb-toets/{closed_id}").status_code == 404
+
+
+def test_demo_prints_a_panel_members_link_to_the_open_dossier(app, world, client):
+    """Panel members have no account: the demo prints one's personal link, fresh each run
+    (the last one printed stops), so the feedback page can be tried by hand."""
+
+    def feedback_links(result):
+        return [url for _label, url in result.links if "/mkb-lv/mkb-toets/feedback/" in url]
+
+    first = feedback_links(load_demo())
+    second = feedback_links(load_demo())
+    assert len(first) == 1 and len(second) == 1 and first != second
+    path = second[0].split("://", 1)[-1].split("/", 1)[-1]
+    page = client.get(f"/{path}")
+    assert page.status_code == 200
+    assert "Venstertijden bevoorrading centrum Leidschendam" in page.get_data(as_text=True)
+    assert client.get("/" + first[0].split("://", 1)[-1].split("/", 1)[-1]).status_code == 404
+    assert client.get(f"/ikl/mkb-toets/feedback/{path.rsplit('/', 1)[-1]}").status_code == 404
