@@ -56,3 +56,31 @@ def test_the_dossier_form_lists_its_themes_as_tick_boxes(mkb_world, client, logi
     assert loose_controls(html) == []
     login_as(mkb_world.b.member)
     assert client.get("/kring-a/mkb-toets/new").status_code in (403, 404)
+
+
+def test_the_board_s_panel_and_advice_forms_and_the_municipality_s_answer_form(mkb_world, client, login_as):
+    from plugins.mkb_toets import advice
+    from plugins.mkb_toets.models import Dossier
+
+    a = mkb_world.a
+    open_id = make_dossier(a.tenant, phase=Phase.CONSULTATION_OPEN)
+    writing_id = make_dossier(a.tenant, title="Reclamebeleid", phase=Phase.ADVICE_WRITING)
+    sent_id = make_dossier(a.tenant, title="Terrassen", phase=Phase.ADVICE_SENT)
+    with tenant_scope(a.tenant):
+        advice.add_point(db.session.get(Dossier, writing_id), "Ruimere uitstallingen", actor=a.admin)
+        db.session.get(Dossier, sent_id).phase = Phase.ADVICE_WRITING
+        advice.add_point(db.session.get(Dossier, sent_id), "Terrassen tot 3 meter", actor=a.admin)
+        db.session.get(Dossier, sent_id).phase = Phase.ADVICE_SENT
+        db.session.commit()
+    login_as(a.admin)
+    dossier_page = client.get(f"/kring-a/mkb-toets/{open_id}").get_data(as_text=True)
+    assert 'name="company_id"' in dossier_page and loose_controls(dossier_page) == []
+    advice_page = client.get(f"/kring-a/mkb-toets/{writing_id}/advice").get_data(as_text=True)
+    assert 'name="text"' in advice_page and loose_controls(advice_page) == []
+    client.post("/account/logout")
+    login_as(a.official)
+    answer_page = client.get(f"/kring-a/mkb-toets/{sent_id}/advice").get_data(as_text=True)
+    assert 'name="answer"' in answer_page and loose_controls(answer_page) == []
+    client.post("/account/logout")
+    login_as(mkb_world.b.admin)
+    assert client.get(f"/kring-a/mkb-toets/{sent_id}/advice").status_code in (403, 404)
