@@ -11,6 +11,7 @@ from kringwerk.documents.structure import Document, DocumentTable, Paragraph, Se
 from kringwerk.networks.letters import signatures
 from kringwerk.networks.models import LetterVersion
 from kringwerk.tenancy.models import Tenant
+from kringwerk.web.templating import datetime_pattern
 
 
 def letter_document(
@@ -38,7 +39,8 @@ def letter_document(
                 signature.function,
                 organisation,
                 format_date(signature.signed_on),
-                format_datetime(signature.signed_at, "short"),
+                # As on the pages: the date in words, the time to the minute.
+                format_datetime(signature.signed_at, datetime_pattern("medium")),
             ]
         )
     header = [_("Name"), _("Function"), _("Organisation"), _("Date"), _("Signed online")]
