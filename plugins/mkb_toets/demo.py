@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from kringwerk.plugin_api import ContactPerson, DemoContribution, db, revoke_tokens, utcnow
+from kringwerk.plugin_api import ContactPerson, DemoContribution, PanelMember, db, revoke_tokens, utcnow
 from plugins.mkb_toets.mailing import feedback_link
 from plugins.mkb_toets.models import (
     FEEDBACK_LINK,
@@ -231,9 +231,25 @@ def load_demo_dossiers(tenant) -> DemoContribution | None:
     if tenant.slug not in TENANTS:
         return None
     added = _load_dossiers() if db.session.scalar(select(Dossier.id).limit(1)) is None else {}
+    standing = _standing_panel()
+    if standing:
+        added = {**added, _l("standing panel members"): standing}
     link = _panel_member_link()
     links = ((_l("Give feedback on the open dossier as a panel member"), link),) if link else ()
     return DemoContribution(added=added, links=links) if added or links else None
+
+
+def _standing_panel() -> int:
+    """The association's standing entrepreneurs' panel: the demo contacts that sit on the
+    dossiers' panels, so "Add the standing panel" has people to add. Only where it is empty."""
+    if db.session.scalar(select(PanelMember.id).limit(1)) is not None:
+        return 0
+    contacts = db.session.scalars(
+        select(ContactPerson.id).where(ContactPerson.email.is_not(None)).order_by(ContactPerson.id).limit(8)
+    ).all()
+    db.session.add_all(PanelMember(contact_person_id=contact_id) for contact_id in contacts)
+    db.session.flush()
+    return len(contacts)
 
 
 def _panel_member_link() -> str | None:

@@ -90,6 +90,11 @@ def _seat(dossier: Dossier, contacts: Iterable[ContactPerson], *, actor, source:
     return added
 
 
+def standing_panel_size() -> int:
+    """How many contact persons the tenant's standing panel holds."""
+    return db.session.scalar(select(func.count()).select_from(panel_contacts().subquery())) or 0
+
+
 def add_standing_panel(dossier: Dossier, *, actor) -> list[PanelSeat]:
     return _seat(dossier, db.session.scalars(panel_contacts()), actor=actor, source="standing_panel")
 

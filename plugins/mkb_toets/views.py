@@ -182,6 +182,7 @@ def dossier(dossier_id: int):
         filters=filters,
         companies=db.session.scalars(select(Company).order_by(Company.name)).all() if filters else [],
         composable=item.phase in panel.COMPOSABLE,
+        standing=panel.standing_panel_size() if filters else 0,
         releasable=item.phase in summary.RELEASABLE,
     )
 
@@ -261,7 +262,16 @@ def compose(dossier_id: int):
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(_("%(count)d people added to the panel.", count=len(added)), "success")
+        if added:
+            flash(_("%(count)d people added to the panel.", count=len(added)), "success")
+        else:
+            flash(
+                _(
+                    "Nobody new was added: everyone found is on this panel already or has no "
+                    "e-mail address, or nobody was found."
+                ),
+                "info",
+            )
     return redirect(url_for("mkb_toets.dossier", dossier_id=dossier_id), 303)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from kringwerk.demo.data import DEMO_PASSWORD
 from kringwerk.demo.services import load_demo
 from kringwerk.extensions import db
+from kringwerk.members.models import PanelMember
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tenancy.models import Tenant
 from plugins.mkb_toets import advice
@@ -40,6 +41,8 @@ def test_demo_dossiers(app, world, client):
         ]
         assert b"%PDF" in advice.letter_pdf(closed)[:8]
         assert db.session.scalar(select(func.count()).select_from(Feedback)) == 6
+        # A standing panel, so the board can add it to a new dossier.
+        assert db.session.scalar(select(func.count(PanelMember.id))) == 8
     with tenant_scope(ikl):
         assert db.session.scalars(select(Dossier)).all() == []
     response = client.post(
