@@ -249,6 +249,12 @@ def people_refusal(tenant, *, accepting: bool = False) -> str | None:
     )
 
 
+def _plan_name(key: str | None) -> str | None:
+    """A plan as the trail shows it: its name (a key no longer configured stays as it was)."""
+    plan = plans().get(key)
+    return plan.name if plan is not None else key
+
+
 # --- the operator's comp ------------------------------------------------------------------
 
 
@@ -272,7 +278,7 @@ def comp_plan(tenant, plan_key: str | None, *, actor, note: str = "") -> Billing
             "billing.comped" if plan_key else "billing.comp_ended",
             actor=actor,
             target=account,
-            target_label=plan_key or previous,
+            target_label=_plan_name(plan_key or previous),
             details={"plan": [previous, plan_key or None], **({"note": note} if note else {})},
         )
         db.session.flush()
@@ -353,7 +359,7 @@ def start_checkout(
             "billing.checkout_started",
             actor=actor,
             target=account,
-            target_label=plan.key,
+            target_label=plan.name,
             details={"plan": plan.key, "interval": interval},
         )
     return session.url
@@ -524,7 +530,9 @@ def apply_subscription(account: BillingAccount, subscription: dict[str, Any], *,
     }
     changes = {key: [_plain(before[key]), _plain(after[key])] for key in after if before[key] != after[key]}
     if changes:
-        record("billing.subscription_changed", target=account, target_label=plan_key, details=changes)
+        record(
+            "billing.subscription_changed", target=account, target_label=_plan_name(plan_key), details=changes
+        )
     db.session.flush()
     return bool(changes)
 
