@@ -9,6 +9,7 @@ point is open. Every refusal raises ``AdviceError`` and changes nothing."""
 
 from __future__ import annotations
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -221,9 +222,9 @@ def letter(dossier: Dossier, version: AdviceVersion) -> Document:
                         [
                             [
                                 f"{row.section.number}. {row.section.heading}",
-                                *(str(count) for count in row.verdicts.values()),
-                                str(row.hours_yearly),
-                                str(row.euros_yearly),
+                                *(format_decimal(count) for count in row.verdicts.values()),
+                                format_decimal(row.hours_yearly),
+                                format_decimal(row.euros_yearly),
                             ]
                             for row in figures
                         ],

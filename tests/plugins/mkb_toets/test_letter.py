@@ -51,3 +51,32 @@ def test_the_letter_carries_the_tenants_name_and_logo(mkb_world, client, login_a
     text, images = _letter(client, "kring-b", b_dossier)
     assert "Kring B" in text and "Kring A" not in text and images == 0  # A's logo stays A's
     assert client.get(f"/kring-b/mkb-toets/{a_dossier}/advice.pdf").status_code == 404
+
+
+def test_the_letters_figures_are_written_in_the_readers_format(mkb_world, client, login_as):
+    from plugins.mkb_toets.models import Feedback, PanelSeat
+
+    a, b = mkb_world.a, mkb_world.b
+    a.tenant.default_locale = "nl"
+    db.session.commit()
+    dossier_id = make_dossier(a.tenant, phase=Phase.CONSULTATION_OPEN)
+    with tenant_scope(a.tenant):
+        dossier = db.session.get(Dossier, dossier_id)
+        seat = PanelSeat(dossier_id=dossier_id, contact_person_id=mkb_world.contact_ids["Anna Alpha"])
+        db.session.add(seat)
+        db.session.flush()
+        db.session.add(
+            Feedback(
+                seat_id=seat.id, section_id=dossier.sections[0].id, hours_yearly=1500, euros_yearly=12500
+            )
+        )
+        dossier.phase = Phase.ADVICE_WRITING
+        advice.add_point(dossier, "Venstertijden tot 12 uur.", actor=a.admin)
+        phases.advance(dossier, Phase.ADVICE_SENT, actor=a.admin, role=Role.ADMIN)
+        db.session.commit()
+    login_as(a.official)
+    text, _images = _letter(client, "kring-a", dossier_id)
+    assert "12.500" in text and "1.500" in text and "12500" not in text
+    client.post("/account/logout")
+    login_as(b.official)
+    assert client.get(f"/kring-b/mkb-toets/{dossier_id}/advice.pdf").status_code == 404
