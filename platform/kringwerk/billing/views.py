@@ -92,9 +92,14 @@ def _money(amount) -> str:
     return format_currency(amount, plans().currency.upper())
 
 
-def _plugin_names(plan) -> list[str]:
+def _module_names(keys) -> list[str]:
+    """Installed plugins by their names in the reader's language, sorted (keys are config)."""
     registry = get_registry()
-    return [str(registry.get(key).name) for key in sorted(plan.plugins) if registry.get(key) is not None]
+    return sorted(str(registry.get(key).name) for key in keys if registry.get(key) is not None)
+
+
+def _plugin_names(plan) -> list[str]:
+    return _module_names(plan.plugins)
 
 
 def _overview(form: CheckoutForm | None = None, *, error: str | None = None, status: int = 200):
@@ -212,7 +217,7 @@ def tenant_billing(tenant_id: int):
             account=current.account or account,
             status_labels=STATUS_LABELS,
             source_labels=SOURCE_LABELS,
-            read_only=services.read_only_plugins(tenant),
+            read_only=_module_names(services.read_only_plugins(tenant)),
             broken=None,
         ),
         422 if form.errors else 200,
