@@ -82,3 +82,24 @@ def test_a_history_without_changes_says_so(plan_world, client, login_as):
     history = client.get(f"/kring-a/masterplan/{w.plan_a}/history").get_data(as_text=True)
     assert "No changes have been recorded yet." not in history and "<table" in history
     assert client.get(f"/kring-a/masterplan/{w.plan_b}/history").status_code == 404
+
+
+def test_the_comparison_shows_theme_headings_without_markup(plan_world, client, login_as):
+    w = plan_world
+    login_as(w.a.admin)
+    with tenant_scope(w.a.tenant):
+        plan = db.session.get(Masterplan, w.plan_a)
+        plans.add_item(plan, "wish", w.themes_a[0], "Laadpalen", actor=w.a.admin)
+        first = versions.publish(plan, {"adopted_on": "2026-01-15"}, actor=w.a.admin).id
+        plans.add_item(plan, "wish", w.themes_a[0], "Zonnedaken", actor=w.a.admin)
+        second = versions.publish(plan, {"adopted_on": "2026-06-01"}, actor=w.a.admin).id
+        db.session.commit()
+    body = client.get(f"/kring-a/masterplan/{w.plan_a}/versions/compare?old={first}&new={second}").get_data(
+        as_text=True
+    )
+    assert "<ins>• Zonnedaken</ins>" in body
+    assert "## " not in body and "<strong>1. " in body
+    assert (
+        client.get(f"/kring-b/masterplan/{w.plan_a}/versions/compare?old={first}&new={second}").status_code
+        == 404
+    )
