@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from kringwerk.extensions import db
 from kringwerk.pluginhost.services import enable_plugin
+from kringwerk.web.security import SECURITY_HEADERS
 from tests.conftest import login
 from tests.isolation.factory import build_tenant_rows
 from tests.properties import scenarios  # noqa: F401 - registers the scenarios
@@ -36,6 +37,9 @@ from tests.properties.routes import (
     forms_by_target,
     walked_rules,
 )
+
+# A page may choose a stricter value: personal-link pages send no Referer at all.
+STRICTER = {"Referrer-Policy": ("no-referrer",)}
 
 NASTY = [
     "",
@@ -260,6 +264,13 @@ def check(client, target: Target, other_tenant_id: int, examples: int) -> None:
         response = send(client, target, values, junk, htmx)
         shown = repr({**junk, **values})[:300]
         assert response.status_code < 500, f"{response.status_code} for {shown}"
+        # Every answer, refusals and errors too, carries the security headers.
+        missing = {
+            name
+            for name, value in SECURITY_HEADERS.items()
+            if response.headers.get(name) not in (value, *STRICTER.get(name, ()))
+        }
+        assert not missing, f"{response.status_code} without {sorted(missing)}"
         after, after_other = fingerprint(other_tenant_id)
         assert after_other == before_other, (
             f"the other tenant's rows changed: {changes(before_other, after_other)}"

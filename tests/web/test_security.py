@@ -153,3 +153,46 @@ def test_session_cookie_is_secure_when_base_url_is_https(tmp_path, database_url,
     assert app.config["SESSION_COOKIE_SECURE"] is True
     cookie = session_cookie(app.test_client().get("/", base_url="https://kring.example.nl"))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_downloads_static_files_the_webhook_and_refusals_have_the_security_headers(
+    app, client, world, login_as
+):
+    """The answers that do not come from a page template: a stored file, a core and a plugin
+    static file, Stripe's webhook, a body too large (413) and a rate-limited request (429)."""
+    from kringwerk.documents.services import store_upload
+    from kringwerk.extensions import db
+    from kringwerk.pluginhost.services import enable_plugin
+    from kringwerk.tenancy import tenant_scope
+    from tests.documents.support import pdf_bytes, upload
+
+    enable_plugin(world.a.tenant, "polls")
+    with tenant_scope(world.a.tenant):
+        stored = store_upload(upload(pdf_bytes(), "verslag.pdf"), uploaded_by=world.a.admin)
+        db.session.commit()
+        download = f"/kring-a/files/{stored.id}/verslag.pdf"
+    app.config["RATELIMIT_ENABLED"] = True
+    app.extensions["kringwerk.ratelimit"].enabled = True
+    login_as(world.a.admin)
+    responses = {
+        "download": client.get(download),
+        "other tenant's download": client.get(download.replace("kring-a", "kring-b")),
+        "core static": client.get("/static/css/kringwerk.css"),
+        "plugin static": client.get("/kring-a/polls/static/polls.css"),
+        "webhook": client.post("/stripe/webhook", data=b"{}", content_type="application/json"),
+        "413": client.post("/kring-a/admin/people/invite", data={"email": "x" * (2 * 1024 * 1024)}),
+    }
+    for _ in range(400):
+        limited = client.post("/stripe/webhook", data=b"{}", content_type="application/json")
+        if limited.status_code == 429:
+            break
+    responses["429"] = limited
+    assert responses["download"].status_code == 200
+    assert responses["download"].mimetype == "application/pdf"
+    assert responses["other tenant's download"].status_code == 404
+    assert responses["plugin static"].status_code == 200
+    assert responses["413"].status_code == 413
+    assert responses["429"].status_code == 429
+    for what, response in responses.items():
+        for name, value in EXPECTED_HEADERS.items():
+            assert response.headers.get(name) == value, (what, name)
