@@ -67,3 +67,22 @@ def test_an_upload_of_three_megabytes_is_still_read(client, world, login_as):
     )
     assert response.status_code != 413
     assert _companies(world.b.tenant) == 0
+
+
+@pytest.mark.parametrize(("language", "title"), [("en", "File too large"), ("nl", "Bestand te groot")])
+def test_an_upload_beyond_ten_megabytes_is_413_in_the_reader_s_language(
+    client, world, login_as, language, title
+):
+    login_as(world.a.admin)
+    client.post("/language", data={"language": language, "next": "/healthz"})
+    csv = b"naam;kvk\n" + b"Bouw BV;12345678\n" * (11 * MB // 17)
+    assert len(csv) > 10 * MB
+    response = client.post(
+        "/kring-a/members/import",
+        data={"file": (io.BytesIO(csv), "leden.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    assert title in response.get_data(as_text=True)
+    assert _companies(world.a.tenant) == 0
+    assert _companies(world.b.tenant) == 0
