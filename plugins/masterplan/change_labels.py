@@ -22,7 +22,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from kringwerk.plugin_api import BusinessPark, Circle, Company, ContactPerson, Theme, db
-from plugins.masterplan.models import Funding, ItemKind, PlanStatus, ProjectStatus, Scope
+from plugins.masterplan.models import (
+    Funding,
+    Goal,
+    Item,
+    ItemKind,
+    Masterplan,
+    PlanStatus,
+    PriorityRound,
+    Project,
+    ProjectStatus,
+    Scope,
+)
 
 EMPTY = "–"
 
@@ -133,6 +144,7 @@ class Lookups:
     contacts: dict = field(default_factory=dict)
     circles: dict = field(default_factory=dict)
     parks: dict = field(default_factory=dict)
+    names: dict = field(default_factory=dict)  # (entity, id) -> the thing's title or text, to name it
 
     @classmethod
     def load(cls, changes) -> Lookups:
@@ -150,6 +162,7 @@ class Lookups:
                 if key in by_field:
                     wanted[by_field[key]].update(_ids(value))
         found = cls()
+        found.names = _names(changes)
         for theme in db.session.scalars(select(Theme)):
             found.themes[theme.id] = theme.name
             found.theme_keys[theme.key] = theme.name
@@ -164,6 +177,36 @@ class Lookups:
                     db.session.execute(select(model.id, model.name).where(model.id.in_(wanted[kind]))).all()
                 )
         return found
+
+
+# What a history row names its subject by: the entity's model and the column shown. A
+# measurement is logged under its goal's id. Versions keep their number (it is their name).
+NAMED = {
+    "plan": (Masterplan, Masterplan.title),
+    "project": (Project, Project.title),
+    "goal": (Goal, Goal.title),
+    "measurement": (Goal, Goal.title),
+    "wish": (Item, Item.text),
+    "challenge": (Item, Item.text),
+    "support": (Item, Item.text),
+    "round": (PriorityRound, PriorityRound.title),
+}
+NAME_LENGTH = 80
+
+
+def _names(changes) -> dict:
+    wanted: dict[str, set[int]] = {}
+    for change in changes:
+        if change.entity in NAMED and isinstance(change.entity_id, int):
+            wanted.setdefault(change.entity, set()).add(change.entity_id)
+    names = {}
+    for entity, ids in wanted.items():
+        model, column = NAMED[entity]
+        for row_id, name in db.session.execute(select(model.id, column).where(model.id.in_(ids))):
+            text = " ".join(str(name or "").split())
+            if text:
+                names[(entity, row_id)] = text if len(text) <= NAME_LENGTH else text[: NAME_LENGTH - 1] + "…"
+    return names
 
 
 def _ids(value) -> set[int]:
@@ -291,7 +334,9 @@ def describe(change, lookups: Lookups) -> ChangeRow:
             fields.append(FieldChange(field_label(key), before, after))
         else:
             fields.append(FieldChange(field_label(key), None, value_text(change.entity, key, value, lookups)))
-    number = f" #{change.entity_id}" if change.entity_id is not None else ""
+    # Named by its title or text where it still has one; a removed thing keeps its number.
+    name = lookups.names.get((change.entity, change.entity_id))
+    number = f" “{name}”" if name else (f" #{change.entity_id}" if change.entity_id is not None else "")
     what = f"{entity_label(change.entity)}{number}: {action_label(change.action)}"
     return ChangeRow(change, what, tuple(fields))
 

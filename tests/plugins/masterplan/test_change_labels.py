@@ -91,7 +91,7 @@ def test_changes_read_in_english_and_in_dutch(plan_world):
         with force_locale("en"):
             rows = _rows(w)
             changed = rows[("project", "updated")]
-            assert changed.what == f"Project #{ids['project']}: changed"
+            assert changed.what == "Project “Zonnedaken”: changed"  # named, not numbered
             fields = _fields(changed)
             assert fields["Status"] == FieldChange("Status", "Idea", "Running")
             assert fields["Budget"] == FieldChange("Budget", "€12,500.50", "€15,000.00")
@@ -112,12 +112,12 @@ def test_changes_read_in_english_and_in_dutch(plan_world):
             assert goal["Target value"].after == "1,250.5"
             assert goal["Deadline"].after == "December 31, 2030"
             measured = rows[("measurement", "created")]
-            assert measured.what == f"Measurement #{ids['goal']}: added"
+            assert measured.what == "Measurement “Zonnepanelen”: added"
             assert _fields(measured)["Measured on"].after == "March 1, 2027"
         with force_locale("nl"):
             rows = _rows(w)
             changed = rows[("project", "updated")]
-            assert changed.what == f"Project #{ids['project']}: gewijzigd"
+            assert changed.what == "Project “Zonnedaken”: gewijzigd"
             fields = _fields(changed)
             assert (fields["Status"].before, fields["Status"].after) == ("Idee", "Loopt")
             budget = fields["Budget"]
@@ -159,7 +159,7 @@ def test_the_history_page_speaks_the_readers_language(plan_world, login_as):
     ids = _history(w)
     client = login_as(w.a.admin)
     english = page(client.get(f"/kring-a/masterplan/{w.plan_a}/history"))
-    assert f"Project #{ids['project']}: changed" in english.text
+    assert "Project “Zonnedaken”: changed" in english.text and f"#{ids['project']}" not in english.text
     assert "Status: Idea → Running" in english.text
     assert "Budget: €12,500.50 → €15,000.00" in english.text
     assert "Owner (company): – → Alpha Bouw BV" in english.text
@@ -168,7 +168,7 @@ def test_the_history_page_speaks_the_readers_language(plan_world, login_as):
     db.session.commit()
     dutch = page(client.get(f"/kring-a/masterplan/{w.plan_a}/history"))
     assert dutch.lang == "nl"
-    assert f"Project #{ids['project']}: gewijzigd" in dutch.text
+    assert "Project “Zonnedaken”: gewijzigd" in dutch.text
     assert "Status: Idee → Loopt" in dutch.text
     assert "Budget: € 12.500,50 → € 15.000,00" in dutch.text
     assert "Uiterste datum: 31 december 2030" in dutch.text
