@@ -12,11 +12,9 @@ from __future__ import annotations
 import json
 import logging
 
-import stripe
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_currency, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from kringwerk.accounts.models import Role
@@ -39,24 +37,9 @@ bp = Blueprint("billing", __name__, url_prefix="/<tenant>/admin/billing")
 operator_bp = Blueprint("billing_operator", __name__, url_prefix="/operator/tenants/<int:tenant_id>/billing")
 webhook_bp = Blueprint("stripe_webhook", __name__)
 
-# Stripe's subscription states, in the reader's language.
-STATUS_LABELS = {
-    "active": _l("Active"),
-    "trialing": _l("Trial"),
-    "past_due": _l("Payment overdue"),
-    "unpaid": _l("Unpaid"),
-    "canceled": _l("Cancelled"),
-    "incomplete": _l("Awaiting the first payment"),
-    "incomplete_expired": _l("First payment failed"),
-    "paused": _l("Paused"),
-}
-SOURCE_LABELS = {
-    "comp": _l("Provided free of charge by the platform"),
-    "subscription": _l("Paid subscription"),
-    "grace": _l("Paid subscription, payment overdue"),
-    "lapsed": _l("Free plan: the payment is overdue for more than 14 days"),
-    "default": _l("Free plan"),
-}
+# The labels live with the rules (the operator's console shows them too).
+STATUS_LABELS = services.STATUS_LABELS
+SOURCE_LABELS = services.SOURCE_LABELS
 # Stripe sends a few events per tenant; 300 a minute per address leaves room for bursts.
 WEBHOOK_LIMIT = (300, 60)
 
@@ -232,6 +215,8 @@ def webhook():
     rate_limit("stripe.webhook", *WEBHOOK_LIMIT)
     if not services.billing_enabled():
         abort(404)
+    import stripe  # here, not at the top: only this view and the Stripe calls need the SDK
+
     payload = request.get_data()
     try:
         construct_event(payload, request.headers.get("Stripe-Signature"))

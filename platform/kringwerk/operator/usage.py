@@ -1,6 +1,6 @@
 """What the operator reads of a tenant's use: people and companies, the modules
-it has on with each one's own counts (polls, events, dossiers, plans), and when
-it was last active (its latest audit entry or a member's latest sign-in).
+it has on with each one's own counts (polls, events, dossiers, plans), its plan and
+billing state, and when it was last active (its latest audit entry or a member's latest sign-in).
 
 ``tenant_usage(tenants)`` answers for a page of tenants at once, in one named
 crossing: one statement for the core's figures, one for the enabled modules, and
@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from kringwerk.accounts.models import Membership, User
 from kringwerk.audit.models import AuditEntry
+from kringwerk.billing.services import Entitlement, entitlements
 from kringwerk.extensions import db
 from kringwerk.members.models import Company
 from kringwerk.pluginhost import get_registry
@@ -64,6 +65,7 @@ class TenantUsage:
     figures: tuple[UsageFigure, ...]  # in the order of ``plugins``
     last_change: datetime | None
     last_sign_in: datetime | None
+    billing: Entitlement | None = None  # the plan in force and why
 
     @property
     def last_activity(self) -> LastActivity | None:
@@ -92,6 +94,7 @@ def tenant_usage(tenants: Sequence[Tenant]) -> list[TenantUsage]:
             if key in registry:  # enabled once, no longer installed: nothing to show
                 enabled[tenant_id].append(key)
         figures = _plugin_figures(enabled)
+        billing = entitlements(ids)
     usage = []
     for tenant in tenants:
         row = core.get(tenant.id)
@@ -105,6 +108,7 @@ def tenant_usage(tenants: Sequence[Tenant]) -> list[TenantUsage]:
                 figures=tuple(figure for key in keys for figure in figures.get((tenant.id, key), ())),
                 last_change=row.last_change if row else None,
                 last_sign_in=row.last_sign_in if row else None,
+                billing=billing.get(tenant.id),
             )
         )
     return usage
