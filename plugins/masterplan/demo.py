@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from kringwerk.plugin_api import Circle, Company, ContactPerson, DemoContribution, Theme, User, db, utcnow
-from plugins.masterplan import plans, versions
+from plugins.masterplan import contributions, plans, versions
 from plugins.masterplan.demo_network import MEMBER, NETWORK, load_network_demo
 from plugins.masterplan.models import (
     Funding,
@@ -91,6 +91,7 @@ def _plan(circle: Circle, themes: dict[str, Theme], today: date) -> int:
         )
     )
     owner = _owner(circle)
+    solar = None
     if "energie" in themes:
         project = Project(
             owner_company_id=owner[0],
@@ -111,6 +112,7 @@ def _plan(circle: Circle, themes: dict[str, Theme], today: date) -> int:
             Milestone(title="Aanbesteding", due_on=today + timedelta(days=180)),
         ]
         db.session.add(project)
+        solar = project
     if "arbeidsmarkt" in themes:
         db.session.add(
             Project(
@@ -135,6 +137,8 @@ def _plan(circle: Circle, themes: dict[str, Theme], today: date) -> int:
     ]
     db.session.add(goal)
     db.session.flush()
+    if solar is not None:  # the collective roofs count towards the companies with solar panels
+        contributions.link(solar, goal.id, actor=writers[-1] if writers else None)
     # The members' meeting adopted the plan after the round; a wish came in since, and the
     # board published the plan again: the history and the comparison show the difference.
     board = writers[-1] if writers else None

@@ -13,7 +13,7 @@ from kringwerk.members.models import Circle
 from kringwerk.pluginhost.services import enable_plugin
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tenancy.models import Tenant
-from plugins.masterplan import rounds, versions
+from plugins.masterplan import contributions, rounds, versions
 from plugins.masterplan.models import Goal, Item, Masterplan, PlanChange, PlanSnapshot, Project, Support
 
 
@@ -58,6 +58,7 @@ def test_demo_masterplans_per_circle(app, world):
         assert any("Laadpleinen" in line for line in added)
         owned = db.session.scalar(select(Project).where(Project.title == "Collectieve zonnedaken").limit(1))
         assert owned.owner_company_id is not None and owned.owner_contact_id is not None
+        assert [g.title for _link, g in contributions.project_goals(owned)] == ["Bedrijven met zonnepanelen"]
     load_demo()
     assert _plans(assen) == 4
     for side in (world.a, world.b):
