@@ -49,3 +49,31 @@ def halfway(task_id: int) -> None:
     """Reports progress and then fails: the progress stays, the task fails."""
     report_progress(task_id, 5, 10, message="halfway")
     raise RuntimeError("could not finish")
+
+
+broken = {"flaky": True}
+
+
+def flaky(task_id: int | None = None) -> str:
+    """Fails while ``broken["flaky"]`` is set (a mail server that is down, then back)."""
+    if broken["flaky"]:
+        raise RuntimeError("the mail server is down")
+    seen.append(("flaky", current_tenant_id()))
+    return "ok"
+
+
+def slow(seconds: float, task_id: int | None = None) -> None:
+    import time
+
+    time.sleep(seconds)
+
+
+def mail_in_task(to: str, task_id: int) -> dict:
+    """A task that sends one mail at once (as the invitation jobs do)."""
+    from kringwerk.mail.services import send_mail_now
+
+    sent = send_mail_now(
+        to, "Your link", "accounts/magic_link", locale="en", context={"link": "http://localhost/x"},
+        idempotency_key=f"mail-in-task-{task_id}",
+    )  # fmt: skip
+    return {"message": "sent" if sent else "sent before", "sent": sent}

@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "plugin.enabled": _l("Module enabled"),
     "plugin.disabled": _l("Module disabled"),
     "plugin.settings_changed": _l("Module settings changed"),
+    "job.retried": _l("Failed background job retried"),
     "affiliation.invited": _l("Invited into a network"),
     "affiliation.accepted": _l("Network invitation accepted"),
     "affiliation.declined": _l("Network invitation declined"),

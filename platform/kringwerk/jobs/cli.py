@@ -9,6 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+MAINTENANCE_INTERVAL = 60
+
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Work until the queue is empty, then stop.")
@@ -24,7 +26,7 @@ def worker_command(burst: bool, no_fork: bool, scheduler_interval: float) -> Non
 
     from kringwerk.jobs.periodic import enqueue_due_periodic_jobs, run_scheduler
     from kringwerk.jobs.queue import SERIALIZER, get_queue, worker_connection
-    from kringwerk.jobs.runner import set_app
+    from kringwerk.jobs.runner import set_app, work_horse_killed
 
     app = current_app._get_current_object()
     if not app.config["REDIS_URL"]:
@@ -49,9 +51,15 @@ def worker_command(burst: bool, no_fork: bool, scheduler_interval: float) -> Non
         scheduler.start()
     worker_class = SimpleWorker if no_fork else Worker
     try:
-        worker_class([get_queue(app, connection)], connection=connection, serializer=SERIALIZER).work(
-            burst=burst, with_scheduler=True, logging_level="INFO"
-        )
+        worker_class(
+            [get_queue(app, connection)],
+            connection=connection,
+            serializer=SERIALIZER,
+            work_horse_killed_handler=work_horse_killed,
+            # How often a worker looks for jobs abandoned by a worker that died (RQ's
+            # default is 10 min); such a job is found 60-90 s after its last heartbeat.
+            maintenance_interval=MAINTENANCE_INTERVAL,
+        ).work(burst=burst, with_scheduler=True, logging_level="INFO")
     finally:
         set_app(None)
         if scheduler is not None:

@@ -328,18 +328,18 @@ def push(jobs: list[PendingJob]) -> list[str]:
 
 def _push(jobs: list[PendingJob]) -> list[str]:
     """Put jobs on the RQ queue in one round trip; returns the ids queued, raises when Redis fails."""
-    from rq import Queue
+    from rq import Callback, Queue
     from rq.job import Job
 
     from kringwerk.jobs.queue import (
         FAILURE_TTL,
-        JOB_TIMEOUT,
         SERIALIZER,
         get_queue,
+        job_timeout,
         redis_connection,
         retry_policy,
     )
-    from kringwerk.jobs.runner import run_job
+    from kringwerk.jobs.runner import job_failed, run_job
 
     app = jobs[0].app
     connection = redis_connection(app)
@@ -358,9 +358,12 @@ def _push(jobs: list[PendingJob]) -> list[str]:
                 kwargs=job.runner_kwargs(),
                 job_id=job.job_id,
                 description=job.description,
-                retry=retry_policy(),
-                timeout=JOB_TIMEOUT,
+                retry=retry_policy(app),
+                timeout=job_timeout(job.func, app),
                 failure_ttl=FAILURE_TTL,
+                # RQ calls it when the job fails, also when it finds the job abandoned
+                # by a worker that died (AbandonedJobError): the task learns it.
+                on_failure=Callback(job_failed),
                 meta={"tenant_id": job.tenant_id, "plugin": job.plugin},
             )
         )

@@ -17,10 +17,13 @@ from rq.serializers import JSONSerializer
 
 QUEUE_NAME = "kringwerk"
 SERIALIZER = JSONSerializer
-# Back-off for a failing job: after 10 s, then 1 min, then 5 min. Waits need
-# the RQ scheduler, which `kringwerk worker` runs (with_scheduler=True).
+# Back-off for a failing job: after 10 s, then 1 min, then 5 min (growing, so a
+# mail server that is down for a while is not hammered). Waits need the RQ
+# scheduler, which `kringwerk worker` runs (with_scheduler=True). Setting:
+# JOB_RETRY_INTERVALS, a sequence of seconds (its length is the number of retries).
 RETRY_INTERVALS = (10, 60, 300)
 # Long enough for an import or export of a large tenant; RQ's default is 3 minutes.
+# Setting: JOB_TIMEOUT, seconds, or {"module:function": seconds, "default": seconds}.
 JOB_TIMEOUT = 15 * 60
 # A failed job keeps its payload (a mail job: address and text) in Redis; RQ's
 # default is a year, which personal data should not outlive.
@@ -30,8 +33,25 @@ _CONNECTION = "kringwerk.jobs.redis"
 log = logging.getLogger("kringwerk.jobs")
 
 
-def retry_policy() -> Retry:
-    return Retry(max=len(RETRY_INTERVALS), interval=list(RETRY_INTERVALS))
+def retry_intervals(app: Flask | None = None) -> list[int]:
+    """The waits between attempts (``JOB_RETRY_INTERVALS``, default 10 s, 1 min, 5 min)."""
+    app = app or current_app._get_current_object()
+    return [int(seconds) for seconds in app.config.get("JOB_RETRY_INTERVALS", RETRY_INTERVALS)]
+
+
+def retry_policy(app: Flask | None = None) -> Retry | None:
+    intervals = retry_intervals(app)
+    return Retry(max=len(intervals), interval=intervals) if intervals else None
+
+
+def job_timeout(func: str, app: Flask | None = None) -> int:
+    """How long one attempt of the job ``func`` ("module:function") may run before RQ
+    stops it: ``JOB_TIMEOUT`` for that function, else its ``"default"``, else 15 min."""
+    app = app or current_app._get_current_object()
+    setting = app.config.get("JOB_TIMEOUT", JOB_TIMEOUT)
+    if isinstance(setting, dict):
+        return int(setting.get(func, setting.get("default", JOB_TIMEOUT)))
+    return int(setting)
 
 
 def redis_connection(app: Flask | None = None) -> Redis:

@@ -4,6 +4,13 @@ It gives the job what a request would have: an app context with its own
 database session, the tenant's scope, and the plugin gate (a job of a plugin
 that is not enabled in the tenant does not run). It commits when the job
 returns and rolls back and re-raises when it fails, so RQ can retry.
+
+A worker that dies mid-job (SIGKILL, a lost pod) runs none of that. RQ notices
+it itself: the worker's own process per job ending on a signal, or, when the
+whole worker died, the job's expired entry in the StartedJobRegistry, which the
+next worker's maintenance moves on (retried while retries are left, else failed
+with ``AbandonedJobError``). ``job_failed`` and ``work_horse_killed`` then tell
+the job's task, so no task stays "running" for a job RQ gave up on.
 """
 
 from __future__ import annotations
@@ -73,6 +80,41 @@ def run_job(
         task_id=task_id,
         final_attempt=final,
     )
+
+
+def job_failed(job, connection, exc_type=None, exc_value=None, traceback=None) -> None:
+    """RQ's failure callback of every job (``on_failure``). An error the job raised was
+    recorded by ``execute`` already; a job found abandoned by a dead worker was not."""
+    from rq.exceptions import AbandonedJobError
+
+    if exc_type is not None and issubclass(exc_type, AbandonedJobError):
+        _task_lost(job, "abandoned by a worker that stopped")
+
+
+def work_horse_killed(job, retpid, ret_val, rusage) -> None:
+    """RQ's worker: the process running ``job`` ended on a signal (killed, out of memory)."""
+    _task_lost(job, f"its process ended unexpectedly ({ret_val})")
+
+
+def _task_lost(job, why: str) -> None:
+    """The job's attempt ended without the runner: its task waits for the retry RQ
+    makes (retries left) or fails (none left). Never raises into RQ."""
+    kwargs = job.kwargs or {}
+    task_id, tenant_id = kwargs.get("task_id"), kwargs.get("tenant_id")
+    final = not job.retries_left
+    log.warning("job %s %s; %s", job.id, why, "no retries left" if final else "RQ retries it")
+    if task_id is None or tenant_id is None:
+        return
+    try:
+        run_isolated(
+            get_app(),
+            "kringwerk.jobs.services:mark_failed_attempt",
+            [task_id],
+            {"final": final},
+            tenant_id=tenant_id,
+        )
+    except Exception:
+        log.exception("could not record on task %s that job %s was lost", task_id, job.id)
 
 
 def run_in_process(pending) -> Any:

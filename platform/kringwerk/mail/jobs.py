@@ -6,7 +6,6 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 
 from kringwerk.extensions import db, utcnow
 from kringwerk.mail.models import SentMail
@@ -16,28 +15,39 @@ log = logging.getLogger("kringwerk.mail")
 SENT_MAIL_RETENTION = timedelta(days=180)
 DUPLICATE = "duplicate"
 SENT = "sent"
+UNCERTAIN = "uncertain"  # the connection broke before the server answered
 
 
 def deliver_mail(mail: dict, key: str) -> str:
     """Deliver a message composed by ``send_mail`` unless ``key`` was delivered before.
 
-    The SentMail row is written (and flushed, so a concurrent duplicate waits on
-    the unique key) before sending and commits after it: a failed send leaves no
-    record and is retried; a repeated job finds the record and sends nothing.
+    At most once (see ``mail.services``): the SentMail row is committed before the
+    message goes to the server. A refusal gives it back and re-raises, so RQ
+    retries; a repeated job (or the retry of one whose worker was killed mid-send)
+    finds the row and sends nothing.
     """
-    from kringwerk.mail.services import OutgoingMail, deliver
+    from kringwerk.mail.services import (
+        DeliveryUncertain,
+        OutgoingMail,
+        claim_delivery,
+        deliver,
+        release_delivery,
+    )
 
     if db.session.scalar(select(SentMail.id).where(SentMail.key == key)) is not None:
         log.info("mail %s to %s was delivered before; not sending it again", key, mail.get("to"))
         return DUPLICATE
-    db.session.add(SentMail(key=key, to=mail["to"], subject=mail["subject"][:500], sent_at=utcnow()))
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
+    if not claim_delivery(key, mail["to"], mail["subject"]):
         log.info("mail %s to %s is being delivered by another job; not sending it again", key, mail.get("to"))
         return DUPLICATE
-    deliver(OutgoingMail(**mail))
+    try:
+        deliver(OutgoingMail(**mail))
+    except DeliveryUncertain as error:
+        log.warning("mail %s to %s may have gone out (%s); never sent again", key, mail.get("to"), error)
+        return UNCERTAIN
+    except Exception:
+        release_delivery(key)
+        raise
     return SENT
 
 

@@ -14,6 +14,14 @@ A job that sends many messages and must know which went out (invitations)
 calls ``send_mail_now`` instead: it delivers at once and raises ``MailError``
 when it could not, leaving no record. A subject is one line: line breaks in it
 (a title someone typed) become spaces, so they can never add a header.
+
+At most once: a delivery is claimed before the message is handed to the SMTP
+server (the delivery job commits its ``SentMail`` row first; ``send_mail_now``,
+whose row commits with its caller, claims the attempt in Redis). A refusal or an
+unreachable server gives the claim back, so the retry sends it; a worker killed
+between the claim and the server's answer leaves the claim, so the mail is never
+sent a second time (it may have gone out, or not: people forgive a missing mail
+sooner than the same one twice; the retry logs that it found the claim).
 """
 
 from __future__ import annotations
@@ -49,6 +57,11 @@ LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 class MailError(RuntimeError):
     """A message could not be delivered now (the SMTP server refused it or is unreachable)."""
+
+
+class DeliveryUncertain(Exception):
+    """The connection broke after the message was handed over, before the server
+    answered: it may have gone out. Never sent again (at most once)."""
 
 
 def one_line(text: str) -> str:
@@ -152,14 +165,23 @@ def send_mail_now(
 ) -> bool:
     """Compose and deliver one message at once, for a job that counts what went out.
 
-    True when it was delivered now, False when ``idempotency_key`` was delivered
-    before. Raises ``MailError`` when the delivery failed: its record is rolled
+    True when it was delivered now, False when ``idempotency_key`` was delivered (or
+    an earlier attempt was stopped while sending it: at most once, see the module
+    docstring). Raises ``MailError`` when the delivery failed: its record is rolled
     back (in a savepoint), the rest of the caller's transaction is kept.
     """
     mail = compose(to, subject, template, locale=locale, context=context)
     key = delivery_key(idempotency_key)
     if was_sent(key):
         log.info("mail %s to %s was sent before; not sending it again", key, to)
+        return False
+    if not _claim_attempt(key):
+        log.warning(
+            "mail %s to %s: an earlier attempt stopped while sending it; not sent again (at most once)",
+            key,
+            to,
+        )
+        _record(key, to, mail.subject)  # it counts as gone out from now on, in the database too
         return False
     try:
         with db.session.begin_nested():
@@ -170,10 +192,76 @@ def send_mail_now(
     except IntegrityError:
         log.info("mail %s to %s is being delivered by another job; not sending it again", key, to)
         return False
+    except DeliveryUncertain as error:
+        log.warning("mail %s to %s may have gone out (%s); counted as sent, never sent again", key, to, error)
+        _record(key, to, mail.subject)
+        return True
     except (OSError, smtplib.SMTPException, ValueError) as error:
         log.warning("mail %s to %s could not be delivered: %s", key, to, error)
+        _release_attempt(key)
         raise MailError(str(error)) from error
     return True
+
+
+# The record of a send_mail_now delivery commits with the caller's transaction, which
+# may be a savepoint of a batch; a worker killed after the send would roll it back. The
+# attempt is therefore also claimed in Redis, outside any transaction, before sending.
+ATTEMPT_PREFIX = "kringwerk:mail-attempt"
+ATTEMPT_TTL = 30 * 24 * 3600  # longer than every retry and the failed job's life
+
+
+def _claim_attempt(key: str) -> bool:
+    """False when an earlier attempt claimed ``key`` and never recorded it (it may have
+    sent it). Always True when jobs run in-process (no Redis: no retries either)."""
+    if current_app.config["JOBS_IN_PROCESS"]:
+        return True
+    from redis.exceptions import RedisError
+
+    from kringwerk.jobs.queue import redis_connection
+
+    try:
+        return bool(redis_connection().set(f"{ATTEMPT_PREFIX}:{key}", 1, nx=True, ex=ATTEMPT_TTL))
+    except (RedisError, OSError) as error:
+        raise MailError(f"the job queue (Redis) is unreachable: {error}") from error
+
+
+def _record(key: str, to: str, subject: str) -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.add(SentMail(key=key, to=to, subject=subject[:500], sent_at=utcnow()))
+    except IntegrityError:
+        pass  # recorded by another attempt meanwhile
+
+
+def _release_attempt(key: str) -> None:
+    """The server refused the message or could not be reached: nothing went out."""
+    if current_app.config["JOBS_IN_PROCESS"]:
+        return
+    from kringwerk.jobs.queue import redis_connection
+
+    try:
+        redis_connection().delete(f"{ATTEMPT_PREFIX}:{key}")
+    except Exception:  # the claim expires; the mail then waits for its next retry
+        log.exception("could not release the delivery attempt of mail %s", key)
+
+
+def claim_delivery(key: str, to: str, subject: str) -> bool:
+    """Commit the delivery record of ``key`` before sending: False when it exists
+    (delivered, or claimed by a delivery that may have gone out). Commits the session."""
+    db.session.add(SentMail(key=key, to=to, subject=subject[:500], sent_at=utcnow()))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def release_delivery(key: str) -> None:
+    """The server refused the message or could not be reached: nothing went out, so the
+    claim goes and a retry may send it. Commits the session."""
+    db.session.execute(delete(SentMail).where(SentMail.key == key))
+    db.session.commit()
 
 
 def delivery_key(idempotency_key: str | None = None) -> str:
@@ -252,7 +340,12 @@ def _send_smtp(smtp_url: str, message: EmailMessage) -> None:
             smtp.starttls(context=context)
         if parts.username:
             smtp.login(unquote(parts.username), unquote(parts.password or ""))
-        smtp.send_message(message)
+        try:
+            smtp.send_message(message)
+        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+            raise  # the server's answer: not delivered
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            raise DeliveryUncertain(str(error)) from error
 
 
 def _write_outbox(message: EmailMessage) -> Path:

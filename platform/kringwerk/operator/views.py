@@ -1,7 +1,7 @@
 """The operator console: the tenants of the platform with their usage at a
 glance, creating one, each tenant's details with its usage and its plugins
-switched on or off, suspending and reactivating a tenant, and background work of
-every tenant that failed or got stuck.
+switched on or off, suspending and reactivating a tenant, background work of
+every tenant that failed or got stuck, and failed jobs with a retry button.
 
 These pages run outside any tenant scope (there is no ``<tenant>`` in their
 URLs); a tenant's own data is read inside ``tenant_scope(tenant)``.
@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -20,9 +21,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from redis.exceptions import RedisError
 
 from kringwerk.accounts.permissions import require_operator
 from kringwerk.extensions import db
+from kringwerk.jobs import failed as jobs_failed
+from kringwerk.jobs.dispatch import JOB_ID_PART as JOB_ID
 from kringwerk.operator import services
 from kringwerk.operator.forms import NewTenantForm, ReactivateForm, SuspendForm, TenantFilterForm
 from kringwerk.operator.suspension import SuspensionError, reactivate_tenant, suspend_tenant
@@ -60,6 +64,45 @@ def home():
 def tasks():
     """Background tasks of every tenant that failed or got stuck (lost work shows here)."""
     return render_template("operator/tasks.html", page=services.troubled_tasks(requested_page()))
+
+
+@bp.get("/jobs")
+@require_operator
+def failed_jobs():
+    """Jobs RQ gave up on (every retry used, timed out, or abandoned by a dead worker),
+    of every tenant, with their error and a retry button."""
+    if current_app.config["JOBS_IN_PROCESS"]:
+        return render_template("operator/jobs.html", page=None, in_process=True, unreachable=False)
+    try:
+        page = jobs_failed.failed_jobs(requested_page())
+    except RedisError:
+        return render_template("operator/jobs.html", page=None, in_process=False, unreachable=True), 503
+    return render_template("operator/jobs.html", page=page, in_process=False, unreachable=False)
+
+
+@bp.route("/jobs/<job_id>/retry", methods=["GET", "POST"])
+@require_operator
+def retry_job(job_id: str):
+    """Confirm (GET) and queue again (POST) one failed job."""
+    if current_app.config["JOBS_IN_PROCESS"] or not JOB_ID.match(job_id):
+        abort(404)
+    try:
+        job = jobs_failed.get_failed_job(job_id)
+        if request.method == "POST":
+            jobs_failed.retry_failed_job(job_id, actor=current_user._get_current_object())
+            flash(_("The job %(name)s is queued again.", name=job.name), "success")
+            return redirect(url_for("operator.failed_jobs"))
+    except jobs_failed.FailedJobError:
+        db.session.rollback()
+        flash(
+            _("That job is no longer among the failed jobs: it was retried already, or expired."), "warning"
+        )
+        return redirect(url_for("operator.failed_jobs"))
+    except RedisError:
+        db.session.rollback()
+        flash(_("The job queue cannot be reached right now. Please try again later."), "error")
+        return redirect(url_for("operator.failed_jobs"))
+    return render_template("operator/job_retry.html", job=job)
 
 
 @bp.route("/tenants/new", methods=["GET", "POST"])
