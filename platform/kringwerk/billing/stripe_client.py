@@ -8,10 +8,15 @@ double click or a retried request gets Stripe's first answer instead of a second
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import stripe
 from flask import Flask, current_app
+
+if TYPE_CHECKING:
+    import stripe
+
+# The SDK (about 6 MB) is imported inside the calls, not at the top: most web workers never
+# talk to Stripe and need not hold it.
 
 _EXTENSION = "kringwerk.billing.stripe"
 
@@ -30,6 +35,8 @@ def client(app: Flask | None = None) -> stripe.StripeClient:
     app = app or current_app._get_current_object()
     existing = app.extensions.get(_EXTENSION)
     if existing is None:
+        import stripe
+
         base = app.config.get("STRIPE_API_BASE")
         existing = stripe.StripeClient(
             app.config["STRIPE_SECRET_KEY"],
@@ -41,6 +48,8 @@ def client(app: Flask | None = None) -> stripe.StripeClient:
 
 
 def _call(method, *args, **kwargs) -> Any:
+    import stripe
+
     try:
         return method(*args, **kwargs)
     except stripe.StripeError as error:
@@ -76,4 +85,6 @@ def retrieve_checkout_session(session_id: str) -> dict[str, Any]:
 
 def construct_event(payload: bytes, signature: str | None) -> stripe.Event:
     """The verified event; raises ``ValueError`` (not JSON) or ``stripe.SignatureVerificationError``."""
+    import stripe
+
     return stripe.Webhook.construct_event(payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"])

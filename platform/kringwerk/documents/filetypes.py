@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import puremagic
 from flask_babel import lazy_gettext as _l
-from PIL import Image, UnidentifiedImageError
 
 
 @dataclass(frozen=True)
@@ -82,6 +81,10 @@ def _is_word_document(data: bytes) -> bool:
 
 def _checked_image(data: bytes, expected: set[str]) -> FileType | None:
     """The image type when Pillow reads the same format the magic number announced."""
+    # Imported here, not at the top: only uploads need Pillow, and a web worker that never
+    # takes one need not hold it.
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             content_type = PILLOW_FORMATS.get(image.format or "")

@@ -6,19 +6,20 @@ language of the text set so Word checks the right spelling."""
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-from docx import Document as new_word_file
-from docx.enum.text import WD_TAB_ALIGNMENT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt, RGBColor
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from PIL import Image
 
 from kringwerk.documents.branding import Branding, branding_for
 from kringwerk.documents.structure import Block, Document, Paragraph, Points
 from kringwerk.tenancy.models import Tenant
+
+if TYPE_CHECKING:
+    from docx.shared import RGBColor
+
+# python-docx (with lxml) and Pillow are imported inside the functions below, not at the top:
+# they weigh about 9 MB and a web worker that never exports a Word file need not hold them.
 
 HEADING_STYLES = ("Title", "Heading 1", "Heading 2")
 WORD_LANGUAGES = {"nl": "nl-NL", "en": "en-GB"}
@@ -26,6 +27,8 @@ WORD_LANGUAGES = {"nl": "nl-NL", "en": "en-GB"}
 
 def render_docx(document: Document, *, tenant: Tenant | None = None) -> bytes:
     """``document`` as a .docx for ``tenant`` (by default the tenant being worked for)."""
+    from docx import Document as new_word_file
+
     branding = branding_for(tenant)
     word = new_word_file()
     _page_setup(word, branding)
@@ -47,6 +50,9 @@ def render_docx(document: Document, *, tenant: Tenant | None = None) -> bytes:
 
 
 def _page_setup(word, branding: Branding) -> None:
+    from docx.enum.text import WD_TAB_ALIGNMENT
+    from docx.shared import Cm, Mm, Pt
+
     section = word.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(20)
@@ -75,6 +81,9 @@ def _page_setup(word, branding: Branding) -> None:
 
 
 def _brand_styles(word, branding: Branding) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     colour = _rgb(branding.text_colour)
     for name in HEADING_STYLES:
         word.styles[name].font.color.rgb = colour
@@ -127,6 +136,9 @@ def _new_numbering(word) -> int:
 
 def _add_field(paragraph, instruction: str) -> None:
     """A Word field (PAGE, NUMPAGES) that Word fills in when it lays out the pages."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), instruction)
     run = OxmlElement("w:r")
@@ -138,6 +150,9 @@ def _add_field(paragraph, instruction: str) -> None:
 
 
 def _shade(cell, colour: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     shading = OxmlElement("w:shd")
     shading.set(qn("w:val"), "clear")
     shading.set(qn("w:color"), "auto")
@@ -149,6 +164,8 @@ def _word_image(data: bytes) -> bytes:
     """PNG and JPEG go in as they are; Word cannot show WebP, so that becomes PNG."""
     if data.startswith((b"\x89PNG", b"\xff\xd8\xff")):
         return data
+    from PIL import Image
+
     out = io.BytesIO()
     with Image.open(io.BytesIO(data)) as image:
         image.save(out, "PNG")
@@ -156,4 +173,6 @@ def _word_image(data: bytes) -> bytes:
 
 
 def _rgb(colour: str) -> RGBColor:
+    from docx.shared import RGBColor
+
     return RGBColor.from_string(colour.lstrip("#").upper())
