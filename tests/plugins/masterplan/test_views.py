@@ -243,3 +243,21 @@ def test_closing_a_round_asks_first(plan_world, login_as):
             is not None
         )
     assert admin.get(close).status_code == 303  # a closed round has nothing left to ask
+
+
+def test_a_project_without_dates_says_so_once(plan_world, login_as):
+    w = plan_world
+    with tenant_scope(w.a.tenant):
+        project = Project(masterplan_id=w.plan_a, theme_id=w.themes_a[0], title="Laadplein")
+        db.session.add(project)
+        db.session.commit()
+        project_id = project.id
+    client = login_as(w.a.admin)
+    body = client.get(f"/kring-a/masterplan/{w.plan_a}/projects/{project_id}").get_data(as_text=True)
+    assert "Laadplein" in body and "– – –" not in body and "No dates yet" in body
+    with tenant_scope(w.a.tenant):
+        db.session.get(Project, project_id).starts_on = date(2027, 3, 1)
+        db.session.commit()
+    body = client.get(f"/kring-a/masterplan/{w.plan_a}/projects/{project_id}").get_data(as_text=True)
+    assert "Mar 1, 2027 – –" in body
+    assert client.get(f"/kring-b/masterplan/{w.plan_a}/projects/{project_id}").status_code == 404
