@@ -59,7 +59,8 @@ def plan_document(plan: Masterplan) -> Document:
     if goal_rows:
         sections.append(
             Section(
-                _("Goals"), [DocumentTable([_("Goal"), _("Target"), _("Latest"), _("Progress")], goal_rows)]
+                _("Goals"),
+                [DocumentTable([_("Goal"), _("Baseline → target"), _("Latest"), _("Progress")], goal_rows)],
             )
         )
     implementation = parks.export_section(plan)  # a park's plan: its implementation steps

@@ -58,3 +58,19 @@ def test_the_plan_exports_as_pdf_and_word(plan_world, login_as):
     login_as(w.b.member)
     assert client.get(f"/kring-a/masterplan/{w.plan_a}/export.pdf").status_code == 404
     assert client.get(f"/kring-b/masterplan/{w.plan_a}/export.docx").status_code == 404
+
+
+def test_the_goals_table_heads_each_column_once_in_dutch(plan_world, login_as):
+    w = plan_world
+    _fill(w)
+    w.a.tenant.default_locale = "nl"
+    db.session.commit()
+    client = login_as(w.a.member)
+    word = client.get(f"/kring-a/masterplan/{w.plan_a}/export.docx")
+    document = WordDocument(io.BytesIO(word.data))
+    heads = [[cell.text for cell in table.rows[0].cells] for table in document.tables]
+    goal_heads = next(row for row in heads if row and row[0] == "Doel")
+    assert goal_heads == ["Doel", "Nulmeting → streefwaarde", "Laatste meting", "Voortgang"]
+    client.post("/account/logout")
+    login_as(w.b.member)
+    assert client.get(f"/kring-b/masterplan/{w.plan_a}/export.docx").status_code == 404
