@@ -156,3 +156,47 @@ def test_the_operator_lands_on_the_console(world, client):
     assert member.status_code == 302
     response = client.post("/account/login", data={"email": world.a.member.email, "password": world.password})
     assert not response.headers["Location"].endswith("/operator/")
+
+
+@pytest.mark.both_databases
+def test_waiting_polls_cost_one_statement_whatever_waits_built_once(app, waiting, monkeypatch):
+    """Issue 15: the home's waiting polls are one statement however many polls and
+    invitations wait, and that statement is built once per process, not per request
+    (building it cost more than running it)."""
+    from sqlalchemy import event
+
+    from plugins.polls import waiting as waiting_module
+
+    built = []
+    real_aliased = waiting_module.aliased
+    monkeypatch.setattr(waiting_module, "aliased", lambda *a, **k: built.append(1) or real_aliased(*a, **k))
+    waiting_module._waiting_statement.cache_clear()
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with app.test_request_context(), tenant_scope(waiting.a.tenant):
+            db.session.refresh(waiting.a.tenant)  # loaded before counting
+            db.session.refresh(waiting.a.member)
+            before = len(statements)
+            two = waiting_polls(waiting.a.tenant, waiting.a.member)
+            assert len(statements) - before == 1
+            third = make_poll(waiting.a.tenant, title="Third poll")
+            invite_all(waiting.a.tenant, third)
+            db.session.refresh(waiting.a.tenant)
+            db.session.refresh(waiting.a.member)
+            before = len(statements)
+            three = waiting_polls(waiting.a.tenant, waiting.a.member)
+            assert len(statements) - before == 1
+        with app.test_request_context(), tenant_scope(waiting.b.tenant):
+            other = waiting_polls(waiting.b.tenant, waiting.a.member)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert (len(two), len(three)) == (2, 3)
+    assert "Poll of tenant B" not in {item.title for item in three}  # the other tenant stays out
+    assert [item.title for item in other] == ["Poll of tenant B"]
+    assert len(built) == 1  # three calls in two tenants, one statement built
