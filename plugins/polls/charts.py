@@ -11,9 +11,12 @@ SVG presentation attributes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from itertools import count
 
-from flask_babel import format_decimal, format_percent
+from babel import Locale
+from babel.numbers import LC_NUMERIC, NumberPattern, parse_pattern
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -33,18 +36,38 @@ class Bar:
     text: str  # what is written next to it, e.g. "12 (40.0%)"
 
 
+NUMBER, PERCENT = "#,##0.#", "#,##0.#%"
+
+
+@cache
+def _pattern(pattern: str) -> NumberPattern:
+    # Babel's format_decimal/format_percent parse the pattern again on every call; the results
+    # page formats a few hundred numbers with these two, so each is parsed once per process.
+    return parse_pattern(pattern)
+
+
+def _formatted(value: float, pattern: str) -> str:
+    """What ``flask_babel.format_decimal``/``format_percent`` give, without re-parsing ``pattern``."""
+    return _pattern(pattern).apply(value, Locale.parse(get_locale() or LC_NUMERIC))
+
+
 def format_number(value: float | None) -> str:
     """A number in the page's language (a decimal comma in Dutch), at most one decimal."""
     if value is None:
         return "–"
-    return format_decimal(value, "#,##0.#")
+    return _formatted(value, NUMBER)
+
+
+def format_fraction(fraction: float) -> str:
+    """A share kept as 0-1 as a percentage in the page's language: 0.851 is "85,1%" in Dutch."""
+    return _formatted(fraction, PERCENT)
 
 
 def format_share(percent: float | None) -> str:
     """A percentage kept as 0-100, in the page's language: 85.1 is "85,1%" in Dutch."""
     if percent is None:
         return "–"
-    return format_percent(percent / 100, "#,##0.#%")
+    return format_fraction(percent / 100)
 
 
 def count_text(count_: int, percent: float | None) -> str:

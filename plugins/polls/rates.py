@@ -21,11 +21,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from flask_babel import format_percent, ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import and_, case, distinct, func, select
 
 from kringwerk.plugin_api import BusinessPark, Circle, Company, company_circles, db
+from plugins.polls.charts import format_fraction
 from plugins.polls.models import Poll, PollInvitation, ResponseUnit
 
 # Anonymous polls show no group with fewer invited than this on its own (pages and exports).
@@ -57,7 +58,7 @@ class Rate:
     @property
     def summary(self) -> str:
         """The rate in words, in the current language, saying what is counted."""
-        share = format_percent(self.fraction or 0, "#,##0.#%")
+        share = format_fraction(self.fraction or 0)
         if self.unit == ResponseUnit.PERSON:
             return ngettext(
                 "%(responded)s of %(num)s invited person responded (%(percent)s)",

@@ -192,3 +192,36 @@ def test_query_count_does_not_grow_with_the_number_of_companies(app, world, logi
     response = client.get("/kring-b/members/")
     assert len(listed(response)) == app.config["PAGE_SIZE"]
     assert "Kring 1" in page_text(response) and "Park 2" in page_text(response)
+
+
+def test_the_row_links_cost_one_url_build_per_page_not_per_row(app, world, login_as, monkeypatch):
+    """Issue 15: the directory builds the company URL once (``row_url``) and puts each
+    row's id in it, instead of a full ``url_for`` per row; the links stay the same."""
+    from werkzeug.routing.map import MapAdapter
+
+    _fill(world.a.tenant, 5)
+    _fill(world.b.tenant, 60)
+    builds: list[str] = []
+    real_build = MapAdapter.build
+
+    def counting(self, endpoint, *args, **kwargs):
+        builds.append(endpoint)
+        return real_build(self, endpoint, *args, **kwargs)
+
+    monkeypatch.setattr(MapAdapter, "build", counting)
+    pages = {}
+    for tenant, admin in ((world.a.tenant, world.a.admin), (world.b.tenant, world.b.admin)):
+        client = login_as(admin)
+        builds.clear()
+        response = client.get(f"/{tenant.slug}/members/")
+        assert response.status_code == 200
+        pages[tenant.slug] = (builds.count("members.company"), page_text(response))
+        client.post("/account/logout")
+    with tenant_scope(world.b.tenant):
+        b_ids = {c.name: c.id for c in db.session.query(Company).filter(Company.name.like("Bedrijf 00%"))}
+    assert pages["kring-a"][0] == pages["kring-b"][0] == 1  # 5 rows and 25 rows: one build each
+    assert (
+        f'<a href="/kring-b/members/companies/{b_ids["Bedrijf 000"]}">Bedrijf 000</a>' in pages["kring-b"][1]
+    )
+    assert "/kring-b/" not in pages["kring-a"][1]  # the other tenant's companies stay out
+    assert len(re.findall(r'href="/kring-a/members/companies/\d+"', pages["kring-a"][1])) >= 5
