@@ -96,6 +96,7 @@ class FormParser(HTMLParser):
         self.page_url = page_url
         self.forms: list[tuple[str, str, set[str], set[str]]] = []
         self._stack: list[tuple[str, str, set[str], set[str]]] = []
+        self._also: list[tuple[str, str] | None] = []
         self.loose: list[tuple[str, str, set[str]]] = []
 
     def handle_starttag(self, tag, attrs):
@@ -103,10 +104,16 @@ class FormParser(HTMLParser):
         if tag == "form":
             method = (attributes.get("method") or "get").upper()
             action = attributes.get("action") or ""
+            also = None
             for hx in ("hx-post", "hx-get"):
                 if attributes.get(hx):
+                    if hx == "hx-get" and method == "POST":
+                        # A live preview on change (GET) of a form that still submits by POST.
+                        also = (self._absolute(attributes[hx]), "GET")
+                        continue
                     method, action = hx[3:].upper(), attributes[hx]
             self._stack.append((self._absolute(action), method, set(), set()))
+            self._also.append(also)
             return
         if tag in ("input", "select", "textarea", "button") and attributes.get("name") and self._stack:
             target = self._stack[-1][3] if attributes.get("type") == "file" else self._stack[-1][2]
@@ -118,7 +125,11 @@ class FormParser(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag == "form" and self._stack:
-            self.forms.append(self._stack.pop())
+            form = self._stack.pop()
+            self.forms.append(form)
+            also = self._also.pop()
+            if also is not None:
+                self.forms.append((*also, form[2], set()))
 
     def _absolute(self, action: str) -> str:
         return urlsplit(urljoin(self.page_url, action)).path

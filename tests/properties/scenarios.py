@@ -118,3 +118,65 @@ def letter_link(tenant, rows) -> dict[str, dict]:
         raw = tokens.issue(SIGN_LINK, rows[Signatory])
         db.session.commit()
     return {"networks.sign_by_link": {"token": raw}, "networks.sign_by_link_pdf": {"token": raw}}
+
+
+@scenario
+def own_fields(tenant, rows) -> dict[str, dict]:
+    """Rows whose pages show forms the generic rows hide: a public published event (its
+    sign-up form), a draft dossier (its edit form), an advice being written with a point, a
+    draft poll (its audience form), a password-reset link and an open invitation."""
+    from datetime import timedelta
+
+    from kringwerk.accounts.models import AuthToken, Invitation, Role, TokenPurpose, User
+    from kringwerk.extensions import utcnow
+    from kringwerk.tokens.primitives import new_token
+    from plugins.events.models import Audience
+    from plugins.mkb_toets import advice
+    from plugins.mkb_toets.models import AdvicePoint, Dossier, Phase
+    from plugins.polls.models import PollState
+    from tests.plugins.events.conftest import make_event
+    from tests.plugins.mkb_toets.conftest import make_dossier
+    from tests.plugins.polls.conftest import make_poll
+
+    event_id = make_event(tenant, audience=Audience.PUBLIC, capacity=50)
+    draft_id = make_dossier(tenant, title="Concept voor bewerken")
+    writing_id = make_dossier(tenant, title="Advies in wording", phase=Phase.ADVICE_WRITING)
+    poll_id = make_poll(tenant, title="Concept-peiling", state=PollState.DRAFT)
+    reset, reset_digest = new_token()
+    invited, invited_digest = new_token()
+    with tenant_scope(tenant):
+        advice.add_point(db.session.get(Dossier, writing_id), "Eerste punt.", actor=None)
+        point_id = db.session.scalar(select(AdvicePoint.id).where(AdvicePoint.dossier_id == writing_id))
+        user = User(email="vergeten@example.com", name="Vergeten Wachtwoord")
+        db.session.add(
+            AuthToken(
+                user=user,
+                purpose=TokenPurpose.PASSWORD_RESET,
+                token_hash=reset_digest,
+                expires_at=utcnow() + timedelta(hours=1),
+            )
+        )
+        db.session.add(
+            Invitation(
+                email="uitgenodigd@example.com",
+                role=Role.MEMBER,
+                token_hash=invited_digest,
+                expires_at=utcnow() + timedelta(days=14),
+            )
+        )
+        db.session.commit()
+    advice_ids = {"dossier_id": writing_id, "advice_point_id": point_id}
+    return {
+        # The page of the public event shows its sign-up and copy forms (publishing is a
+        # draft's button, walked without fields).
+        "events.event": {"event_id": event_id},
+        "events.sign_up": {"event_id": event_id},
+        "events.copy": {"event_id": event_id},
+        "mkb_toets.edit": {"dossier_id": draft_id},
+        "mkb_toets.advice_page": advice_ids,
+        "mkb_toets.add_advice_point": advice_ids,
+        "mkb_toets.edit_advice_point": advice_ids,
+        "polls.audience": {"poll_id": poll_id},
+        "accounts.reset_password": {"token": reset},
+        "accounts.invitation": {"token": invited},
+    }

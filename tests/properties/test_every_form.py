@@ -15,6 +15,7 @@ operator the console, and an anonymous visitor the public pages.
 from __future__ import annotations
 
 import io
+import os
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -106,6 +107,7 @@ BUTTONS = {
     "events.from_match",
     "events.guest_confirm_post",
     "events.pay",
+    "events.publish",
     "masterplan.from_match",
     "masterplan.start_park_plan",
     "members.theme_reactivate",
@@ -126,19 +128,13 @@ BUTTONS = {
 # examples there, with no field names. Each wants a scenario in scenarios.py; one that the walk
 # reaches must leave this list (the test says so).
 NOT_YET_REACHED = {
-    "accounts.invitation",
-    "accounts.reset_password",
     "billing.checkout",
-    "events.sign_up",
     "masterplan.declare_network_goal",
     "masterplan.link_goal_project",
     "masterplan.link_project_event",
     "masterplan.link_project_goal",
     "masterplan.round",
-    "mkb_toets.add_advice_point",
     "mkb_toets.answer_advice_point",
-    "mkb_toets.edit",
-    "mkb_toets.edit_advice_point",
     "networks.chair_link",
     "networks.invite_existing",
     "networks.invite_new",
@@ -146,7 +142,6 @@ NOT_YET_REACHED = {
     "panel.index",
     "plugin_settings.edit",
     "polls.answer",
-    "polls.audience",
     "polls.my_answer",
     "tenants.affiliation_note",
     "tenants.end_affiliation",
@@ -154,16 +149,25 @@ NOT_YET_REACHED = {
 }
 
 
-def uncovered(app, world, ids, overrides, targets) -> list[str]:
+def only() -> tuple[str, ...]:
+    """Endpoint prefixes from ``KRINGWERK_WALK`` (comma-separated, e.g. ``events.,polls.answer``):
+    the walk of one package while working on it; empty walks everything."""
+    return tuple(
+        prefix.strip() for prefix in os.environ.get("KRINGWERK_WALK", "").split(",") if prefix.strip()
+    )
+
+
+def uncovered(app, world, ids, overrides, targets, endpoints: tuple[str, ...] = ()) -> list[str]:
     """What the walk misses: rules it cannot fill (no row for an id) and POST routes whose
     form it never found, unless they are buttons or named in NOT_YET_REACHED."""
+    rules = [rule for rule in walked_rules(app) if not endpoints or rule.endpoint.startswith(endpoints)]
     missing = [
         f"{rule.rule} ({rule.endpoint}): no row for its ids; add a scenario"
-        for rule in walked_rules(app)
+        for rule in rules
         if fill(app, rule, world.a.tenant.slug, ids, overrides) is None
     ]
     posts = {target.rule.endpoint: target for _, target in targets if target.method == "POST"}
-    posted = {rule.endpoint for rule in walked_rules(app) if "POST" in rule.methods}
+    posted = {rule.endpoint for rule in rules if "POST" in rule.methods}
     missing += [f"{endpoint}: not walked" for endpoint in sorted(posted - set(posts))]
     blind = {endpoint for endpoint, target in posts.items() if not target.fields and not target.files}
     missing += [
@@ -318,15 +322,15 @@ def public_targets(client, targets) -> list[tuple]:
 
 def test_no_generated_input_gives_a_5xx_or_changes_data_when_refused(app, client, walk):
     world, ids, overrides = walk
-    targets = find_targets(app, client, world, ids, overrides)
+    targets = find_targets(app, client, world, ids, overrides, endpoints=only())
     # The walk is pointless if it finds no forms: the core alone has dozens of fields.
-    assert sum(len(target.fields) for _, target in targets if target.method == "POST") > 50
-    missing = uncovered(app, world, ids, overrides, targets)
+    assert sum(len(target.fields) for _, target in targets if target.method == "POST") > (0 if only() else 50)
+    missing = uncovered(app, world, ids, overrides, targets, endpoints=only())
     assert not missing, "POST routes the walk does not reach:\n" + "\n".join(missing)
     failures = run_walk(client, targets, world.b.tenant.id)
     client._cookies.clear()
     anonymous = public_targets(client, targets)
-    assert any(target.rule.endpoint == "accounts.login" for _, target in anonymous)
+    assert only() or any(target.rule.endpoint == "accounts.login" for _, target in anonymous)
     failures += run_walk(client, anonymous, world.b.tenant.id, anonymous=True)
     assert not failures, "bad answers to generated input:\n" + "\n".join(failures)
 
@@ -336,7 +340,9 @@ def test_generated_input_on_postgresql(app, client, walk):
     """PostgreSQL refuses what SQLite stores (a NUL byte, an oversized integer): the core's
     pages and the reference plugin's, once more on it."""
     world, ids, overrides = walk
-    targets = find_targets(app, client, world, ids, overrides, endpoints=("members.", "polls.", "accounts."))
+    targets = find_targets(
+        app, client, world, ids, overrides, endpoints=only() or ("members.", "polls.", "accounts.")
+    )
     assert targets
     failures = run_walk(client, targets, world.b.tenant.id, examples=3)
     assert not failures, "bad answers to generated input:\n" + "\n".join(failures)
