@@ -1,11 +1,15 @@
-"""Plugin views need a signed-in user unless marked ``@public``: the host asks
-for sign-in before the view runs, as the core's own pages do."""
+"""Plugin views need a signed-in member of the URL's tenant unless marked ``@public``
+(or opened to the network scope): the host asks for sign-in and checks the membership
+before the view runs, as the core's own pages do, so a view that forgot its
+``require_member`` stays closed to another tenant's people."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlalchemy import event
 from werkzeug.routing import IntegerConverter
 
 from kringwerk.extensions import db
@@ -61,6 +65,55 @@ def test_signed_in_people_pass_and_the_plugin_gate_comes_first(client, dummy_in_
     login_as(dummy_in_a.a.member)
     assert client.get("/kring-a/dummy/unguarded").get_data(as_text=True) == "dummy unguarded page"
     assert client.get("/kring-b/dummy/unguarded").status_code == 404
+
+
+def test_a_view_that_forgot_require_member_answers_404_to_another_tenants_member(
+    client, dummy_in_a, login_as
+):
+    enable_plugin(dummy_in_a.b.tenant, "dummy")  # B's people have the plugin too
+    db.session.commit()
+    for outsider in (dummy_in_a.b.member, dummy_in_a.b.admin, dummy_in_a.outsider):
+        login_as(outsider)
+        assert client.get("/kring-a/dummy/unguarded").status_code == 404, outsider.email
+        assert client.post("/kring-a/dummy/unguarded").status_code == 404, outsider.email
+        assert client.get("/kring-a/dummy/public").status_code == 200  # @public stays open
+        client.post("/account/logout")
+    # B's member still reaches B's page; A's people and an operator (as require_member lets
+    # them in) reach A's.
+    login_as(dummy_in_a.b.member)
+    assert client.get("/kring-b/dummy/unguarded").status_code == 200
+    client.post("/account/logout")
+    for insider in (dummy_in_a.a.member, dummy_in_a.a.admin, dummy_in_a.operator):
+        login_as(insider)
+        assert client.get("/kring-a/dummy/unguarded").status_code == 200, insider.email
+        assert client.post("/kring-a/dummy/unguarded").status_code == 200, insider.email
+        client.post("/account/logout")
+
+
+@contextmanager
+def count_statements():
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+
+
+def test_the_membership_check_costs_no_statement_beyond_the_views_own(client, dummy_in_a, login_as):
+    """The host loads the membership the view's ``require_member`` reads again (cached per
+    request): a guarded view costs what it cost before, and a view without a guard the same."""
+    login_as(dummy_in_a.a.member)
+    client.get("/kring-a/dummy/")  # warm up: the first request loads what every one does once
+    with count_statements() as guarded:
+        assert client.get("/kring-a/dummy/").status_code == 200
+    with count_statements() as unguarded:
+        assert client.get("/kring-a/dummy/unguarded").status_code == 200
+    assert len(guarded) == len(unguarded)
 
 
 def test_every_plugin_route_not_marked_public_sends_visitors_to_sign_in(app, client, world):

@@ -228,6 +228,39 @@ def test_members_of_the_network_itself_keep_their_dashboard(world, regions, logi
     assert client.get("/cleantech/regional/agenda").status_code == 404
 
 
+@pytest.mark.both_databases
+def test_a_page_not_opened_to_the_network_stays_with_the_networks_members(world, regions, login_as):
+    """The host lets the network scope in only where a view is opened to it
+    (``require_member_or_network``); a plugin view that forgot its guard is members-only."""
+    client = login_as(world.a.member)  # reaches the network's agenda, as above
+    assert client.get("/cleantech/regional/agenda").status_code == 200
+    assert client.get("/cleantech/regional/forgotten").status_code == 404
+    client.post("/account/logout")
+    client = login_as(regions.cleantech_admin)
+    assert client.get("/cleantech/regional/forgotten").status_code == 200
+
+
+@pytest.mark.both_databases
+def test_the_host_itself_admits_the_network_scope_only_where_the_view_is_opened(
+    app, world, regions, login_as, monkeypatch
+):
+    """A view marked as opened to the network but without a check of its own: the host
+    admits the affiliated association's member and answers 404 to everyone else."""
+    from kringwerk.pluginhost.access import open_to_network
+
+    def bare():
+        return "opened by the mark alone"
+
+    monkeypatch.setitem(app.view_functions, "regional.forgotten", open_to_network(bare))
+    client = login_as(world.a.member)
+    assert client.get("/cleantech/regional/forgotten").get_data(as_text=True) == "opened by the mark alone"
+    client.post("/account/logout")
+    for user in (world.b.member, regions.kring_c_member, world.outsider):
+        client = login_as(user)
+        assert client.get("/cleantech/regional/forgotten").status_code == 404, user.email
+        client.post("/account/logout")
+
+
 # --- the figures ---------------------------------------------------------------------------------
 
 

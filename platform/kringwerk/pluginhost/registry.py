@@ -18,7 +18,7 @@ import pluggy
 from flask import Flask, abort, current_app, request
 
 from kringwerk.pluginhost import hookspecs
-from kringwerk.pluginhost.access import require_sign_in
+from kringwerk.pluginhost.access import require_access
 from kringwerk.pluginhost.manifest import Plugin
 
 log = logging.getLogger("kringwerk.plugins")
@@ -121,7 +121,7 @@ class PluginRegistry:
             app.register_blueprint(plugin.blueprint, url_prefix=f"/<tenant>/{plugin.key}")
             self._by_blueprint[plugin.blueprint.name] = plugin.key
         app.before_request(_refuse_disabled_plugin)
-        app.before_request(_require_sign_in)
+        app.before_request(_require_access)
 
 
 def _manifest_from(module, where: str) -> Plugin:
@@ -168,9 +168,10 @@ def _refuse_disabled_plugin() -> None:
         return
 
 
-def _require_sign_in():
-    """Plugin views need a signed-in user unless marked ``@public`` (see ``access``)."""
+def _require_access():
+    """Plugin views need a signed-in member of the URL's tenant unless marked ``@public``
+    or opened to the network scope (see ``access``)."""
     registry = get_registry()
     if any(registry.plugin_for_blueprint(name) is not None for name in request.blueprints):
-        return require_sign_in()
+        return require_access()
     return None

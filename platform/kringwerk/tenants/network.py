@@ -32,6 +32,7 @@ from kringwerk.accounts.models import Membership, Role
 from kringwerk.accounts.permissions import current_membership, is_operator
 from kringwerk.extensions import db
 from kringwerk.members.models import Company
+from kringwerk.pluginhost.access import open_to_network
 from kringwerk.pluginhost.models import TenantPlugin
 from kringwerk.pluginhost.registry import get_registry
 from kringwerk.tenancy.context import unscoped
@@ -126,7 +127,8 @@ def require_member_or_network() -> Callable:
                 abort(404)
             return view(*args, **kwargs)
 
-        return wrapper
+        # The plugin host admits the network scope only to views marked so (access.py).
+        return open_to_network(wrapper)
 
     return decorator
 

@@ -49,6 +49,15 @@ def current_visitor() -> Visitor:
     return Visitor(user=user, member=member, manager=manager, via=access.names if access else None)
 
 
+def signed_in_visitor() -> Visitor:
+    """For the pages the plugin host leaves to the audience rule (``@public``): a seat at a
+    public event may belong to a signed-in person of any tenant, and a network's people
+    have their own feed. A visitor is asked to sign in first, as on every other page."""
+    if not current_user.is_authenticated:
+        abort(current_app.login_manager.unauthorized())
+    return current_visitor()
+
+
 def theme_name(theme) -> str:
     return theme.name_en if str(get_locale()) == "en" else theme.name_nl
 

@@ -19,7 +19,7 @@ from kringwerk.plugin_api import (
 )
 from plugins.events.calendar_feed import personal_feed, to_ics
 from plugins.events.models import PERSONAL_FEED, Audience, Event, EventState
-from plugins.events.views import bp, current_visitor, visible_event
+from plugins.events.views import bp, current_visitor, signed_in_visitor, visible_event
 
 ICS = "text/calendar; charset=utf-8"
 
@@ -65,12 +65,13 @@ def event_ics(event_id: int):
 
 def _may_have_a_feed() -> None:
     """Members and the people of the tenant's network; anyone else gets 404."""
-    visitor = current_visitor()
+    visitor = signed_in_visitor()
     if not (visitor.member or visitor.manager or visitor.in_network):
         abort(404)
 
 
 @bp.get("/my-feed")
+@public  # for the network's people too: _may_have_a_feed decides
 def my_feed():
     """Explains the personal feed; making (or renewing) its link is a POST."""
     _may_have_a_feed()
@@ -78,6 +79,7 @@ def my_feed():
 
 
 @bp.post("/my-feed")
+@public  # as my_feed
 def my_feed_new():
     """A new personal feed link; an older one stops working (one live link per person)."""
     _may_have_a_feed()

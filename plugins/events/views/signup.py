@@ -17,7 +17,7 @@ from plugins.events.forms import GuestForm, SignupForm, answers_of, with_questio
 from plugins.events.models import RegistrationStatus
 from plugins.events.services import may_attend
 from plugins.events.signup import SignupError, waiting_number
-from plugins.events.views import bp, current_visitor, visible_event
+from plugins.events.views import bp, current_visitor, signed_in_visitor, visible_event
 from plugins.events.views.calendar import own_registration
 
 # Guests sign up without an account: a bound per client address keeps a script from
@@ -101,9 +101,10 @@ def _to_checkout(url: str):
 
 
 @bp.post("/<int:event_id>/pay")
+@public  # the audience rule and the own registration decide (signed_in_visitor)
 def pay(event_id: int):
     """Back to Stripe's page for a seat held while paying (the same session while it lasts)."""
-    visitor = current_visitor()
+    visitor = signed_in_visitor()
     event = visible_event(event_id, visitor)
     registration = own_registration(event.id, visitor)
     if registration is None or not registration.awaiting_payment or not paid.price_applies(event):
@@ -138,10 +139,11 @@ def guest_sign_up(event, visitor):
 
 
 @bp.route("/<int:event_id>/cancel", methods=["GET", "POST"])
+@public  # as pay
 def cancel_signup(event_id: int):
     """GET asks (a mail scanner may open the link), POST cancels. One rule for both, so an
     id beyond the database's range is a 404 for either method."""
-    visitor = current_visitor()
+    visitor = signed_in_visitor()
     event = visible_event(event_id, visitor)
     registration = own_registration(event.id, visitor) or abort(404)
     if request.method == "GET":

@@ -28,7 +28,7 @@ def public_page():
 
 @bp.route("/unguarded", methods=["GET", "POST"])
 def unguarded():
-    """A view that forgot its ``require_member``: the host still asks for sign-in."""
+    """A view that forgot its ``require_member``: the host still asks for a member of the tenant."""
     return "dummy unguarded page"
 
 

@@ -28,6 +28,12 @@ def agenda():
     return f"Regional agenda of {current_tenant().name}"
 
 
+@bp.get("/forgotten")
+def forgotten():
+    """A page that forgot its guard: the host keeps it to the network's own members."""
+    return f"Forgotten page of {current_tenant().name}"
+
+
 class Hooks:
     @hookimpl
     def network_cards(self, tenant, user):
