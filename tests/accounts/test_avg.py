@@ -11,6 +11,7 @@ from sqlalchemy import select
 from kringwerk.accounts.models import Invitation, Membership, Role, User
 from kringwerk.accounts.people import add_membership
 from kringwerk.audit.models import AuditEntry
+from kringwerk.audit.services import record
 from kringwerk.extensions import db
 from kringwerk.mail.models import SentMail
 from kringwerk.members.models import Company, ContactPerson
@@ -198,3 +199,23 @@ def test_erase_by_a_facilitator_is_refused(login_as, data):
     mid = membership_id(world.a.tenant, world.a.member)
     assert login_as(world.a.facilitator).post(f"/kring-a/admin/people/{mid}/erase").status_code == 403
     assert membership_id(world.a.tenant, world.a.member) == mid
+
+
+@pytest.mark.both_databases
+def test_erasure_leaves_no_name_or_address_in_the_tenants_trail(login_as, data):
+    world = data
+    person = world.a.member
+    mid = membership_id(world.a.tenant, person)
+    # An entry by the person and one about them, in both tenants.
+    for tenant in (world.a.tenant, world.b.tenant):
+        with tenant_scope(tenant):
+            record("company.updated", actor=person, target_label="Alpha BV")
+            record("member.role_changed", actor=world.a.admin, target_label=person.email)
+            db.session.commit()
+    assert login_as(world.a.admin).post(f"/kring-a/admin/people/{mid}/erase").status_code == 302
+    for entry in audit(world.a.tenant):
+        assert person.email not in f"{entry.actor_label} {entry.target_label}"
+        assert person.name not in f"{entry.actor_label} {entry.target_label}"
+    by_person = [e for e in audit(world.b.tenant) if e.actor_id == person.id]
+    assert by_person and all(e.actor_label == person.email for e in by_person)
+    assert person.email in [e.target_label for e in audit(world.b.tenant)]

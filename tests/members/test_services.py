@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from kringwerk.audit.models import AuditEntry
+from kringwerk.audit.services import record
 from kringwerk.extensions import db
 from kringwerk.members import directory, groupings, services, themes
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme, company_circles
@@ -440,3 +442,35 @@ def test_a_kvk_race_past_the_check_still_gives_a_form_error(members, monkeypatch
         services.create_company({"name": "Tweede", "kvk_number": "12345678"}, actor=None)
     assert caught.value.errors.keys() == {"kvk_number"}
     db.session.rollback()
+
+
+@pytest.mark.both_databases
+def test_deleting_a_contact_leaves_no_name_or_address_in_the_trail(members):
+    """Removing a contact person is their erasure: earlier entries name them by number only."""
+    with tenant_scope(members.a.tenant):
+        contact = db.session.scalar(select(ContactPerson))
+        services.update_contact(
+            contact,
+            {"name": "Anna de Vries", "email": "anna@alpha.example.com", "job_title": "Directeur"},
+            actor=members.a.admin,
+        )
+        db.session.commit()
+        contact_id = contact.id
+        services.delete_contact(contact, actor=members.a.admin)
+        db.session.commit()
+        labels = set(db.session.scalars(select(AuditEntry.target_label)))
+    assert "Anna de Vries" not in labels and "anna@alpha.example.com" not in labels
+    assert f"#{contact_id}" in labels
+    with tenant_scope(members.b.tenant):
+        # Tenant B's entries about someone with the same name are not A's to rewrite.
+        record("contact.created", actor=members.b.admin, target_label="Anna de Vries")
+        db.session.commit()
+    with tenant_scope(members.a.tenant):
+        other = db.session.get(Company, members.anker_id)
+        services.delete_contact(
+            services.add_contact(other, {"name": "Bert", "email": "bert@anker.example.com"}, actor=members.a.admin),
+            actor=members.a.admin,
+        )
+        db.session.commit()
+    with tenant_scope(members.b.tenant):
+        assert "Anna de Vries" in set(db.session.scalars(select(AuditEntry.target_label)))

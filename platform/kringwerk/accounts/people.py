@@ -13,7 +13,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from kringwerk.accounts.models import Invitation, Membership, Role, User
 from kringwerk.accounts.services import AccountError, LastAdminError
-from kringwerk.audit.services import record
+from kringwerk.audit.services import forget_person, record
 from kringwerk.extensions import db, utcnow
 from kringwerk.tenancy.context import tenant_scope, unscoped
 from kringwerk.tenancy.models import Tenant
@@ -247,7 +247,10 @@ def erase_member(tenant: Tenant, membership: Membership, *, actor) -> None:
             .execution_options(synchronize_session="fetch")
         )
         _forget_deliveries(tenant, user.email)
-        # The trail names the account by number only: the entry must not keep what was erased.
+        # The trail names the account by number only: no entry may keep what was erased.
+        forget_person(
+            replacement=f"#{user.id}", targets=[membership, user], addresses=[user.email], actor_id=user.id
+        )
         record("member.erased", actor=actor, target=membership, target_label=f"#{user.id}", details={})
         db.session.delete(membership)
         db.session.flush()

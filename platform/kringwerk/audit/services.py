@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 
 from kringwerk.audit.models import AuditEntry
 from kringwerk.extensions import db
@@ -57,6 +57,35 @@ def _label(target) -> str | None:
         if isinstance(value, str) and value:
             return value[:300]
     return None
+
+
+def forget_person(*, replacement: str, targets=(), addresses=(), actor_id: int | None = None) -> None:
+    """Name an erased person by ``replacement`` (e.g. ``#12``) in the trail of the tenant in scope.
+
+    Entries keep what was done and when; the label of entries about them (one of
+    ``targets``, model instances, or labelled with one of their ``addresses``)
+    and of entries by them (``actor_id``) become ``replacement``. A name alone is
+    not matched: it may be someone else's. The scope keeps other tenants' entries.
+    """
+    about = [
+        (AuditEntry.target_type == type(target).__name__) & (AuditEntry.target_id == target.id)
+        for target in targets
+    ]
+    about += [AuditEntry.target_label == address for address in addresses if address]
+    if about:
+        db.session.execute(
+            update(AuditEntry)
+            .where(or_(*about))
+            .values(target_label=replacement)
+            .execution_options(synchronize_session=False)
+        )
+    if actor_id is not None:
+        db.session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.actor_id == actor_id)
+            .values(actor_label=replacement)
+            .execution_options(synchronize_session=False)
+        )
 
 
 # --- reading the trail ------------------------------------------------------------------

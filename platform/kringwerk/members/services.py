@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from kringwerk.accounts.models import Membership, User
-from kringwerk.audit.services import record
+from kringwerk.audit.services import forget_person, record
 from kringwerk.extensions import db
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson, Theme
 from kringwerk.pluginhost import all_hooks
@@ -375,10 +375,13 @@ def update_contact(contact: ContactPerson, values: Mapping[str, Any], *, actor) 
 
 
 def delete_contact(contact: ContactPerson, *, actor) -> None:
+    """Remove a contact person: their erasure, so the trail keeps them by number only."""
+    forget_person(replacement=f"#{contact.id}", targets=[contact], addresses=[contact.email])
     record(
         "contact.deleted",
         actor=actor,
         target=contact,
+        target_label=f"#{contact.id}",
         details={"company_id": contact.company_id, "company": contact.company.name},
     )
     all_hooks().contact_removed(tenant=db.session.get(Tenant, contact.tenant_id), contact=contact)
