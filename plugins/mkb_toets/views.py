@@ -24,7 +24,7 @@ from kringwerk.plugin_api import (
     require_member,
     store_upload,
 )
-from plugins.mkb_toets import dossiers, panel, phases, summary
+from plugins.mkb_toets import dossiers, mailing, panel, phases, summary
 from plugins.mkb_toets.blueprint import bp
 from plugins.mkb_toets.forms import LOCAL, DossierForm, PanelFilterForm, end_of_day
 from plugins.mkb_toets.models import BUSINESS_KINDS, Phase, Verdict
@@ -187,10 +187,23 @@ def dossier(dossier_id: int):
     )
 
 
-@bp.post("/<int:dossier_id>/advance")
+@bp.route("/<int:dossier_id>/advance", methods=["GET", "POST"])
 @require_member()
 def advance(dossier_id: int):
+    """GET: what the next step does and who is told; POST: take it."""
     item = _dossier_or_404(dossier_id, *STAFF)
+    if request.method == "GET":
+        target = phases.next_step(item)
+        if target is None or not phases.may_advance(item, _role()):
+            abort(404)
+        return render_template(
+            "mkb_toets/advance.html",
+            dossier=item,
+            target=target,
+            panel_size=len(mailing.seats_of(item)),
+            Phase=Phase,
+            back=url_for("mkb_toets.dossier", dossier_id=dossier_id),
+        )
     try:
         target = Phase(request.form.get("to", ""))
     except ValueError:

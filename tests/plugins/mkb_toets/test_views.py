@@ -255,3 +255,30 @@ def test_the_draft_is_changed_until_the_consultation_opens(mkb_world, client, lo
     client.post("/account/logout")
     login_as(mkb_world.b.admin)
     assert client.post(f"/kring-b/mkb-toets/{dossier_id}/edit", data={"title": "B"}).status_code == 404
+
+
+def test_the_next_phase_asks_first_and_says_what_it_does(mkb_world, client, login_as):
+    a = mkb_world.a
+    dossier_id = make_dossier(a.tenant)
+    base = f"/kring-a/mkb-toets/{dossier_id}"
+    login_as(a.admin)
+    client.post(f"{base}/panel", data={"source": "standing"})
+    dossier_page = client.get(base).get_data(as_text=True)
+    assert f'href="{base}/advance"' in dossier_page and f'action="{base}/advance"' not in dossier_page
+    asked = client.get(f"{base}/advance")
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "panel members get their personal link by e-mail" in page or "panel member gets" in page
+    assert 'name="to" value="consultation_open"' in page and "cannot be undone" in page
+    with tenant_scope(a.tenant):
+        assert db.session.get(Dossier, dossier_id).phase == Phase.DRAFT  # asking changed nothing
+    assert client.post(f"{base}/advance", data={"to": "consultation_open"}).status_code == 303
+    asked = client.get(f"{base}/advance").get_data(as_text=True)
+    assert "can no longer give or change feedback" in asked
+    client.post("/account/logout")
+    login_as(a.member)
+    assert client.get(f"{base}/advance").status_code in (403, 404)
+    client.post("/account/logout")
+    login_as(mkb_world.b.admin)
+    assert client.get(f"{base}/advance").status_code == 404
+    assert client.get(f"/kring-b/mkb-toets/{dossier_id}/advance").status_code == 404
