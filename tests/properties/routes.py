@@ -107,9 +107,10 @@ class FormParser(HTMLParser):
             also = None
             for hx in ("hx-post", "hx-get"):
                 if attributes.get(hx):
-                    if hx == "hx-get" and method == "POST":
-                        # A live preview on change (GET) of a form that still submits by POST.
-                        also = (self._absolute(attributes[hx]), "GET")
+                    if method == "POST" and attributes.get("action"):
+                        # A live preview or an autosave on change of a form that still
+                        # submits to its action: both get the fields.
+                        also = (self._absolute(attributes[hx]), hx[3:].upper())
                         continue
                     method, action = hx[3:].upper(), attributes[hx]
             self._stack.append((self._absolute(action), method, set(), set()))

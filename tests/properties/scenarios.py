@@ -124,7 +124,7 @@ def letter_link(tenant, rows) -> dict[str, dict]:
 def own_fields(tenant, rows) -> dict[str, dict]:
     """Rows whose pages show forms the generic rows hide: a public published event (its
     sign-up form), a draft dossier (its edit form), an advice being written with a point, a
-    draft poll (its audience form), a password-reset link and an open invitation."""
+    password-reset link and an open invitation."""
     from datetime import timedelta
 
     from kringwerk.accounts.models import AuthToken, Invitation, Role, TokenPurpose, User
@@ -133,15 +133,12 @@ def own_fields(tenant, rows) -> dict[str, dict]:
     from plugins.events.models import Audience
     from plugins.mkb_toets import advice
     from plugins.mkb_toets.models import AdvicePoint, Dossier, Phase
-    from plugins.polls.models import PollState
     from tests.plugins.events.conftest import make_event
     from tests.plugins.mkb_toets.conftest import make_dossier
-    from tests.plugins.polls.conftest import make_poll
 
     event_id = make_event(tenant, audience=Audience.PUBLIC, capacity=50)
     draft_id = make_dossier(tenant, title="Concept voor bewerken")
     writing_id = make_dossier(tenant, title="Advies in wording", phase=Phase.ADVICE_WRITING)
-    poll_id = make_poll(tenant, title="Concept-peiling", state=PollState.DRAFT)
     reset, reset_digest = new_token()
     invited, invited_digest = new_token()
     with tenant_scope(tenant):
@@ -176,7 +173,6 @@ def own_fields(tenant, rows) -> dict[str, dict]:
         "mkb_toets.advice_page": advice_ids,
         "mkb_toets.add_advice_point": advice_ids,
         "mkb_toets.edit_advice_point": advice_ids,
-        "polls.audience": {"poll_id": poll_id},
         "accounts.reset_password": {"token": reset},
         "accounts.invitation": {"token": invited},
     }
