@@ -72,7 +72,10 @@ def test_sections_link_inside_the_tenant(client, world, login_as, test_sections)
 
 
 def test_no_sections_shows_an_empty_state(client, world, login_as, monkeypatch):
+    from kringwerk.billing import hooks as billing_hooks
+
     monkeypatch.setattr(hooks, "ADMIN_SECTIONS", (AdminSection("nowhere.missing", "Nothing"),))
+    monkeypatch.setattr(billing_hooks, "SECTION", AdminSection("nowhere.missing", "Nothing"))
     login_as(world.a.admin)
     response = client.get("/kring-a/admin/")
     assert response.status_code == 200

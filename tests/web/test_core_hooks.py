@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from kringwerk.billing import hooks as billing_hooks
 from kringwerk.extensions import db
 from kringwerk.pluginhost import collect, get_registry, hooks
 from kringwerk.pluginhost.manifest import Plugin
@@ -27,6 +28,7 @@ CORE_SECTIONS = [
     "Letters of intent",
     "Sharing the member directory",
     "Settings",
+    "Plan and billing",
     "Audit log",
 ]
 
@@ -51,7 +53,9 @@ def test_the_core_takes_part_as_an_always_enabled_participant(app, world):
         items = collect(hooks(side.tenant).nav_items(tenant=side.tenant, user=side.admin))
         assert [item.endpoint for item in items] == ["web.tenant_home", "members.directory", "web.admin_home"]
         sections = collect(hooks(side.tenant).admin_sections(tenant=side.tenant, user=side.admin))
-        assert [s.endpoint for s in sections] == [s.endpoint for s in core_hooks.ADMIN_SECTIONS]
+        # The core's own sections and the billing section (a core package with its own hooks).
+        core_sections = [*core_hooks.ADMIN_SECTIONS, billing_hooks.SECTION]
+        assert sorted(s.endpoint for s in sections) == sorted(s.endpoint for s in core_sections)
 
 
 def test_no_plugin_may_take_the_cores_name():
