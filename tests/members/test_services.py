@@ -468,7 +468,9 @@ def test_deleting_a_contact_leaves_no_name_or_address_in_the_trail(members):
     with tenant_scope(members.a.tenant):
         other = db.session.get(Company, members.anker_id)
         services.delete_contact(
-            services.add_contact(other, {"name": "Bert", "email": "bert@anker.example.com"}, actor=members.a.admin),
+            services.add_contact(
+                other, {"name": "Bert", "email": "bert@anker.example.com"}, actor=members.a.admin
+            ),
             actor=members.a.admin,
         )
         db.session.commit()
