@@ -300,13 +300,15 @@ class Rollup:
     def reporting(self) -> int:
         return sum(1 for member in self.members if member.latest is not None)
 
-    def share(self, goal: Goal) -> float | None:
-        """How far the total is from the network goal's baseline to its target (0..1)."""
-        if self.total is None:
+    def of_target(self, goal: Goal) -> float | None:
+        """The members' total as a share of the network goal's target (0 and up).
+
+        The members' goals are contributions toward the network's goal, not the network's own
+        measurement, so the network's baseline does not apply to them: 8 toward a target of
+        100 is 8 %, even when the network itself started at 60."""
+        if self.total is None or not goal.target:
             return None
-        span = goal.target - goal.baseline
-        share = float((self.total - goal.baseline) / span) if span else 1.0
-        return max(0.0, min(1.0, share))
+        return max(0.0, float(self.total / goal.target))
 
 
 def rollup(network, goal: Goal) -> Rollup | None:

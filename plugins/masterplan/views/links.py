@@ -47,7 +47,7 @@ def goal_links(plan, goal: Goal, *, errors=None, notice=None) -> dict:
         "contributors": contributions.contributors(goal),
         "project_choices": contributions.project_choices(goal) if manager else [],
         "rollup": network,
-        "rollup_share": network.share(goal) if network else None,
+        "rollup_share": network.of_target(goal) if network else None,
         "declared": network_goals.declared(tenant, goal) if network is None else [],
         "network_choices": network_goals.choices(tenant, goal) if network is None and manager else [],
         "may_link": manager,

@@ -118,7 +118,8 @@ def test_member_goals_roll_up_into_the_network_goal_and_one_that_left_drops_out(
         goal = db.session.get(Goal, target)
         rolled = network_goals.rollup(region, goal)
         assert [m.name for m in rolled.members] == ["Kring A"] and rolled.total == pytest.approx(35.5)
-        assert rolled.share(goal) == 0.0  # 35.5 is below the baseline of 60
+        # 35.5 is below the network's own baseline of 60, yet counts as 35.5 of the target 100.
+        assert rolled.of_target(goal) == pytest.approx(0.355)
     # B's own page says its goal no longer counts; its declaration stays its own row.
     with tenant_scope(w.b.tenant):
         (shown,) = network_goals.declared(w.b.tenant, db.session.get(Goal, goal_b))
@@ -246,3 +247,38 @@ def test_a_goal_whose_unit_changed_stops_counting(plan_world, network):
         assert shown.state == "unit"
     with tenant_scope(region):
         assert network_goals.rollup(region, db.session.get(Goal, target)).members == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "contributed", "own"),
+    [
+        (
+            "en",
+            "contribute 8.5 of the target 100 business cases (8.5%)",
+            "is 37.5% of the way from its baseline 60",
+        ),
+        (
+            "nl",
+            "dragen de verenigingen 8,5 bij aan de streefwaarde 100 business cases (8,5%)",
+            "is 37,5% van de weg van de nulmeting 60",
+        ),
+    ],
+)
+def test_the_network_goal_page_shows_the_members_share_of_the_target(
+    plan_world, network, login_as, locale, contributed, own
+):
+    """Members' values are contributions: below the network's baseline they still count."""
+    w = plan_world
+    region, admin, plan_id, target, _, _ = network
+    goal_a = _goal(w.a.tenant, w.plan_a, w.a.admin, [("2025-06-01", "8.5")])
+    goal_b = _goal(w.b.tenant, w.plan_b, w.b.admin, [("2025-06-01", "7")])
+    _declare(w.a.tenant, goal_a, target, w.a.admin)
+    _declare(w.b.tenant, goal_b, target, w.b.admin)
+    _leave(w.b.tenant, network[5], w.b.admin)  # B left: its 7 no longer counts
+    region.default_locale = locale
+    db.session.commit()
+    page = " ".join(
+        login_as(admin).get(f"/cleantech/masterplan/{plan_id}/goals/{target}").get_data(as_text=True).split()
+    )
+    assert contributed in page and own in page
+    assert "0% of the way from the baseline" not in page and "Kring B" not in page
