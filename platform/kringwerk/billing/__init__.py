@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.before_request(guard.refuse_changes_to_read_only_plugins)
     get_registry(app).pm.register(hooks, name="core.billing")
     app.add_template_global(notices.billing_notice)
+    app.add_template_global(guard.plugin_read_only)
     _check_plans(app)
 
 

@@ -12,6 +12,7 @@ from kringwerk.accounts.people import people_query as memberships
 from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, require_member
 from kringwerk.accounts.ratelimit import rate_limit
 from kringwerk.audit.services import record
+from kringwerk.billing.guard import plugin_read_only
 from kringwerk.billing.payments import PaymentError, money_text, payment_currency, start_payment
 from kringwerk.billing.stripe_client import billing_enabled
 from kringwerk.documents.forms import AcceptedUpload
@@ -120,6 +121,7 @@ __all__ = [
     "update_plugin_settings",
     # payments
     "billing_enabled",
+    "plugin_read_only",
     "start_payment",
     "PaymentError",
     "payment_currency",
