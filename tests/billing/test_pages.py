@@ -144,6 +144,15 @@ def test_more_people_than_the_plan_allows_is_pointed_out(world, login_as, app):
     app.extensions.pop("kringwerk.billing.plans", None)
     html = login_as(world.a.admin).get(billing_url(world.a)).get_data(as_text=True)
     assert "data-over-limit" in html and "4 of at most 3" in html
+    assert "new invitations are refused until you choose a larger plan" in html
+    assert "may ask you" not in html
+    world.a.admin.preferred_locale = "nl"
+    db.session.commit()
+    nl = login_as(world.a.admin).get(billing_url(world.a)).get_data(as_text=True)
+    assert "nieuwe uitnodigingen worden geweigerd tot u een groter abonnement kiest" in nl
+    # B (also 4 people, same plan) reads the same about itself, not about A.
+    b_html = login_as(world.b.admin).get(billing_url(world.b)).get_data(as_text=True)
+    assert "data-over-limit" in b_html and world.a.tenant.name not in b_html
 
 
 def test_pages_say_when_a_module_is_read_only_or_a_payment_failed(world, login_as, standin):
