@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from kringwerk.plugin_api import Company, ContactPerson, db, utcnow
 from plugins.masterplan import changes
@@ -171,9 +172,15 @@ def update_project(project: Project, values: dict, *, expected_version, actor) -
 
 
 def projects(
-    plan: Masterplan, *, theme_id: int | None = None, status: ProjectStatus | None = None
+    plan: Masterplan,
+    *,
+    theme_id: int | None = None,
+    status: ProjectStatus | None = None,
+    with_milestones: bool = False,
 ) -> list[Project]:
     query = select(Project).where(Project.masterplan_id == plan.id)
+    if with_milestones:  # one statement for all of them, not one per project
+        query = query.options(selectinload(Project.milestones))
     if theme_id is not None:
         query = query.where(Project.theme_id == theme_id)
     if status is not None:

@@ -3,10 +3,14 @@ budgets and funding, filtered by theme and status."""
 
 from __future__ import annotations
 
-from flask import render_template, request
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import render_template, request, url_for
+from sqlalchemy import select
 
 from kringwerk.plugin_api import Company, db, int_arg, require_member
-from plugins.masterplan import projects, rounds
+from plugins.masterplan import projects, rounds, timeline
 from plugins.masterplan.models import ProjectStatus
 from plugins.masterplan.views import bp, plan_or_404
 
@@ -20,10 +24,22 @@ def implementation(masterplan_id: int):
     theme_id = int_arg("theme")
     status = request.args.get("status") or None
     status = ProjectStatus(status) if status in {s.value for s in ProjectStatus} else None
-    rows = projects.projects(plan, theme_id=theme_id if theme_id in rank else None, status=status)
+    rows = projects.projects(
+        plan, theme_id=theme_id if theme_id in rank else None, status=status, with_milestones=True
+    )
     rows.sort(key=lambda p: (rank.get(p.theme_id, len(rank)), p.starts_on is None, p.starts_on or 0, p.id))
     companies = {p.owner_company_id for p in rows if p.owner_company_id}
-    owners = {c.id: c.name for c in (db.session.get(Company, i) for i in companies) if c}
+    owners = (
+        dict(db.session.execute(select(Company.id, Company.name).where(Company.id.in_(companies))).all())
+        if companies
+        else {}
+    )
+    spans, unscheduled = timeline.scheduled(rows)
+    chart = timeline.timeline(
+        spans,
+        today=datetime.now(ZoneInfo("Europe/Amsterdam")).date(),
+        link=lambda p: url_for("masterplan.project", masterplan_id=plan.id, project_id=p.id),
+    )
     return render_template(
         "masterplan/implementation.html",
         plan=plan,
@@ -31,6 +47,8 @@ def implementation(masterplan_id: int):
         themes=themes,
         names={t.id: t.name for t in themes},
         owners=owners,
+        chart=chart,
+        unscheduled=unscheduled,
         statuses=list(ProjectStatus),
         chosen_theme=theme_id,
         chosen_status=status.value if status else "",
