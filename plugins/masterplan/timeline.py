@@ -120,8 +120,10 @@ def timeline(spans: list[Span], *, today: date, link) -> Markup | None:
         x1, x2 = position(span.start, first, last), position(span.end, first, last)
         text = f"{project.title} · {project.status.label}"
         parts.append(f'<a href="{escape(link(project))}">')
+        # A bar in the right half is labelled leftward from its end, so the label stays in view.
+        anchor = f'x="{x2}" text-anchor="end"' if x1 > WIDTH / 2 else f'x="{x1}"'
         parts.append(
-            f'<text x="{x1}" y="{top + 11}" font-size="12" fill="currentColor">{escape(text)}</text>'
+            f'<text {anchor} y="{top + 11}" font-size="12" fill="currentColor">{escape(text)}</text>'
         )
         parts.append(
             f'<rect class="timeline-bar" data-project="{project.id}" x="{x1}" y="{top + 15}" '
