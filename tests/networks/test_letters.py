@@ -266,6 +266,9 @@ def test_the_chair_signs_from_the_associations_admin(net, world, login_as):
     }
     missing = client.post(url, data={**form, "full_name": "", "agree": ""})
     assert missing.status_code == 422 and "Type your full name." in missing.get_data(as_text=True)
+    # The summary joins the sentence label and its error without a stray ".:".
+    assert "sign it: Confirm that you have read the letter" in missing.get_data(as_text=True)
+    assert "sign it.:" not in missing.get_data(as_text=True)
     done = client.post(url, data=form)
     assert done.status_code == 302
     assert _affiliation(net, affiliation_id).status == AffiliationStatus.ACTIVE

@@ -5,8 +5,9 @@ action."""
 from __future__ import annotations
 
 from flask import render_template_string
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectChoice, StringField
+from wtforms import BooleanField, FieldList, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired
 
 from kringwerk.web.pagination import Page
@@ -98,3 +99,29 @@ def test_one_page_needs_no_pagination(app):
             page=Page(items=[], number=1, per_page=10, total=3),
         )
     assert "pagination" not in html
+
+
+class SentenceLabelsForm(FlaskForm):
+    agree = BooleanField("I have read the letter and sign it.", validators=[DataRequired("Confirm it.")])
+    share = BooleanField("Do you share the directory?", validators=[DataRequired("Say yes.")])
+    town = StringField("Town:", validators=[DataRequired("Enter the town.")])
+    name = StringField("Name", validators=[DataRequired(lazy_gettext("Enter the name."))])
+    towns = FieldList(StringField("Town", validators=[DataRequired("Enter a town.")]), "Towns", min_entries=1)
+
+
+def test_the_summary_joins_a_sentence_label_and_its_error_naturally(app):
+    """A label that is a sentence (a checkbox to agree) or ends in a colon gets no second
+    punctuation mark before its error; a question keeps its question mark."""
+    with app.test_request_context(method="POST", data={}):
+        form = SentenceLabelsForm(meta={"csrf": False})
+        form.validate()
+        html = render_template_string(
+            '{% from "components/forms.html" import error_summary %}{{ error_summary(form) }}', form=form
+        )
+    summary = Html(html).text
+    assert "I have read the letter and sign it: Confirm it." in summary
+    assert "Do you share the directory? Say yes." in summary
+    assert "Town: Enter the town." in summary
+    assert "Name: Enter the name." in summary, "a lazily translated message is shown, not a pointer"
+    assert "Towns: check this part of the form." in summary  # a list of fields points at it
+    assert ".:" not in summary and "?:" not in summary and "::" not in summary
