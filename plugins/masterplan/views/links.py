@@ -61,66 +61,46 @@ def _checked() -> None:
         abort(400)
 
 
-def _project_answer(masterplan_id: int, project_id: int, action, message: str):
+# Per kind of page: its model, the template and its variable, what its links section shows.
+_SECTIONS = {
+    "project": (Project, "masterplan/project_links.html", "project", project_links),
+    "goal": (Goal, "masterplan/goal_links.html", "goal", goal_links),
+}
+
+
+def _answer(kind: str, masterplan_id: int, row_id: int, action, message: str):
+    """Do ``action`` and answer with the links section: 422 with the messages when refused,
+    the section with ``message`` for htmx, else a redirect to the page."""
+    model, template, name, links = _SECTIONS[kind]
     _checked()
     try:
         action()
     except Invalid as refused:
         db.session.rollback()
-        plan = plan_or_404(masterplan_id)
-        row = child_or_404(Project, project_id, plan)
-        return page_or_block(
-            "masterplan/project_links.html",
-            "links",
-            status=422,
-            plan=plan,
-            project=row,
-            **project_links(plan, row, errors=refused.errors),
-        )
-    db.session.commit()
-    if wants_fragment():
-        plan = plan_or_404(masterplan_id)
-        row = child_or_404(Project, project_id, plan)
-        return page_or_block(
-            "masterplan/project_links.html",
-            "links",
-            plan=plan,
-            project=row,
-            **project_links(plan, row, notice=message),
-        )
-    flash(message, "success")
-    return redirect(url_for("masterplan.project", masterplan_id=masterplan_id, project_id=project_id), 303)
+        shown = {"errors": refused.errors}
+        status = 422
+    else:
+        db.session.commit()
+        if not wants_fragment():
+            flash(message, "success")
+            return redirect(
+                url_for(f"masterplan.{kind}", masterplan_id=masterplan_id, **{f"{kind}_id": row_id}), 303
+            )
+        shown = {"notice": message}
+        status = 200
+    plan = plan_or_404(masterplan_id)
+    row = child_or_404(model, row_id, plan)
+    return page_or_block(
+        template, "links", status=status, plan=plan, **{name: row}, **links(plan, row, **shown)
+    )
+
+
+def _project_answer(masterplan_id: int, project_id: int, action, message: str):
+    return _answer("project", masterplan_id, project_id, action, message)
 
 
 def _goal_answer(masterplan_id: int, goal_id: int, action, message: str):
-    _checked()
-    try:
-        action()
-    except Invalid as refused:
-        db.session.rollback()
-        plan = plan_or_404(masterplan_id)
-        row = child_or_404(Goal, goal_id, plan)
-        return page_or_block(
-            "masterplan/goal_links.html",
-            "links",
-            status=422,
-            plan=plan,
-            goal=row,
-            **goal_links(plan, row, errors=refused.errors),
-        )
-    db.session.commit()
-    if wants_fragment():
-        plan = plan_or_404(masterplan_id)
-        row = child_or_404(Goal, goal_id, plan)
-        return page_or_block(
-            "masterplan/goal_links.html",
-            "links",
-            plan=plan,
-            goal=row,
-            **goal_links(plan, row, notice=message),
-        )
-    flash(message, "success")
-    return redirect(url_for("masterplan.goal", masterplan_id=masterplan_id, goal_id=goal_id), 303)
+    return _answer("goal", masterplan_id, goal_id, action, message)
 
 
 def _editable_project(masterplan_id: int, project_id: int) -> Project:
