@@ -91,7 +91,12 @@ def test_tick_runs_periodic_jobs_only_for_tenants_with_the_plugin(world, app):
 def test_tick_with_no_tenant_having_the_plugin_runs_only_core_jobs(world, app):
     report = tick(app)
     assert dummy_hooks.calls == []
-    assert sorted(report.ran) == ["jobs.fail_stale_tasks", "jobs.prune_tasks", "mail.prune_sent_mail"]
+    assert sorted(report.ran) == [
+        "jobs.fail_stale_tasks",
+        "jobs.prune_tasks",
+        "mail.prune_sent_mail",
+        "tokens.prune_dead_tokens",
+    ]
 
 
 def test_tick_refuses_an_unknown_job(app):

@@ -67,6 +67,7 @@ class ScheduledJob:
 def core_periodic_jobs() -> list[ScheduledJob]:
     from kringwerk.jobs.services import fail_stale_tasks, prune_tasks
     from kringwerk.mail.jobs import prune_sent_mail
+    from kringwerk.tokens.jobs import prune_dead_tokens
 
     return [
         ScheduledJob("jobs.prune_tasks", prune_tasks, cron="15 3 * * *", per_tenant=False),
@@ -74,6 +75,7 @@ def core_periodic_jobs() -> list[ScheduledJob]:
             "jobs.fail_stale_tasks", fail_stale_tasks, interval=timedelta(minutes=5), per_tenant=False
         ),
         ScheduledJob("mail.prune_sent_mail", prune_sent_mail, cron="20 3 * * *", per_tenant=False),
+        ScheduledJob("tokens.prune_dead_tokens", prune_dead_tokens, cron="25 3 * * *", per_tenant=False),
     ]
 
 
