@@ -201,7 +201,9 @@ def find_pages(app, instance: Instance) -> list[Page]:
         Page("answer page (personal link)", answer.group(1), "anonymous"),
         Page("public event page (signed out)", public, "anonymous"),
         Page("events calendar", "/ikl/events/", "board"),
+        Page("MKB-toets dossiers", "/mkb-lv/mkb-toets/", "mkb_board"),
         Page("MKB-toets dossier", f"/mkb-lv/mkb-toets/{dossier}", "mkb_board"),
+        Page("masterplans", "/ikl/masterplan/", "board"),
         Page("masterplan page", f"/ikl/masterplan/{plan}/", "board"),
     ]
 
