@@ -306,6 +306,19 @@ def build_steps(args):
         visitor.get("/static/css/kringwerk.css", expect=304, headers={"If-None-Match": css.headers["ETag"]})
         visitor.get("/static/vendor/htmx/htmx.min.js")
         visitor.get("/static/no-such-file.css", expect=404)
+        # Pages link the static files with their content hash; nginx keeps those a year.
+        linked = re.findall(r'(?:href|src)="(/static/[^"?]+)\?v=([0-9a-f]+)"', visitor.get("/").text)
+        if len(linked) < 3:
+            raise SmokeFailure(f"the landing page links no versioned static files: {linked}")
+        for path, version in linked:
+            versioned = visitor.get(f"{path}?v={version}")
+            if versioned.content != (args.static / path.removeprefix("/static/")).read_bytes():
+                raise SmokeFailure(f"nginx served a different {path} than the checkout's")
+            if versioned.headers.get("Cache-Control") != "public, max-age=31536000, immutable":
+                raise SmokeFailure(f"{path}?v={version} is not kept a year: {dict(versioned.headers)}")
+        stale = visitor.get(f"{linked[0][0]}?v=000000000000")
+        if "immutable" in stale.headers.get("Cache-Control", ""):
+            raise SmokeFailure(f"a hash other than the file's is kept a year: {dict(stale.headers)}")
         # nginx refuses a body past client_max_body_size before gunicorn reads any of it.
         visitor.post("/account/login", b"x" * (12 * 1024 * 1024), expect=413)
         missing = visitor.get("/no-such-tenant/", expect=404)

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -182,6 +183,13 @@ def test_nginx_accepts_each_configuration_as_the_image_renders_it(template, tmp_
     text = text.replace("/etc/nginx/kringwerk/", f"{tmp_path}/").replace("/etc/nginx/tls/", f"{tmp_path}/")
     locations = (DEPLOY / "nginx" / "locations.conf").read_text().replace("/app/", f"{ROOT}/")
     (tmp_path / "locations.conf").write_text(locations)
+    versions = subprocess.run(
+        [sys.executable, str(DEPLOY / "nginx" / "static_versions.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (tmp_path / "static-versions.conf").write_text(versions.stdout)
     (tmp_path / "site.conf").write_text(text)
     if "ssl_certificate" in text:
         subprocess.run(

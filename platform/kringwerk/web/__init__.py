@@ -2,7 +2,7 @@
 (i18n), security headers (security), error pages and htmx error fragments
 (errors), the refusal of changes to a suspended tenant (suspension), the tenant's colours (theme), navigation, the admin home's sections
 (admin), the core's own hook implementations (hooks), pagination, and the shell's pages: landing, tenant home, admin home,
-language switch and health check (views)."""
+language switch and health check (views), and static files' versioned URLs (static)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from kringwerk.extensions import babel
 
 def init_app(app: Flask) -> None:
     from kringwerk.pluginhost import get_registry
-    from kringwerk.web import errors, hooks, i18n, safety, security, suspension, templating, views
+    from kringwerk.web import errors, hooks, i18n, safety, security, static, suspension, templating, views
 
     # The shared look in templates/ comes first; blueprints (plugins) add their own folders.
     app.jinja_loader = FileSystemLoader(app.config["TEMPLATES_DIR"])
@@ -26,3 +26,4 @@ def init_app(app: Flask) -> None:
     suspension.install(app)
     templating.install(app)
     app.register_blueprint(views.bp)
+    static.install(app)  # last: the plugins' static folders are registered by now
