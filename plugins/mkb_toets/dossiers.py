@@ -144,12 +144,17 @@ def replace_sections(dossier: Dossier, sections: list[tuple[str, str]]) -> None:
     db.session.flush()
 
 
-def visible_to(role: Role | None) -> Select:
-    """The dossiers a member with ``role`` sees, newest first: drafts only for the staff."""
-    statement = select(Dossier).order_by(Dossier.created_at.desc(), Dossier.id.desc())
+def only_visible(statement: Select, role: Role | None) -> Select:
+    """``statement`` (reading dossiers) kept to those a member with ``role`` sees: drafts
+    only for the staff."""
     if role not in STAFF:
         statement = statement.where(Dossier.phase != Phase.DRAFT)
     return statement
+
+
+def visible_to(role: Role | None) -> Select:
+    """The dossiers a member with ``role`` sees, newest first: drafts only for the staff."""
+    return only_visible(select(Dossier).order_by(Dossier.created_at.desc(), Dossier.id.desc()), role)
 
 
 def dossier_for(dossier_id: int, role: Role | None) -> Dossier | None:

@@ -57,8 +57,11 @@ class Phase(enum.StrEnum):
 
     @property
     def position(self) -> int:
-        return list(Phase).index(self)
+        return _PHASE_POSITIONS[self]
 
+
+# Looked up on every timeline step and phase comparison: counted once, not per call.
+_PHASE_POSITIONS = {phase: number for number, phase in enumerate(Phase)}
 
 PHASE_LABELS = {
     Phase.DRAFT: _l("Draft"),

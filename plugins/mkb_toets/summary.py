@@ -4,10 +4,11 @@ with names (and their texts) only of the members who agreed to be named."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from kringwerk.plugin_api import ContactPerson, db, record, utcnow
 from plugins.mkb_toets.models import Dossier, DossierSection, Feedback, PanelSeat, Phase, Verdict
@@ -94,16 +95,35 @@ def overall_remarks(dossier: Dossier, *, names: str = "board") -> list[Remark]:
     ]
 
 
-def response_count(dossier: Dossier) -> tuple[int, int]:
-    """(seats that gave any feedback, seats on the panel)."""
-    seats = db.session.scalar(
-        select(func.count()).select_from(PanelSeat).where(PanelSeat.dossier_id == dossier.id)
+def seats_count():
+    """A scalar subquery: the seats on the panel of the dossier ``dossier_id`` (a bound parameter)."""
+    return (
+        select(func.count())
+        .select_from(PanelSeat)
+        .where(PanelSeat.dossier_id == bindparam("dossier_id"))
+        .scalar_subquery()
     )
-    answered = db.session.scalar(
+
+
+def answered_count():
+    """A scalar subquery: the seats of the dossier ``dossier_id`` that gave any feedback."""
+    return (
         select(func.count(func.distinct(Feedback.seat_id)))
         .join(PanelSeat, PanelSeat.id == Feedback.seat_id)
-        .where(PanelSeat.dossier_id == dossier.id)
+        .where(PanelSeat.dossier_id == bindparam("dossier_id"))
+        .scalar_subquery()
     )
+
+
+@functools.cache
+def _counts_statement() -> Select:
+    # Both counts in one statement, built once per process (the wall adds the tenant per run).
+    return select(answered_count(), seats_count())
+
+
+def response_count(dossier: Dossier) -> tuple[int, int]:
+    """(seats that gave any feedback, seats on the panel)."""
+    answered, seats = db.session.execute(_counts_statement(), {"dossier_id": dossier.id}).one()
     return answered or 0, seats or 0
 
 

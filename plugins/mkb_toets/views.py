@@ -11,11 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kringwerk.plugin_api import (
-    BusinessPark,
-    Circle,
-    Company,
     Role,
-    StoredFile,
     Theme,
     current_membership,
     db,
@@ -24,7 +20,7 @@ from kringwerk.plugin_api import (
     require_member,
     store_upload,
 )
-from plugins.mkb_toets import dossiers, mailing, panel, phases, summary
+from plugins.mkb_toets import dossier_page, dossiers, mailing, panel, phases, summary
 from plugins.mkb_toets.blueprint import bp
 from plugins.mkb_toets.forms import LOCAL, DossierForm, PanelFilterForm, end_of_day
 from plugins.mkb_toets.models import BUSINESS_KINDS, Phase, Verdict
@@ -52,8 +48,9 @@ def _dossier_or_404(dossier_id: int, *roles: Role):
 @bp.get("/")
 @require_member()
 def index():
-    page = paginate(dossiers.visible_to(_role()))
-    return render_template("mkb_toets/index.html", page=page, may_open=_role() in STAFF, Phase=Phase)
+    role = _role()
+    page = paginate(dossier_page.listing(role), scalars=False)
+    return render_template("mkb_toets/index.html", page=page, may_open=role in STAFF)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -162,27 +159,33 @@ def edit(dossier_id: int):
 @bp.get("/<int:dossier_id>")
 @require_member()
 def dossier(dossier_id: int):
-    item = _dossier_or_404(dossier_id)
     role = _role()
-    attachment = db.session.get(StoredFile, item.attachment_id) if item.attachment_id else None
-    answered, seats = summary.response_count(item)
-    filters = _filter_form() if role == Role.ADMIN else None
+    found = dossier_page.load(dossier_id, role)
+    if found is None:
+        abort(404)
+    item = found.dossier
+    composable = item.phase in panel.COMPOSABLE
+    # The board's panel forms show only while the panel may change: their choices load then.
+    choices = dossier_page.panel_choices() if role == Role.ADMIN and composable else None
     return render_template(
         "mkb_toets/dossier.html",
         dossier=item,
         role=role,
+        staff=role in STAFF,
         Role=Role,
         Phase=Phase,
-        attachment=attachment,
-        attachment_url=file_url(attachment) if attachment else None,
+        timeline=dossier_page.timeline(item),
+        sections=dossier_page.sections(item),
+        attachment=found.attachment,
+        attachment_url=file_url(found.attachment) if found.attachment else None,
         next_phase=phases.next_step(item),
         may_advance=role is not None and phases.may_advance(item, role),
-        answered=answered,
-        seats=seats,
-        filters=filters,
-        companies=db.session.scalars(select(Company).order_by(Company.name)).all() if filters else [],
-        composable=item.phase in panel.COMPOSABLE,
-        standing=panel.standing_panel_size() if filters else 0,
+        answered=found.answered,
+        seats=found.seats,
+        filters=_filter_form(choices) if choices is not None else None,
+        companies=choices.companies if choices is not None else [],
+        composable=composable,
+        standing=found.standing,
         releasable=item.phase in summary.RELEASABLE,
     )
 
@@ -219,19 +222,15 @@ def advance(dossier_id: int):
     return redirect(url_for("mkb_toets.dossier", dossier_id=dossier_id), 303)
 
 
-def _filter_form() -> PanelFilterForm:
+def _filter_form(choices: dossier_page.PanelChoices | None = None) -> PanelFilterForm:
+    """The panel filter with its choices (loaded here unless ``choices`` are given)."""
+    choices = choices if choices is not None else dossier_page.panel_choices()
     form = PanelFilterForm()
-    sectors = sorted(
-        {s for s in db.session.scalars(select(Company.sector).where(Company.sector.is_not(None)))}
-    )
-    form.sector.choices = [("", _("Any sector"))] + [(s, s) for s in sectors]
+    form.sector.choices = [("", _("Any sector"))] + [(s, s) for s in choices.sectors]
     form.business_park_id.choices = [("", _("Any business park"))] + [
-        (str(park.id), park.name)
-        for park in db.session.scalars(select(BusinessPark).order_by(BusinessPark.name))
+        (str(id_), name) for id_, name in choices.parks
     ]
-    form.circle_id.choices = [("", _("Any circle"))] + [
-        (str(circle.id), circle.name) for circle in db.session.scalars(select(Circle).order_by(Circle.name))
-    ]
+    form.circle_id.choices = [("", _("Any circle"))] + [(str(id_), name) for id_, name in choices.circles]
     return form
 
 

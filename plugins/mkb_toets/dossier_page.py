@@ -1,0 +1,176 @@
+"""What the dossier page and the dossier list read, in as few statements as the page allows.
+
+The dossier page used to run eleven statements of its own: the dossier, two counts, three
+lazy loads (themes, timeline, sections), the attachment, and five for the board's panel
+forms (sectors, parks, circles, companies, the standing panel's size). Here the dossier
+comes with its themes, its attachment and the counts the reader's role is shown in one
+statement; the timeline and the sections are one narrow statement each; the board's
+choices (companies, sectors, parks, circles) one more, only while the panel may change.
+
+The statements are built once per process with bound parameters (building a select with
+scalar subqueries costs more than running it); the tenant wall adds its criteria to each
+execution, subqueries included, and row-level security holds on PostgreSQL as before."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import Select, bindparam, func, literal, literal_column, null, select, union_all
+from sqlalchemy.orm import joinedload
+
+from kringwerk.plugin_api import BusinessPark, Circle, Company, Role, StoredFile, db, panel_contacts
+from plugins.mkb_toets.dossiers import only_visible
+from plugins.mkb_toets.models import Dossier, DossierSection, Phase, PhaseChange
+from plugins.mkb_toets.panel import COMPOSABLE
+from plugins.mkb_toets.summary import answered_count, seats_count
+
+STAFF = (Role.ADMIN, Role.MUNICIPALITY)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One phase on the timeline and its last change, if the dossier got there."""
+
+    phase: Phase
+    changed_at: datetime | None = None
+    actor_label: str | None = None
+    reached: bool = False
+
+
+@dataclass(frozen=True)
+class DossierPage:
+    dossier: Dossier
+    attachment: StoredFile | None
+    answered: int  # seats that gave any feedback (0 unless the reader is staff)
+    seats: int  # seats on the panel (0 unless the reader is staff)
+    standing: int  # the standing panel's size (0 unless the board may still compose)
+
+
+class Option(NamedTuple):
+    """One choice of the board's panel forms: a company, business park or circle."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class PanelChoices:
+    """What the board's panel forms offer: companies by name, sectors, parks, circles."""
+
+    companies: list[Option]
+    sectors: list[str]
+    parks: list[Option]
+    circles: list[Option]
+
+
+@functools.cache
+def _page_statement(staff: bool, board: bool) -> Select:
+    """The dossier (with themes and attachment) if visible, and the counts its reader sees."""
+    zero = literal(0)
+    statement = (
+        select(
+            Dossier,
+            StoredFile,
+            answered_count() if staff else zero,
+            seats_count() if staff else zero,
+            (
+                select(func.count()).select_from(panel_contacts().subquery()).scalar_subquery()
+                if board
+                else zero
+            ),
+        )
+        .outerjoin(StoredFile, StoredFile.id == Dossier.attachment_id)
+        .where(Dossier.id == bindparam("dossier_id"))
+        .options(joinedload(Dossier.themes))
+    )
+    return only_visible(statement, Role.ADMIN if staff else None)
+
+
+def load(dossier_id: int, role: Role | None) -> DossierPage | None:
+    """The dossier page's main read: None when the dossier is not there for ``role`` (another
+    tenant's, unknown, or a draft for someone not staff). The counts come only for the staff
+    and the standing panel's size only for the board while the panel may change: the page
+    shows them nowhere else."""
+    staff = role in STAFF
+    board = role == Role.ADMIN
+    row = db.session.execute(_page_statement(staff, board), {"dossier_id": dossier_id}).unique().one_or_none()
+    if row is None:
+        return None
+    dossier, attachment, answered, seats, standing = row
+    if board and dossier.phase not in COMPOSABLE:
+        standing = 0
+    return DossierPage(dossier, attachment, answered or 0, seats or 0, standing or 0)
+
+
+@functools.cache
+def _timeline_statement() -> Select:
+    return (
+        select(PhaseChange.to_phase, PhaseChange.changed_at, PhaseChange.actor_label)
+        .where(PhaseChange.dossier_id == bindparam("dossier_id"))
+        .order_by(PhaseChange.id)
+    )
+
+
+def timeline(dossier: Dossier) -> list[Step]:
+    """Every phase in order with the last change that brought the dossier there."""
+    last = {
+        to_phase: (changed_at, actor_label)
+        for to_phase, changed_at, actor_label in db.session.execute(
+            _timeline_statement(), {"dossier_id": dossier.id}
+        )
+    }
+    return [Step(phase, *last[phase], reached=True) if phase in last else Step(phase) for phase in Phase]
+
+
+@functools.cache
+def _sections_statement() -> Select:
+    return (
+        select(DossierSection.id, DossierSection.number, DossierSection.heading, DossierSection.body)
+        .where(DossierSection.dossier_id == bindparam("dossier_id"))
+        .order_by(DossierSection.number)
+    )
+
+
+def sections(dossier: Dossier) -> list:
+    """The draft's sections as rows of (id, number, heading, body), by number."""
+    return db.session.execute(_sections_statement(), {"dossier_id": dossier.id}).all()
+
+
+@functools.cache
+def _choices_statement() -> Select:
+    # One statement for four lists; "kind" sorts them apart, each by name as before.
+    options = union_all(
+        select(literal_column("'c'").label("kind"), Company.id, Company.name, Company.sector),
+        select(literal_column("'p'").label("kind"), BusinessPark.id, BusinessPark.name, null()),
+        select(literal_column("'r'").label("kind"), Circle.id, Circle.name, null()),
+    ).subquery()
+    return select(options.c.kind, options.c.id, options.c.name, options.c.sector).order_by(
+        options.c.kind, options.c.name
+    )
+
+
+def panel_choices() -> PanelChoices:
+    """The companies, sectors, business parks and circles of the tenant, in one statement."""
+    found: dict[str, list] = {"c": [], "p": [], "r": []}
+    sectors: set[str] = set()
+    for kind, id_, name, sector in db.session.execute(_choices_statement()):
+        found[kind].append(Option(id_, name))
+        if kind == "c" and sector is not None:
+            sectors.add(sector)
+    return PanelChoices(found["c"], sorted(sectors), found["p"], found["r"])
+
+
+@functools.cache
+def _listing_statement(staff: bool) -> Select:
+    statement = select(
+        Dossier.id, Dossier.title, Dossier.policy_area, Dossier.phase, Dossier.consultation_closes_at
+    ).order_by(Dossier.created_at.desc(), Dossier.id.desc())
+    return only_visible(statement, Role.ADMIN if staff else None)
+
+
+def listing(role: Role | None) -> Select:
+    """The dossier list's rows, newest first: only the columns the list shows."""
+    return _listing_statement(role in STAFF)
