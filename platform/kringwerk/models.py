@@ -18,6 +18,7 @@ from kringwerk.networks.models import (
     Signature,
 )
 from kringwerk.pluginhost.models import TenantPlugin
+from kringwerk.tenancy.cache import CacheStamp
 from kringwerk.tenancy.models import Affiliation, Tenant, TenantScoped
 from kringwerk.tokens.models import PersonalToken
 
@@ -28,6 +29,7 @@ __all__ = [
     "BackgroundTask",
     "BillingAccount",
     "BusinessPark",
+    "CacheStamp",
     "Circle",
     "Company",
     "ContactPerson",

@@ -50,7 +50,11 @@ __all__ = [
 
 def init_app(app: Flask) -> None:
     from kringwerk.pluginhost import views
+    from kringwerk.pluginhost.models import TenantPlugin
+    from kringwerk.tenancy import cache
 
+    # Which plugins a tenant has on is kept per process; any change to them renews the stamp.
+    cache.install(app, TenantPlugin)
     registry = PluginRegistry()
     registry.load([*app.config["BUNDLED_PLUGINS"], *app.config["EXTRA_PLUGINS"]])
     app.extensions[EXTENSION_KEY] = registry

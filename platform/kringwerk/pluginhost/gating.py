@@ -1,27 +1,49 @@
-"""Per-tenant plugin gating: which plugins are on, and hooks limited to them."""
+"""Per-tenant plugin gating: which plugins are on, and hooks limited to them.
+
+In a request the enabled plugins of a tenant come from the process cache
+(``tenancy.cache``, renewed by any change to ``tenant_plugins``); elsewhere they are read
+once per app context. The hook callers limited to a set of plugins are built once per app
+and set (pluggy's ``subset_hook_caller``), not on every ``hooks(tenant).x``.
+"""
 
 from __future__ import annotations
 
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy import select
 
 from kringwerk.extensions import db
 from kringwerk.pluginhost.models import TenantPlugin
 from kringwerk.pluginhost.registry import get_registry
+from kringwerk.tenancy import cache as process_cache
 from kringwerk.tenancy.context import tenant_scope
 
 _CACHE = "_kringwerk_enabled_plugins"
+_CALLERS = "kringwerk.hook_callers"
 
 
 def enabled_keys(tenant) -> frozenset[str]:
-    """Keys of the installed plugins enabled in ``tenant`` (one query per app context)."""
+    """Keys of the installed plugins enabled in ``tenant`` (in a request from the process
+    cache, else one query per app context)."""
+    generation = process_cache.current()
+    if generation is not None:
+        keys = generation.get(("plugins", tenant.id))
+        if keys is None:
+            keys = _read_enabled(tenant)
+            # Not if the query's autoflush wrote a plugin change of this request (it left the cache).
+            if process_cache.current() is generation:
+                generation.put(("plugins", tenant.id), keys)
+        return keys
     cache = g.setdefault(_CACHE, {}) if has_app_context() else {}
     if tenant.id not in cache:
-        with tenant_scope(tenant):
-            keys = db.session.scalars(select(TenantPlugin.key).where(TenantPlugin.enabled)).all()
-        installed = set(get_registry().plugin_keys())
-        cache[tenant.id] = frozenset(k for k in keys if k in installed)
+        cache[tenant.id] = _read_enabled(tenant)
     return cache[tenant.id]
+
+
+def _read_enabled(tenant) -> frozenset[str]:
+    with tenant_scope(tenant):
+        keys = db.session.scalars(select(TenantPlugin.key).where(TenantPlugin.enabled)).all()
+    installed = set(get_registry().plugin_keys())
+    return frozenset(k for k in keys if k in installed)
 
 
 def is_enabled(tenant, key: str) -> bool:
@@ -40,14 +62,25 @@ class TenantHooks:
         self._tenant = tenant
 
     def __getattr__(self, name: str):
-        registry = get_registry()
         enabled = enabled_keys(self._tenant)
-        disabled = [
-            registry.pm.get_plugin(key)
-            for key in registry.plugin_keys()
-            if key not in enabled and registry.pm.get_plugin(key) is not None
-        ]
-        return registry.pm.subset_hook_caller(name, remove_plugins=disabled)
+        callers = _callers()
+        caller = callers.get((name, enabled))
+        if caller is None:
+            registry = get_registry()
+            disabled = [
+                registry.pm.get_plugin(key)
+                for key in registry.plugin_keys()
+                if key not in enabled and registry.pm.get_plugin(key) is not None
+            ]
+            caller = callers[(name, enabled)] = registry.pm.subset_hook_caller(name, remove_plugins=disabled)
+        return caller
+
+
+def _callers() -> dict:
+    """This app's hook callers by (hook, enabled keys) or (hook, "only", key). The registry is
+    complete once the app is built, so a caller never needs rebuilding; a pluggy subset caller
+    looks up the implementations when called, so it stays right as they are added."""
+    return current_app.extensions.setdefault(_CALLERS, {})
 
 
 def hooks(tenant) -> TenantHooks:
@@ -61,9 +94,13 @@ class PluginHooks:
         self._key = key
 
     def __getattr__(self, name: str):
-        pm = get_registry().pm
-        others = [plugin for plugin_name, plugin in pm.list_name_plugin() if plugin_name != self._key]
-        return pm.subset_hook_caller(name, remove_plugins=others)
+        callers = _callers()
+        caller = callers.get((name, "only", self._key))
+        if caller is None:
+            pm = get_registry().pm
+            others = [plugin for plugin_name, plugin in pm.list_name_plugin() if plugin_name != self._key]
+            caller = callers[(name, "only", self._key)] = pm.subset_hook_caller(name, remove_plugins=others)
+        return caller
 
 
 def plugin_hooks(key: str) -> PluginHooks:

@@ -4,6 +4,9 @@ Any route whose rule contains ``<tenant>`` gets the tenant resolved before the
 view runs: an unknown slug answers 404, a known one becomes ``g.tenant`` and
 the tenant scope of the request. ``url_for`` fills ``tenant`` in from the
 current request, so views and templates never pass it by hand.
+
+The tenant of a slug is kept per process (``tenancy.cache``): a request finds it without a
+query and gets its session's own copy, so a view may change ``g.tenant`` and commit as usual.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from flask import Flask, abort, current_app, g, has_app_context, has_request_con
 from sqlalchemy import select
 
 from kringwerk.extensions import db
+from kringwerk.tenancy import cache
 from kringwerk.tenancy.context import current_tenant_id, tenant_scope
 from kringwerk.tenancy.models import Tenant
 
@@ -39,7 +43,23 @@ def scope_tenant() -> Tenant | None:
     return cached
 
 
+def tenant_by_slug(slug: str) -> Tenant | None:
+    """The Tenant of ``slug`` in this request's session, or None; from the process cache when
+    it holds it (checked against the stamp once per request), else one query."""
+    generation = cache.current()
+    if generation is not None:
+        kept = generation.get(("tenant", slug))
+        if kept is not None:
+            return cache.in_session(kept)
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    # Not if the query's autoflush wrote a tenant change of this request (it left the cache).
+    if tenant is not None and generation is not None and cache.current() is generation:
+        generation.put(("tenant", slug), cache.detached_copy(tenant))
+    return tenant
+
+
 def install(app: Flask) -> None:
+    cache.install(app, Tenant)
     app.url_value_preprocessor(_enter_tenant)
     app.url_defaults(_fill_tenant)
     app.teardown_request(_leave_tenant)
@@ -50,7 +70,7 @@ def _enter_tenant(endpoint: str | None, values: dict | None) -> None:
     if not values or TENANT_ARG not in values:
         return
     slug = values.pop(TENANT_ARG)
-    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    tenant = tenant_by_slug(slug)
     if tenant is None:
         abort(404)
     g.tenant = tenant
