@@ -75,7 +75,11 @@ def build_config(
         "BASE_URL": base_url,
         "SQLALCHEMY_DATABASE_URI": environ.get("DATABASE_URL")
         or f"sqlite:///{instance_path / 'kringwerk.db'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pre-ping (a round trip at every check-out): a pooled connection the server
+        # has closed is found without one and replaced (extensions.drop_closed_connection);
+        # one older than half an hour is replaced anyway, before a firewall or PgBouncer
+        # drops it unnoticed.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
         "REDIS_URL": environ.get("REDIS_URL") or None,
         "SMTP_URL": environ.get("SMTP_URL") or None,
         "MAIL_FROM": environ.get("MAIL_FROM", "Kringwerk <noreply@kringwerk.local>"),

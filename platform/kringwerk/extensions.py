@@ -5,6 +5,7 @@ They are created unbound here and attached to an app in ``create_app``.
 
 from __future__ import annotations
 
+import select
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,8 +15,10 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -48,7 +51,39 @@ class Session(FlaskSession):
         return get_in_scope(self, super().get, entity, ident, **kwargs)
 
 
-db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
+class Database(SQLAlchemy):
+    """Flask-SQLAlchemy, and pooled connections checked without a round trip."""
+
+    def init_app(self, app) -> None:
+        super().init_app(app)
+        if not event.contains(Pool, "checkout", drop_closed_connection):
+            event.listen(Pool, "checkout", drop_closed_connection)
+
+
+def drop_closed_connection(dbapi_connection, connection_record, connection_proxy) -> None:
+    """Replace a pooled PostgreSQL connection the server has closed, before it is used.
+
+    This stands in for ``pool_pre_ping``, which spends a round trip on every
+    check-out. An idle connection receives nothing unless the server ends it (a
+    restart, ``pg_terminate_backend``, an idle timeout): it then sends its farewell
+    and closes the socket, so a socket with anything to read is dead. Raising
+    ``DisconnectionError`` makes the pool throw it away and hand out a fresh one.
+    A connection lost without a word (a network cut) is not seen here: the
+    statement using it fails, that request answers 500 and SQLAlchemy replaces
+    every connection of the pool made before it; ``pool_recycle`` bounds their age.
+    """
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:  # SQLite
+        return
+    if dbapi_connection.closed:
+        raise DisconnectionError("the pooled connection is closed")
+    poller = select.poll()
+    poller.register(pgconn.socket, select.POLLIN | select.POLLPRI)
+    if poller.poll(0):
+        raise DisconnectionError("the server has closed the pooled connection")
+
+
+db = Database(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 
 

@@ -7,8 +7,12 @@ from __future__ import annotations
 from flask import Flask, g, session
 from flask_babel import lazy_gettext as _l
 from flask_login import user_logged_in
+from sqlalchemy import and_, select
 
+from kringwerk.accounts.permissions import remember_membership
 from kringwerk.extensions import db, login_manager
+from kringwerk.tenancy.context import current_tenant_id, unscoped_reason
+from kringwerk.tenancy.routing import current_tenant
 
 
 def init_app(app: Flask) -> None:
@@ -26,13 +30,39 @@ def init_app(app: Flask) -> None:
         user_id, _, version = session_id.partition(".")
         if not user_id.isdigit() or not version.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        user, membership, with_membership = _user_and_membership(int(user_id))
         if user is None or user.session_version != int(version) or not user.active:
             return None
+        if with_membership:
+            remember_membership(user, membership)
         return user
 
     user_logged_in.connect(_fresh_csrf_token, app)
     app.register_blueprint(views.bp)
+
+
+def _user_and_membership(user_id: int):
+    """The session's user and, on a tenant's URL, their membership of that tenant in
+    the same statement (the membership is asked for by nearly every tenant page).
+    Returns ``(user, membership, with_membership)``; the last is False when the
+    membership was not loaded (no tenant, or the request runs in another scope
+    right now) and ``current_membership`` should look it up itself."""
+    from kringwerk.accounts.models import Membership, User
+
+    tenant = current_tenant()
+    if tenant is None or current_tenant_id() != tenant.id or unscoped_reason() is not None:
+        return db.session.get(User, user_id), None, False
+    # The tenant wall adds its own tenant filter to the join too; the outer join keeps
+    # the user when they are no member (an operator, a network's peer, an outsider).
+    statement = (
+        select(User, Membership)
+        .outerjoin(Membership, and_(Membership.user_id == User.id, Membership.tenant_id == tenant.id))
+        .where(User.id == user_id)
+    )
+    row = db.session.execute(statement).first()
+    if row is None:
+        return None, None, False
+    return row[0], row[1], True
 
 
 def _fresh_csrf_token(app: Flask, **_extra) -> None:

@@ -19,17 +19,30 @@ from kringwerk.extensions import db
 from kringwerk.tenancy.routing import current_tenant
 
 MANAGERS = (Role.ADMIN, Role.FACILITATOR)
+_CACHE = "_kringwerk_memberships"
 
 
 def current_membership() -> Membership | None:
-    """The signed-in user's membership in the current tenant (one query per request)."""
+    """The signed-in user's membership in the current tenant: loaded with the user
+    (``remember_membership``), else one query, once per request."""
     tenant = current_tenant()
     if tenant is None or not current_user.is_authenticated:
         return None
-    cache = g.setdefault("_kringwerk_memberships", {})
-    if tenant.id not in cache:
-        cache[tenant.id] = db.session.scalar(select(Membership).where(Membership.user_id == current_user.id))
-    return cache[tenant.id]
+    cache = g.setdefault(_CACHE, {})
+    # Keyed by the user too: a sign-in within the request must not inherit a membership.
+    key = (tenant.id, current_user.id)
+    if key not in cache:
+        cache[key] = db.session.scalar(select(Membership).where(Membership.user_id == current_user.id))
+    return cache[key]
+
+
+def remember_membership(user, membership: Membership | None) -> None:
+    """Keep ``user``'s membership of the request's tenant (None: not a member), loaded
+    with the user in one statement, for ``current_membership``."""
+    tenant = current_tenant()
+    if tenant is None or (membership is not None and membership.tenant_id != tenant.id):
+        return
+    g.setdefault(_CACHE, {})[(tenant.id, user.id)] = membership
 
 
 def is_operator() -> bool:

@@ -7,8 +7,11 @@ raw SQL (``text()``, Core statements: the ORM filter's known holes) cannot
 cross tenants.
 
 The tenant travels per transaction with ``set_config(..., true)`` (never plain
-``SET``, which would outlive the transaction on a pooled connection): before
-each statement, if the scope differs from what this transaction was last
+``SET``, which would outlive the transaction on a pooled connection). The
+transaction's first statement costs no extra round trip for it: the ``BEGIN``
+the driver would send on its own goes out together with the scope, as one
+simple query (``BEGIN; SELECT set_config(...)``). Later in the transaction,
+before each statement whose scope differs from what the transaction was last
 told, one extra statement updates it. The app must connect as a role that is
 neither superuser nor ``BYPASSRLS``; FORCE makes the tables' owner obey too.
 """
@@ -70,9 +73,21 @@ def install(engine_class: type[Engine] = Engine) -> None:
 
 
 def _tell_scope(connection, cursor, statement, parameters, context, executemany) -> None:
-    if connection.dialect.name != "postgresql" or _SAVEPOINT_STATEMENT.match(statement):
+    if connection.dialect.name != "postgresql":
         return
-    wanted = (str(current_tenant_id() or ""), "on" if unscoped_reason() is not None else "off")
+    tenant_id = current_tenant_id()
+    wanted = (
+        "" if tenant_id is None else str(int(tenant_id)),
+        "on" if unscoped_reason() is not None else "off",
+    )
+    driver = cursor.connection
+    if _outside_a_transaction(driver):
+        # Whatever this connection was told belonged to an earlier transaction.
+        _begin_with_scope(driver, wanted)
+        connection.info[_TOLD] = wanted
+        return
+    if _SAVEPOINT_STATEMENT.match(statement):
+        return
     if connection.info.get(_TOLD) != wanted:
         cursor.execute(
             "SELECT set_config('app.tenant_id', %s, true), set_config('app.unscoped', %s, true)", wanted
@@ -80,11 +95,54 @@ def _tell_scope(connection, cursor, statement, parameters, context, executemany)
         connection.info[_TOLD] = wanted
 
 
+def _outside_a_transaction(driver) -> bool:
+    """True when psycopg would send its own plain ``BEGIN`` before the statement
+    (libpq knows the transaction status without asking the server)."""
+    from psycopg import pq  # here: SQLite instances never load the driver
+
+    pgconn = getattr(driver, "pgconn", None)
+    return (
+        pgconn is not None
+        and pgconn.transaction_status == pq.TransactionStatus.IDLE
+        and not driver.autocommit
+        # Anything but the default BEGIN is left to psycopg (and told the usual way).
+        and driver.isolation_level is None
+        and driver.read_only is None
+        and driver.deferrable is None
+    )
+
+
+def _begin_with_scope(driver, wanted: tuple[str, str]) -> None:
+    """``BEGIN`` and the scope in one round trip. The simple query protocol takes
+    several statements but no parameters, so the values are written in: digits
+    or nothing, and on/off (checked here, never text from outside)."""
+    from psycopg import errors, pq
+
+    tenant, flag = wanted
+    if not (tenant == "" or tenant.isdigit()) or flag not in ("on", "off"):
+        raise ValueError(f"not a scope: {wanted!r}")
+    command = (
+        f"BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true), "
+        f"set_config('app.unscoped', '{flag}', true)"
+    )
+    with driver.lock:
+        # psycopg reads the transaction status from libpq, so it sends no BEGIN of
+        # its own for the statement that follows, and commits or rolls back as usual.
+        result = driver.pgconn.exec_(command.encode())
+    if result.status != pq.ExecStatus.TUPLES_OK:
+        # A dead connection lands here too (psycopg then sees it broken, and
+        # SQLAlchemy treats the error as a disconnect).
+        raise errors.error_from_result(result, encoding=driver.info.encoding)
+
+
 def _forget_scope(connection) -> None:
-    connection.info.pop(_TOLD, None)
+    # An invalidated connection (the server dropped it) has no info to reach, and
+    # its replacement starts outside a transaction, where the scope is always told.
+    if not connection.invalidated:
+        connection.info.pop(_TOLD, None)
 
 
 def _forget_scope_after_savepoint(connection, name, context) -> None:
     # Rolling back to a savepoint also undoes a set_config made after it; the
     # next statement after the rollback tells the scope again.
-    connection.info.pop(_TOLD, None)
+    _forget_scope(connection)
