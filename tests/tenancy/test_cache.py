@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, inspect, select, text, update
 
 from kringwerk import create_app
@@ -320,4 +321,15 @@ def test_an_update_statement_through_the_session_renews_the_stamp(app, client, w
     db.session.commit()
     assert stamp() != before
     assert client.get("/kring-a/cache-probe").json["name"] == "Kring A2"
+    assert client.get("/kring-b/cache-probe").json["name"] == "Kring B"
+
+
+def test_uncommitted_changes_of_a_shared_session_never_reach_the_cache(app, client, world, probe):
+    # A plain client shares this test's context and session, uncommitted changes included.
+    plain_client = FlaskClient(app, app.response_class)
+    world.a.tenant.name = "Kring Uncommitted"
+    db.session.flush()
+    assert plain_client.get("/kring-a/cache-probe").json["name"] == "Kring Uncommitted"
+    db.session.rollback()
+    assert client.get("/kring-a/cache-probe").json["name"] == "Kring A"
     assert client.get("/kring-b/cache-probe").json["name"] == "Kring B"

@@ -113,7 +113,8 @@ def current() -> Generation | None:
         return environ[_REQUEST_KEY]
     state = current_app.extensions.get(EXTENSION_KEY)
     generation = None
-    if state is not None:
+    # A session holding uncommitted changes to cached data neither uses nor fills the cache.
+    if state is not None and not db.session.info.get(_PENDING):
         # Read before anything this request keeps, so what it keeps is at least this new.
         stamp = db.session.connection().execute(state.read_statement).scalar()
         state.stamps_read += 1
@@ -170,18 +171,22 @@ def _watched() -> tuple[type, ...]:
 
 
 def _note_change(session: Session, flush_context) -> None:
-    watched = _watched()
-    if not watched or session.info.get(_PENDING):
+    if session.info.get(_PENDING):
         return
+    watched = _watched()
     # In after_flush the session still shows what this flush wrote.
-    changed = any(isinstance(obj, watched) for obj in session.new) or any(
-        isinstance(obj, watched) for obj in session.deleted
-    )
-    if not changed:
-        changed = any(isinstance(obj, watched) and session.is_modified(obj) for obj in session.dirty)
-    if changed:
+    if watched and _writes(session, watched):
         session.info[_PENDING] = True
         _leave_request_cache()
+
+
+def _writes(session: Session, watched: tuple[type, ...]) -> bool:
+    """Whether flushing ``session`` writes (wrote) a row of a watched model."""
+    if any(isinstance(obj, watched) for obj in session.new):
+        return True
+    if any(isinstance(obj, watched) for obj in session.deleted):
+        return True
+    return any(isinstance(obj, watched) and session.is_modified(obj) for obj in session.dirty)
 
 
 def _note_bulk_change(state) -> None:
@@ -206,7 +211,11 @@ def _leave_request_cache() -> None:
 def _renew_stamp_if_changed(session: Session) -> None:
     if session.in_nested_transaction():  # a savepoint's release: the outer transaction decides
         return
-    session.flush()  # what commit would flush next; the stamp comes after every row lock
+    if not session.info.get(_PENDING):
+        watched = _watched()
+        if not (watched and _writes(session, watched)):
+            return
+    session.flush()  # what commit would flush next: the stamp comes after every row lock
     if not session.info.pop(_PENDING, False):
         return
     table = CacheStamp.__table__
