@@ -26,13 +26,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
 from kringwerk.plugin_api import NetworkFigure, Theme, db
-from plugins.masterplan.goals import keeps_pace
+from plugins.masterplan.goals import keeps_pace, measured_columns
 from plugins.masterplan.models import (
     Goal,
     Item,
     ItemKind,
     Masterplan,
-    Measurement,
     PlanStatus,
     Project,
     ProjectStatus,
@@ -112,22 +111,7 @@ def project_counts(plan_ids, *, by_tenant: bool = False):
 
 def goal_rows(plan_ids) -> list[GoalRow]:
     """Every goal of the plans with its state: one statement (see the module docstring)."""
-
-    def measured(column):
-        return (
-            select(column)
-            .where(Measurement.goal_id == Goal.id, Measurement.tenant_id == Goal.tenant_id)
-            .correlate(Goal)
-        )
-
-    first_on = measured(func.min(Measurement.measured_on)).scalar_subquery()
-    latest_on = measured(func.max(Measurement.measured_on)).scalar_subquery()
-    latest_value = (
-        measured(Measurement.value)
-        .order_by(Measurement.measured_on.desc(), Measurement.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    first_on, latest_on, latest_value = measured_columns()
     rows = db.session.execute(
         select(
             Goal.id,

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 
 from kringwerk.plugin_api import db
 from plugins.masterplan import changes
@@ -136,8 +137,7 @@ def progress(goal: Goal, *, today: date | None = None) -> Progress:
     if not goal.measurements:
         return Progress(None, 0.0, None)
     latest = goal.measurements[-1]
-    share = _share(goal.baseline, goal.target, latest.value)
-    on_track = keeps_pace(
+    return progress_of(
         goal.baseline,
         goal.target,
         goal.deadline,
@@ -145,7 +145,17 @@ def progress(goal: Goal, *, today: date | None = None) -> Progress:
         latest.measured_on,
         latest.value,
     )
-    return Progress(latest.value, share, on_track)
+
+
+def progress_of(baseline, target, deadline, first_on, latest_on, latest) -> Progress:
+    """``progress`` on plain values (the first and latest measurement read in SQL, see
+    ``measured_columns``); no measurement (``latest`` None) is no progress."""
+    if latest is None or latest_on is None:
+        return Progress(None, 0.0, None)
+    baseline, target, latest = Decimal(str(baseline)), Decimal(str(target)), Decimal(str(latest))
+    first_on, latest_on, deadline = as_date(first_on), as_date(latest_on), as_date(deadline)
+    on_track = keeps_pace(baseline, target, deadline, first_on, latest_on, latest)
+    return Progress(latest, _share(baseline, target, latest), on_track)
 
 
 def _share(baseline: Decimal, target: Decimal, value: Decimal) -> float:
@@ -169,3 +179,55 @@ def goals(plan: Masterplan) -> list[Goal]:
     return list(
         db.session.scalars(select(Goal).where(Goal.masterplan_id == plan.id).order_by(Goal.deadline, Goal.id))
     )
+
+
+def measured_columns():
+    """Per goal (correlated to ``Goal``): its first measurement's date, its latest one's date and
+    value; the latest is the last by date, then by id, as ``Goal.measurements`` ends."""
+
+    def measured(column):
+        return (
+            select(column)
+            .where(Measurement.goal_id == Goal.id, Measurement.tenant_id == Goal.tenant_id)
+            .correlate(Goal)
+        )
+
+    first_on = measured(func.min(Measurement.measured_on)).scalar_subquery()
+    latest_on = measured(func.max(Measurement.measured_on)).scalar_subquery()
+    latest_value = (
+        measured(Measurement.value)
+        .order_by(Measurement.measured_on.desc(), Measurement.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return first_on, latest_on, latest_value
+
+
+@dataclass(frozen=True)
+class GoalLine:
+    """A goal as a plan's page lists it: plain values and its progress."""
+
+    id: int
+    theme_id: int | None
+    title: str
+    progress: Progress
+
+
+@functools.cache
+def _goal_lines_statement():
+    # Built once per process with a bound plan id (three correlated subqueries cost more to
+    # build than to run); it holds no data and the tenant scope is added when it runs.
+    return (
+        select(
+            Goal.id, Goal.theme_id, Goal.title, Goal.baseline, Goal.target, Goal.deadline, *measured_columns()
+        )
+        .where(Goal.masterplan_id == bindparam("plan_id"))
+        .order_by(Goal.deadline, Goal.id)
+    )
+
+
+def goal_lines(plan: Masterplan) -> list[GoalLine]:
+    """The plan's goals with their progress, by deadline: one statement however many goals and
+    measurements (``progress`` per goal would load each goal's measurements)."""
+    rows = db.session.execute(_goal_lines_statement(), {"plan_id": plan.id})
+    return [GoalLine(row[0], row[1], row[2], progress_of(*row[3:])) for row in rows]

@@ -182,10 +182,19 @@ def latest_closed(plan: Masterplan) -> PriorityRound | None:
     )
 
 
+def latest_closed_of(plan_rounds: list[PriorityRound]) -> PriorityRound | None:
+    """``latest_closed`` among rounds already loaded (``rounds(plan)``): no statement."""
+    closed = [row for row in plan_rounds if row.closed_at is not None]
+    return max(closed, key=lambda row: (row.closed_at, row.id), default=None)
+
+
 def theme_order(plan: Masterplan) -> list[Theme]:
     """The plan's themes in priority order: the latest closed round's result, then the rest by position."""
-    themes = active_themes()
-    closed = latest_closed(plan)
+    return ranked(active_themes(), latest_closed(plan))
+
+
+def ranked(themes: list[Theme], closed: PriorityRound | None) -> list[Theme]:
+    """``themes`` (in position order) in the order of the closed round ``closed``, if any."""
     if closed is None or not isinstance(closed.result, list):
         return themes
     rank = {

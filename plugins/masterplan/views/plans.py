@@ -21,10 +21,11 @@ from kringwerk.plugin_api import (
     require_member,
     send_document,
 )
-from plugins.masterplan import exports, goals, plans, projects, rounds
+from plugins.masterplan import exports, plans, projects
 from plugins.masterplan.changes import Invalid
 from plugins.masterplan.forms import ItemForm, PlanForm, SituationForm, choices, show
 from plugins.masterplan.models import Item, Masterplan
+from plugins.masterplan.plan_page import plan_page
 from plugins.masterplan.views import actor, bp, child_or_404, is_manager, plan_or_404
 
 
@@ -94,21 +95,6 @@ def edit_plan(masterplan_id: int):
     ), 422 if form.is_submitted() else 200
 
 
-def _theme_rows(plan: Masterplan):
-    """Per theme in priority order: the theme, its wishes, challenges, projects and goals."""
-    items = plans.items(plan)
-    all_projects = projects.projects(plan)
-    all_goals = goals.goals(plan)
-    for theme in rounds.theme_order(plan):
-        yield {
-            "theme": theme,
-            "wishes": [i for i in items if i.theme_id == theme.id and i.kind == "wish"],
-            "challenges": [i for i in items if i.theme_id == theme.id and i.kind == "challenge"],
-            "projects": [p for p in all_projects if p.theme_id == theme.id],
-            "goals": [g for g in all_goals if g.theme_id == theme.id],
-        }
-
-
 @bp.get("/<int:masterplan_id>/")
 @require_member()
 def plan(masterplan_id: int):
@@ -117,11 +103,7 @@ def plan(masterplan_id: int):
         "masterplan/plan.html",
         plan=plan,
         scope=plans.scope_label(plan),
-        rows=list(_theme_rows(plan)),
-        plan_goals=[g for g in goals.goals(plan) if g.theme_id is None],
-        progress=goals.progress,
-        rounds=rounds.rounds(plan),
-        ranked=rounds.latest_closed(plan),
+        page=plan_page(plan),
         manager=is_manager(),
     )
 

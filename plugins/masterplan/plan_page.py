@@ -1,0 +1,99 @@
+"""What a plan's page shows, read in a fixed number of statements however many wishes,
+challenges, projects, goals, measurements or rounds the plan has: one each for the items,
+the projects, the goals with their progress (``goals.goal_lines``), the themes and the
+rounds; the latest closed round (which orders the themes) is found among the rounds.
+
+Items and projects are read as the few columns the page shows, not as entities, and
+grouped by theme in one pass: the page lists them under every theme.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, select
+
+from kringwerk.plugin_api import Theme, db
+from plugins.masterplan import goals, plans, rounds
+from plugins.masterplan.goals import GoalLine
+from plugins.masterplan.models import Item, ItemKind, Masterplan, PriorityRound, Project, ProjectStatus
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ProjectLine:
+    id: int
+    title: str
+    status: ProjectStatus
+
+
+@dataclass
+class ThemeRow:
+    """One theme's section: its wishes, challenges, projects and goals, each in page order."""
+
+    theme: Theme
+    wishes: list[ItemLine] = field(default_factory=list)
+    challenges: list[ItemLine] = field(default_factory=list)
+    projects: list[ProjectLine] = field(default_factory=list)
+    goals: list[GoalLine] = field(default_factory=list)
+
+
+@dataclass
+class PlanPage:
+    rows: list[ThemeRow]  # the themes in priority order
+    plan_goals: list[GoalLine]  # goals of the plan as a whole (no theme)
+    rounds: list[PriorityRound]  # newest first
+    ranked: PriorityRound | None  # the closed round that orders the themes
+
+
+# The statements are built once per process with a bound plan id; they hold no data, and the
+# tenant scope is added when they run, as for every statement.
+
+
+@functools.cache
+def _items_statement():
+    return (
+        select(Item.id, Item.text, Item.theme_id, Item.kind)
+        .where(Item.masterplan_id == bindparam("plan_id"))
+        .order_by(Item.created_at, Item.id)
+    )
+
+
+@functools.cache
+def _projects_statement():
+    # The order of projects.projects(plan): by start, projects without one last.
+    return (
+        select(Project.id, Project.title, Project.status, Project.theme_id)
+        .where(Project.masterplan_id == bindparam("plan_id"))
+        .order_by(Project.starts_on.is_(None), Project.starts_on, Project.id)
+    )
+
+
+def plan_page(plan: Masterplan) -> PlanPage:
+    all_rounds = rounds.rounds(plan)
+    closed = rounds.latest_closed_of(all_rounds)
+    rows = {theme.id: ThemeRow(theme) for theme in rounds.ranked(plans.themes(), closed)}
+    items = db.session.execute(_items_statement(), {"plan_id": plan.id})
+    for item_id, text, theme_id, kind in items:
+        row = rows.get(theme_id)  # an inactive theme's items are not on the page
+        if row is not None and kind == ItemKind.WISH:
+            row.wishes.append(ItemLine(item_id, text))
+        elif row is not None and kind == ItemKind.CHALLENGE:
+            row.challenges.append(ItemLine(item_id, text))
+    projects = db.session.execute(_projects_statement(), {"plan_id": plan.id})
+    for project_id, title, status, theme_id in projects:
+        if theme_id in rows:
+            rows[theme_id].projects.append(ProjectLine(project_id, title, status))
+    plan_goals = []
+    for goal in goals.goal_lines(plan):
+        if goal.theme_id is None:
+            plan_goals.append(goal)
+        elif goal.theme_id in rows:
+            rows[goal.theme_id].goals.append(goal)
+    return PlanPage(list(rows.values()), plan_goals, all_rounds, closed)
