@@ -179,7 +179,10 @@ class GuestForm(FlaskForm):
 
 
 def with_questions(form_class, questions: list[dict]):
-    """The form class plus a text field per extra question of the event."""
+    """The form class plus a text field per extra question of the event (the class itself
+    for an event without questions: no new class per request)."""
+    if not questions:
+        return form_class
 
     class Form(form_class):
         pass

@@ -282,10 +282,11 @@ def calendar(
 
 
 @dataclass(frozen=True)
-class SharedEvent:
-    """An event of another tenant in this tenant's calendar: a member association's
-    network-wide event in its network's calendar, or a network's event in an association's.
-    Plain values, so nothing of the other tenant is loaded outside the crossing."""
+class CalendarEvent:
+    """An event as the calendar lists it, in plain values: the tenant's own (``shared`` False)
+    or another tenant's (a member association's network-wide event in its network's
+    calendar, or a network's event in an association's). Read as columns, so listing many
+    events loads no entities, and nothing of another tenant lands in the session."""
 
     id: int
     tenant_slug: str
@@ -293,12 +294,54 @@ class SharedEvent:
     title: str
     starts_at: datetime
     ends_at: datetime
-    organiser: str
+    organiser: str | None  # another tenant's event: its organiser or that tenant's name
     audience: Audience
     state: EventState
     capacity: int | None
     seats_left: int | None
     shared: bool = True
+
+
+# What the calendar shows of an event; ``calendar_event`` reads a row of these.
+CALENDAR_COLUMNS = (
+    Event.id,
+    Event.tenant_id,
+    Event.title,
+    Event.starts_at,
+    Event.ends_at,
+    Event.organiser,
+    Event.audience,
+    Event.state,
+    Event.capacity,
+    Event.seats_taken,
+)
+
+
+def calendar_event(row, tenant, *, shared: bool) -> CalendarEvent:
+    """A row of ``CALENDAR_COLUMNS`` of ``tenant``'s event (``Event.seats_left``'s rule)."""
+    event_id, _tenant_id, title, starts_at, ends_at, organiser, audience, state, capacity, taken = row
+    if shared:
+        organiser = organiser or tenant.name
+    return CalendarEvent(
+        id=event_id,
+        tenant_slug=tenant.slug,
+        tenant_name=tenant.name,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        organiser=organiser,
+        audience=audience,
+        state=state,
+        capacity=capacity,
+        seats_left=None if capacity is None else max(capacity - taken, 0),
+        shared=shared,
+    )
+
+
+def own_events(statement, tenant) -> list[CalendarEvent]:
+    """The events of ``calendar(...)`` (the tenant in scope's), read as calendar columns."""
+    rows = db.session.execute(statement.with_only_columns(*CALENDAR_COLUMNS))
+    return [calendar_event(row, tenant, shared=False) for row in rows]
 
 
 def shared_tenants(tenant) -> list:
@@ -319,7 +362,7 @@ def shared_events(
     audience: Audience | None = None,
     upcoming_from: datetime | None = None,
     limit: int = 500,
-) -> list[SharedEvent]:
+) -> list[CalendarEvent]:
     """The published network-wide (and public) events of the tenants ``shared_tenants``
     names, as far as ``visitor`` may see them: all of them for the tenant's members and
     its network's people, the public ones for anyone else."""
@@ -334,7 +377,7 @@ def shared_events(
     if audience is not None:
         audiences = tuple(a for a in audiences if a == audience)
     statement = (
-        select(Event)
+        select(*CALENDAR_COLUMNS)
         .where(
             Event.tenant_id.in_(list(others)),
             Event.audience.in_(audiences),
@@ -362,27 +405,13 @@ def shared_events(
             )
         )
     with unscoped(f"events: the network-wide events {tenant.slug}'s calendar shows from its network"):
-        return [
-            SharedEvent(
-                id=event.id,
-                tenant_slug=others[event.tenant_id].slug,
-                tenant_name=others[event.tenant_id].name,
-                title=event.title,
-                starts_at=event.starts_at,
-                ends_at=event.ends_at,
-                organiser=event.organiser or others[event.tenant_id].name,
-                audience=event.audience,
-                state=event.state,
-                capacity=event.capacity,
-                seats_left=event.seats_left,
-            )
-            for event in db.session.scalars(statement)
-        ]
+        rows = db.session.execute(statement).all()
+    return [calendar_event(row, others[row.tenant_id], shared=True) for row in rows]
 
 
-def by_month(events) -> list[tuple[datetime, list[Event]]]:
+def by_month(events) -> list[tuple[datetime, list[CalendarEvent]]]:
     """Events grouped by their local month, in order: [(first of month, [events])]."""
-    groups: dict[tuple[int, int], list[Event]] = {}
+    groups: dict[tuple[int, int], list[CalendarEvent]] = {}
     for event in events:
         start = local(event.starts_at)
         groups.setdefault((start.year, start.month), []).append(event)

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from kringwerk.plugin_api import (
     MANAGERS,
@@ -62,10 +63,14 @@ def theme_name(theme) -> str:
     return theme.name_en if str(get_locale()) == "en" else theme.name_nl
 
 
-def visible_event(event_id: int, visitor: Visitor) -> Event:
+def visible_event(event_id: int, visitor: Visitor, *, with_themes: bool = False) -> Event:
     """The event if ``visitor`` may see it; anything else (another tenant's, a draft, outside
-    the audience) is a 404; a visitor who is not signed in is asked to sign in."""
-    event = db.session.scalar(select(Event).where(Event.id == event_id))
+    the audience) is a 404; a visitor who is not signed in is asked to sign in.
+    ``with_themes`` reads its themes in the same statement (the event's page shows them)."""
+    statement = select(Event).where(Event.id == event_id)
+    if with_themes:
+        statement = statement.options(joinedload(Event.themes))
+    event = db.session.execute(statement).unique().scalar_one_or_none()
     if event is None or not may_see(event, visitor):
         if visitor.user is None:
             # As on every page that needs a sign-in: a visitor is asked to sign in first.

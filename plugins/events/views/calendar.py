@@ -84,8 +84,8 @@ def calendar_events(query: CalendarQuery, visitor, themes) -> tuple[list, list[s
     them for the filter (before the organiser filter applies)."""
     theme_key = next((theme.key for theme in themes if theme.id == query.theme_id), None)
     statement = services.calendar(visitor, theme_id=query.theme_id, audience=query.audience, **query.window)
-    events = list(db.session.scalars(statement.limit(500)))
     tenant = current_tenant()
+    events = services.own_events(statement.limit(500), tenant)
     if query.theme_id is None or theme_key is not None:
         events += services.shared_events(
             tenant, visitor, theme_key=theme_key, audience=query.audience, **query.window
@@ -154,7 +154,7 @@ def own_registration(event_id: int, visitor) -> Registration | None:
 @public
 def event(event_id: int):
     visitor = current_visitor()
-    found = visible_event(event_id, visitor)
+    found = visible_event(event_id, visitor, with_themes=True)
     registration = own_registration(found.id, visitor)
     form_class = SignupForm if visitor.user is not None else GuestForm
     return render_template(
