@@ -244,15 +244,26 @@ def test_the_timeline_keeps_the_last_step_into_each_phase(app, mkb_world):
     assert [step.phase.position for step in steps] == list(range(len(Phase)))
 
 
-CHOICE_FIELD = """{% from "components/forms.html" import field %}{% from "mkb_toets/_choice_field.html" import choice_field %}
-{%- for name in ('sector', 'business_park_id', 'circle_id') %}<one>{{ field(form[name]) }}</one><two>{{ choice_field(form[name]) }}</two>{% endfor %}"""
+FILTER_FIELDS = """{% from "components/forms.html" import field %}
+{%- from "mkb_toets/_choice_field.html" import choice_field, number_field %}
+{%- for name in ('sector', 'business_park_id', 'circle_id') %}
+<one>{{ field(form[name]) }}</one><two>{{ choice_field(form[name]) }}</two>{% endfor %}
+{%- for name in ('min_employees', 'max_employees') %}
+<one>{{ field(form[name]) }}</one><two>{{ number_field(form[name]) }}</two>{% endfor %}"""
 
 
 def _normal(html: str) -> str:
     return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
 
 
-@pytest.mark.parametrize("data", [{}, {"sector": "Bouw & <Co>", "circle_id": "7"}, {"min_employees": "veel"}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"sector": "Bouw & <Co>", "circle_id": "7", "min_employees": "5", "max_employees": "50"},
+        {"min_employees": "veel", "max_employees": "-3"},
+    ],
+)
 def test_the_filter_selects_read_as_the_shared_field_macro_writes_them(app, mkb_world, data):
     a = mkb_world.a
     with tenant_scope(a.tenant), app.test_request_context(method="POST" if data else "GET", data=data):
@@ -262,11 +273,59 @@ def test_the_filter_selects_read_as_the_shared_field_macro_writes_them(app, mkb_
         form.circle_id.choices = [("", "Any circle"), ("7", "Kring 7"), ("8", "Kring 8")]
         if data:
             form.validate()
-        html = render_template_string(CHOICE_FIELD, form=form)
+        html = render_template_string(FILTER_FIELDS, form=form)
     pairs = re.findall(r"<one>(.*?)</one><two>(.*?)</two>", html, flags=re.S)
-    assert len(pairs) == 3
+    assert len(pairs) == 5
     for shared, own in pairs:
         assert _normal(shared) == _normal(own)
     if data.get("sector"):
         assert '<option selected value="Bouw &amp; &lt;Co&gt;">' in html
         assert '<option selected value="7">Kring 7</option>' in html
+        assert 'name="min_employees" type="number" value="5"' in html
+    if data.get("max_employees") == "-3":  # refused: the field's error shows through field()
+        assert html.count('class="field-error"') == 4
+
+
+class _Counted:
+    """A lazily translated text that counts how often it is turned into text."""
+
+    def __init__(self, text, calls: list):
+        self.text, self.calls = text, calls
+
+    def __str__(self):
+        self.calls.append(1)
+        return str(self.text)
+
+
+def test_the_phase_labels_are_translated_once_per_locale_not_per_row(
+    mkb_world, client, login_as, monkeypatch
+):
+    from flask_babel import force_locale
+
+    from plugins.mkb_toets import models
+
+    a, b = mkb_world.a, mkb_world.b
+    for number in range(20):
+        make_dossier(a.tenant, title=f"Dossier nummer {number}", phase=Phase.CONSULTATION_OPEN)
+    make_dossier(b.tenant, title="Dossier van B", phase=Phase.ADVICE_SENT)
+    calls: list[int] = []
+    monkeypatch.setattr(models, "_TRANSLATED", {})
+    monkeypatch.setattr(
+        models, "PHASE_LABELS", {phase: _Counted(text, calls) for phase, text in models.PHASE_LABELS.items()}
+    )
+    login_as(a.member)
+    for _ in range(2):
+        text = client.get("/kring-a/mkb-toets/").get_data(as_text=True)
+        assert text.count("Consultation open") == 20 and "Dossier van B" not in text
+    assert len(calls) == len(Phase)  # the first page translated each label once; the second none
+    client.post("/account/logout")
+    login_as(b.member)
+    text = client.get("/kring-b/mkb-toets/").get_data(as_text=True)
+    assert "Advice sent" in text and "Dossier nummer" not in text
+    assert len(calls) == len(Phase)
+    # Each locale has its own texts, the same as translating afresh.
+    with client.application.test_request_context():
+        for language in ("nl", "en"):
+            with force_locale(language):
+                assert Phase.ADVICE_SENT.label == str(models.PHASE_LABELS[Phase.ADVICE_SENT].text)
+    assert len(calls) == 2 * len(Phase)  # English was kept from the pages; Dutch translated once
