@@ -98,7 +98,14 @@ def calendar_events(query: CalendarQuery, visitor, themes) -> tuple[list, list[s
 
 
 def _themes() -> list:
-    return list(db.session.scalars(select(Theme).where(Theme.active.is_(True)).order_by(Theme.position)))
+    """The active themes for the filter: the four columns it uses, not the entities."""
+    return list(
+        db.session.execute(
+            select(Theme.id, Theme.key, Theme.name_nl, Theme.name_en)
+            .where(Theme.active.is_(True))
+            .order_by(Theme.position)
+        )
+    )
 
 
 @bp.get("/")
