@@ -12,11 +12,12 @@ from functools import cache
 
 from babel import Locale
 from babel.numbers import LC_NUMERIC, NumberPattern, parse_pattern
-from flask import Flask, has_request_context
-from flask_babel import format_date, format_datetime, get_locale
+from flask import Flask, g, has_request_context
+from flask_babel import format_date, format_datetime, get_locale, get_translations
 
 from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, is_operator
 from kringwerk.tenancy.routing import current_tenant
+from kringwerk.web.fixed_urls import fixed_url
 from kringwerk.web.htmx import is_htmx, wants_fragment
 from kringwerk.web.i18n import LANGUAGE_NAMES
 from kringwerk.web.navigation import build_navigation
@@ -50,10 +51,44 @@ def install(app: Flask) -> None:
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["row_url"] = row_url  # one url_for per table, not per row
+    app.jinja_env.globals["fixed_url"] = fixed_url  # the shell's own links, built once
+    # Flask-Babel's callables look the request's locale, domain and catalogs up again on
+    # every ``_()``; these find them once per request (a page has dozens).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+    )
     app.add_template_filter(datetime_text, "datetime")
     app.add_template_filter(lambda value, fmt="medium": format_date(value, fmt) if value else "", "date")
     app.add_template_filter(decimal_text, "decimal")
     app.add_template_filter(percent_text, "percent")
+
+
+def request_translations():
+    """What ``flask_babel.get_translations()`` returns, kept for the request: the catalogs
+    depend only on the locale and domain Flask-Babel keeps in its per-request namespace,
+    so while both are the same objects (``force_locale`` and ``refresh`` replace or drop
+    them) the catalogs found for them are too."""
+    try:
+        babel = g.get("_flask_babel")
+    except RuntimeError:  # no app context: Flask-Babel's own answer (no translations)
+        return get_translations()
+    if babel is not None:
+        kept = babel.__dict__.get("kringwerk_translations")
+        if (
+            kept is not None
+            and kept[0] is babel.__dict__.get("babel_locale")
+            and kept[1] is babel.__dict__.get("babel_domain")
+        ):
+            return kept[2]
+    translations = get_translations()
+    babel = g.get("_flask_babel")
+    if babel is not None and babel.__dict__.get("babel_locale") is not None:
+        babel.kringwerk_translations = (babel.babel_locale, babel.babel_domain, translations)
+    return translations
 
 
 MISSING = "–"  # what a number filter shows for None: a dash, not "None"
