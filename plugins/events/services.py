@@ -9,12 +9,13 @@ the audience rule itself is a plain function of the event and the visitor.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import extract, func, select
+from sqlalchemy import bindparam, extract, func, select
 
 from kringwerk.plugin_api import (
     Theme,
@@ -376,23 +377,40 @@ def shared_events(
     )
     if audience is not None:
         audiences = tuple(a for a in audiences if a == audience)
+    values = {"tenant_ids": list(others), "audiences": list(audiences), "limit": limit}
+    if year is not None:
+        values["start"], values["end"] = window(year, month)
+    if upcoming_from is not None:
+        values["upcoming_from"] = upcoming_from
+    if theme_key is not None:
+        values["theme_key"] = theme_key
+    statement = _shared_statement(year is not None, upcoming_from is not None, theme_key is not None)
+    with unscoped(f"events: the network-wide events {tenant.slug}'s calendar shows from its network"):
+        rows = db.session.execute(statement, values).all()
+    return [calendar_event(row, others[row.tenant_id], shared=True) for row in rows]
+
+
+@functools.cache
+def _shared_statement(in_window: bool, upcoming: bool, by_theme: bool):
+    """The SELECT of ``shared_events``, one per combination of filters, built once per process
+    with bound values (building it, IN lists of enums and all, cost more than running it on
+    every calendar). It holds no data; ``shared_events`` runs it in its named crossing."""
     statement = (
         select(*CALENDAR_COLUMNS)
         .where(
-            Event.tenant_id.in_(list(others)),
-            Event.audience.in_(audiences),
+            Event.tenant_id.in_(bindparam("tenant_ids", expanding=True)),
+            Event.audience.in_(bindparam("audiences", expanding=True)),
             Event.state != EventState.DRAFT,
         )
         .order_by(Event.starts_at, Event.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    if year is not None:
-        start, end = window(year, month)
+    if in_window:
         # Every event that overlaps the period: a fair from 30 April to 2 May is in May too.
-        statement = statement.where(Event.starts_at < end, Event.ends_at > start)
-    if upcoming_from is not None:
-        statement = statement.where(Event.ends_at >= upcoming_from)
-    if theme_key is not None:
+        statement = statement.where(Event.starts_at < bindparam("end"), Event.ends_at > bindparam("start"))
+    if upcoming:
+        statement = statement.where(Event.ends_at >= bindparam("upcoming_from"))
+    if by_theme:
         # Themes are per tenant: the other tenant's theme with the same key.
         statement = statement.where(
             Event.id.in_(
@@ -401,12 +419,10 @@ def shared_events(
                     Theme,
                     (Theme.id == event_themes.c.theme_id) & (Theme.tenant_id == event_themes.c.tenant_id),
                 )
-                .where(Theme.key == theme_key)
+                .where(Theme.key == bindparam("theme_key"))
             )
         )
-    with unscoped(f"events: the network-wide events {tenant.slug}'s calendar shows from its network"):
-        rows = db.session.execute(statement).all()
-    return [calendar_event(row, others[row.tenant_id], shared=True) for row in rows]
+    return statement
 
 
 def by_month(events) -> list[tuple[datetime, list[CalendarEvent]]]:

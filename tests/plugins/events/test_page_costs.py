@@ -17,7 +17,7 @@ from kringwerk.extensions import db
 from kringwerk.members.models import Theme
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tenancy.models import Tenant
-from plugins.events import forms
+from plugins.events import forms, services
 from plugins.events.models import Audience, Event, EventState
 from plugins.events.services import LOCAL, CalendarEvent, Visitor, shared_events
 from tests.members.support import count_queries
@@ -174,3 +174,54 @@ def test_an_event_without_questions_uses_the_form_class_itself():
     assert forms.with_questions(forms.GuestForm, None) is forms.GuestForm
     extended = forms.with_questions(forms.GuestForm, [{"key": "q1", "label": "Dieet"}])
     assert extended is not forms.GuestForm and hasattr(extended, "q1") and not hasattr(forms.GuestForm, "q1")
+
+
+@pytest.mark.both_databases
+def test_the_calendar_filters_own_and_shared_events_by_theme_and_audience(
+    events_world,
+    network,  # noqa: F811
+    login_as,
+):
+    """The network's events are filtered by the theme of the same key (themes are per tenant)
+    and by audience, in the upcoming list and in a year; the statement for each combination
+    of filters is built once per process."""
+    w = events_world
+    start = datetime(2028, 3, 1, 19, 0, tzinfo=LOCAL)
+    with tenant_scope(w.a.tenant):
+        a_energy, a_other = db.session.execute(
+            select(Theme.id, Theme.key).where(Theme.active.is_(True)).order_by(Theme.position).limit(2)
+        ).all()
+    with tenant_scope(network.cleantech):
+        c_energy = db.session.scalar(select(Theme.id).where(Theme.key == a_energy.key))
+        c_other = db.session.scalar(select(Theme.id).where(Theme.key == a_other.key))
+    own = make_event(w.a.tenant, title="Eigen energie", starts_at=start)
+    _give_themes(w.a.tenant, own, [a_energy.id])
+    make_event(w.a.tenant, title="Eigen anders", starts_at=start)
+    shared_energy = make_event(
+        network.cleantech, title="Netwerk energie", starts_at=start, audience=Audience.NETWORK
+    )
+    _give_themes(network.cleantech, shared_energy, [c_energy])
+    shared_public = make_event(
+        network.cleantech, title="Netwerk open", starts_at=start, audience=Audience.PUBLIC
+    )
+    _give_themes(network.cleantech, shared_public, [c_other])
+    client = login_as(w.a.member)
+    shared_statement = services._shared_statement
+    shared_statement.cache_clear()
+    for query in ("", "?view=year&year=2028"):
+        joiner = "&" if query else "?"
+        page = client.get(f"/kring-a/events/{query}{joiner}theme={a_energy.id}").get_data(as_text=True)
+        assert "Eigen energie" in page and "Netwerk energie" in page
+        assert "Eigen anders" not in page and "Netwerk open" not in page
+        page = client.get(f"/kring-a/events/{query}{joiner}audience=public").get_data(as_text=True)
+        assert "Netwerk open" in page and "Netwerk energie" not in page and "Eigen energie" not in page
+        page = client.get(f"/kring-a/events/{query}").get_data(as_text=True)
+        assert all(
+            title in page for title in ("Eigen energie", "Eigen anders", "Netwerk energie", "Netwerk open")
+        )
+    built = shared_statement.cache_info()
+    assert (built.misses, built.currsize) == (4, 4)  # upcoming/year, with and without a theme
+    client.get(f"/kring-a/events/?theme={a_energy.id}")
+    assert shared_statement.cache_info().misses == 4  # the same filters: the same statement
+    b_page = login_as(w.b.member).get("/kring-b/events/?view=year&year=2028").get_data(as_text=True)
+    assert "Netwerk" not in b_page and "Eigen" not in b_page  # Kring B left the network
