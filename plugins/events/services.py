@@ -252,36 +252,6 @@ def window(year: int, month: int | None = None) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def calendar(
-    visitor: Visitor,
-    *,
-    year: int | None = None,
-    month: int | None = None,
-    theme_id: int | None = None,
-    audience: Audience | None = None,
-    upcoming_from: datetime | None = None,
-):
-    """A SELECT of the events ``visitor`` may see in the tenant in scope, by start time."""
-    statement = select(Event).order_by(Event.starts_at, Event.id)
-    if not visitor.manager:
-        statement = statement.where(
-            Event.state != EventState.DRAFT, Event.audience.in_(visible_audiences(visitor))
-        )
-    if year is not None:
-        start, end = window(year, month)
-        # Every event that overlaps the period: a fair from 30 April to 2 May is in May too.
-        statement = statement.where(Event.starts_at < end, Event.ends_at > start)
-    if upcoming_from is not None:
-        statement = statement.where(Event.ends_at >= upcoming_from)
-    if theme_id is not None:
-        statement = statement.where(
-            Event.id.in_(select(event_themes.c.event_id).where(event_themes.c.theme_id == theme_id))
-        )
-    if audience is not None:
-        statement = statement.where(Event.audience == audience)
-    return statement
-
-
 @dataclass(frozen=True)
 class CalendarEvent:
     """An event as the calendar lists it, in plain values: the tenant's own (``shared`` False)
@@ -339,10 +309,64 @@ def calendar_event(row, tenant, *, shared: bool) -> CalendarEvent:
     )
 
 
-def own_events(statement, tenant) -> list[CalendarEvent]:
-    """The events of ``calendar(...)`` (the tenant in scope's), read as calendar columns."""
-    rows = db.session.execute(statement.with_only_columns(*CALENDAR_COLUMNS))
+def own_events(visitor: Visitor, tenant, **filters) -> list[CalendarEvent]:
+    """The events of ``tenant`` (the tenant in scope) ``visitor`` may see, by start time, as
+    the calendar lists them; ``filters`` as ``calendar_filters`` takes them."""
+    shape, values = calendar_filters(visitor, **filters)
+    rows = db.session.execute(_own_statement(*shape), values)
     return [calendar_event(row, tenant, shared=False) for row in rows]
+
+
+def calendar_filters(
+    visitor: Visitor,
+    *,
+    year: int | None = None,
+    month: int | None = None,
+    theme_id: int | None = None,
+    audience: Audience | None = None,
+    upcoming_from: datetime | None = None,
+    limit: int = 500,
+) -> tuple[tuple[bool, ...], dict]:
+    """The shape of the calendar's SELECT of the tenant's own events (``_own_statement``) and
+    the values it is run with: the events ``visitor`` may see in the tenant in scope."""
+    values: dict = {"limit": limit}
+    if not visitor.manager:
+        values["audiences"] = list(visible_audiences(visitor))
+    if year is not None:
+        values["start"], values["end"] = window(year, month)
+    if upcoming_from is not None:
+        values["upcoming_from"] = upcoming_from
+    if theme_id is not None:
+        values["theme_id"] = theme_id
+    if audience is not None:
+        values["audience"] = audience
+    shape = tuple(key in values for key in ("audiences", "start", "upcoming_from", "theme_id", "audience"))
+    return shape, values
+
+
+@functools.cache
+def _own_statement(audiences: bool, in_window: bool, upcoming: bool, by_theme: bool, one_audience: bool):
+    """The calendar's SELECT of the tenant's own events, by start time, one per combination of
+    filters, built once per process with bound values; the tenant scope is added when it runs."""
+    statement = select(*CALENDAR_COLUMNS).order_by(Event.starts_at, Event.id).limit(bindparam("limit"))
+    if audiences:  # organisers see drafts and every audience
+        statement = statement.where(
+            Event.state != EventState.DRAFT, Event.audience.in_(bindparam("audiences", expanding=True))
+        )
+    if in_window:
+        # Every event that overlaps the period: a fair from 30 April to 2 May is in May too.
+        statement = statement.where(Event.starts_at < bindparam("end"), Event.ends_at > bindparam("start"))
+    if upcoming:
+        statement = statement.where(Event.ends_at >= bindparam("upcoming_from"))
+    if by_theme:
+        statement = statement.where(
+            Event.id.in_(
+                select(event_themes.c.event_id).where(event_themes.c.theme_id == bindparam("theme_id"))
+            )
+        )
+    if one_audience:
+        statement = statement.where(Event.audience == bindparam("audience"))
+    return statement
 
 
 def shared_tenants(tenant) -> list:

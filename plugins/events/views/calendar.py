@@ -83,9 +83,10 @@ def calendar_events(query: CalendarQuery, visitor, themes) -> tuple[list, list[s
     """The events the visitor may see (own and shared, by start), and every organiser among
     them for the filter (before the organiser filter applies)."""
     theme_key = next((theme.key for theme in themes if theme.id == query.theme_id), None)
-    statement = services.calendar(visitor, theme_id=query.theme_id, audience=query.audience, **query.window)
     tenant = current_tenant()
-    events = services.own_events(statement.limit(500), tenant)
+    events = services.own_events(
+        visitor, tenant, theme_id=query.theme_id, audience=query.audience, **query.window
+    )
     if query.theme_id is None or theme_key is not None:
         events += services.shared_events(
             tenant, visitor, theme_key=theme_key, audience=query.audience, **query.window

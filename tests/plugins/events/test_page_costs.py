@@ -206,8 +206,9 @@ def test_the_calendar_filters_own_and_shared_events_by_theme_and_audience(
     )
     _give_themes(network.cleantech, shared_public, [c_other])
     client = login_as(w.a.member)
-    shared_statement = services._shared_statement
+    shared_statement, own_statement = services._shared_statement, services._own_statement
     shared_statement.cache_clear()
+    own_statement.cache_clear()
     for query in ("", "?view=year&year=2028"):
         joiner = "&" if query else "?"
         page = client.get(f"/kring-a/events/{query}{joiner}theme={a_energy.id}").get_data(as_text=True)
@@ -221,7 +222,9 @@ def test_the_calendar_filters_own_and_shared_events_by_theme_and_audience(
         )
     built = shared_statement.cache_info()
     assert (built.misses, built.currsize) == (4, 4)  # upcoming/year, with and without a theme
+    assert own_statement.cache_info().misses == 6  # upcoming/year; by theme, by audience, neither
     client.get(f"/kring-a/events/?theme={a_energy.id}")
-    assert shared_statement.cache_info().misses == 4  # the same filters: the same statement
+    assert shared_statement.cache_info().misses == 4  # the same filters: the same statements
+    assert own_statement.cache_info().misses == 6
     b_page = login_as(w.b.member).get("/kring-b/events/?view=year&year=2028").get_data(as_text=True)
     assert "Netwerk" not in b_page and "Eigen" not in b_page  # Kring B left the network
