@@ -3,8 +3,8 @@ challenges, projects, goals, measurements or rounds the plan has: one each for t
 the projects, the goals with their progress (``goals.goal_lines``), the themes and the
 rounds; the latest closed round (which orders the themes) is found among the rounds.
 
-Items and projects are read as the few columns the page shows, not as entities, and
-grouped by theme in one pass: the page lists them under every theme.
+Themes, items and projects are read as the few columns the page shows, not as entities,
+and grouped by theme in one pass: the page lists them under every theme.
 """
 
 from __future__ import annotations
@@ -12,12 +12,22 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
+from flask_babel import get_locale
 from sqlalchemy import bindparam, select
 
 from kringwerk.plugin_api import Theme, db
-from plugins.masterplan import goals, plans, rounds
+from plugins.masterplan import goals, rounds
 from plugins.masterplan.goals import GoalLine
 from plugins.masterplan.models import Item, ItemKind, Masterplan, PriorityRound, Project, ProjectStatus
+
+
+@dataclass(frozen=True)
+class ThemeLine:
+    """A theme as the page heads a section with it: the name in the page's language."""
+
+    id: int
+    position: int
+    name: str
 
 
 @dataclass(frozen=True)
@@ -37,7 +47,7 @@ class ProjectLine:
 class ThemeRow:
     """One theme's section: its wishes, challenges, projects and goals, each in page order."""
 
-    theme: Theme
+    theme: ThemeLine
     wishes: list[ItemLine] = field(default_factory=list)
     challenges: list[ItemLine] = field(default_factory=list)
     projects: list[ProjectLine] = field(default_factory=list)
@@ -54,6 +64,25 @@ class PlanPage:
 
 # The statements are built once per process with a bound plan id; they hold no data, and the
 # tenant scope is added when they run, as for every statement.
+
+
+@functools.cache
+def _themes_statement():
+    # The order of plans.themes(): the taxonomy's.
+    return (
+        select(Theme.id, Theme.position, Theme.name_nl, Theme.name_en)
+        .where(Theme.active.is_(True))
+        .order_by(Theme.position, Theme.id)
+    )
+
+
+def _themes() -> list[ThemeLine]:
+    """The active themes as plain values, named in the page's language (looked up once)."""
+    english = str(get_locale() or "nl").startswith("en")
+    return [
+        ThemeLine(theme_id, position, name_en if english else name_nl)
+        for theme_id, position, name_nl, name_en in db.session.execute(_themes_statement())
+    ]
 
 
 @functools.cache
@@ -78,7 +107,7 @@ def _projects_statement():
 def plan_page(plan: Masterplan) -> PlanPage:
     all_rounds = rounds.rounds(plan)
     closed = rounds.latest_closed_of(all_rounds)
-    rows = {theme.id: ThemeRow(theme) for theme in rounds.ranked(plans.themes(), closed)}
+    rows = {theme.id: ThemeRow(theme) for theme in rounds.ranked(_themes(), closed)}
     items = db.session.execute(_items_statement(), {"plan_id": plan.id})
     for item_id, text, theme_id, kind in items:
         row = rows.get(theme_id)  # an inactive theme's items are not on the page

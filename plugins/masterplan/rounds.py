@@ -193,8 +193,9 @@ def theme_order(plan: Masterplan) -> list[Theme]:
     return ranked(active_themes(), latest_closed(plan))
 
 
-def ranked(themes: list[Theme], closed: PriorityRound | None) -> list[Theme]:
-    """``themes`` (in position order) in the order of the closed round ``closed``, if any."""
+def ranked(themes: list, closed: PriorityRound | None) -> list:
+    """``themes`` (in position order; anything with an ``id`` and a ``position``) in the order
+    of the closed round ``closed``, if any."""
     if closed is None or not isinstance(closed.result, list):
         return themes
     rank = {

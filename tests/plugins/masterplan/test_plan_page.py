@@ -10,10 +10,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from markupsafe import escape
 
 from kringwerk.extensions import db
+from kringwerk.members.models import Theme
 from kringwerk.tenancy import tenant_scope
-from plugins.masterplan import goals, plan_page, plans, rounds
+from plugins.masterplan import goals, plan_page, rounds
 from plugins.masterplan.models import Goal, Masterplan, PriorityRound
 from tests.members.support import count_queries
 from tests.plugins.masterplan.test_dashboard import _fill, _goal
@@ -73,7 +75,7 @@ def test_the_plan_page_reads_each_part_once(plan_world, login_as, monkeypatch):
     w = plan_world
     _fill(w.a.tenant, w.plan_a, w.a.member, w.themes_a)
     _round(w.a.tenant, w.plan_a, "Ronde 1", w.themes_a[:2], closed_day=10)
-    calls = {"themes": 0, "rounds": 0, "goal_lines": 0, "latest_closed": 0, "progress": 0}
+    calls = {"_themes": 0, "rounds": 0, "goal_lines": 0, "latest_closed": 0, "progress": 0}
 
     def counted(module, name):
         original = getattr(module, name)
@@ -84,14 +86,14 @@ def test_the_plan_page_reads_each_part_once(plan_world, login_as, monkeypatch):
 
         monkeypatch.setattr(module, name, wrapper)
 
-    counted(plans, "themes")
+    counted(plan_page, "_themes")
     counted(rounds, "rounds")
     counted(rounds, "latest_closed")
     counted(goals, "goal_lines")
     counted(goals, "progress")
     client = login_as(w.a.member)
     assert client.get(f"/kring-a/masterplan/{w.plan_a}/").status_code == 200
-    assert calls == {"themes": 1, "rounds": 1, "goal_lines": 1, "latest_closed": 0, "progress": 0}
+    assert calls == {"_themes": 1, "rounds": 1, "goal_lines": 1, "latest_closed": 0, "progress": 0}
 
 
 @pytest.mark.both_databases
@@ -156,6 +158,9 @@ def test_the_page_keeps_the_latest_closed_rounds_order_and_only_its_tenants_rows
         assert len(by_theme[w.themes_a[0]].projects) == 3
     html = login_as(w.a.member).get(f"/kring-a/masterplan/{w.plan_a}/").get_data(as_text=True)
     assert 'Themes in the order of the round "Laatste ronde".' in html
+    with tenant_scope(w.a.tenant):
+        first = db.session.get(Theme, w.themes_a[3])
+    assert f"1. {escape(first.name_en)}</a>" in html  # the page's language (English in A)
     assert html.count(f"/kring-a/masterplan/{w.plan_a}/goals/") == 3
     assert f"/kring-a/masterplan/{w.plan_a}/themes/{w.themes_a[0]}" in html
     assert "/kring-b/" not in html and str(w.plan_b) + "/goals" not in html
