@@ -196,6 +196,14 @@ def test_suspension_elsewhere_refuses_changes_at_once(app, app_config, client, w
     assert client.post("/kring-a/cache-probe").status_code == 200
 
 
+def test_a_tenant_deleted_elsewhere_is_gone_at_once(app, app_config, client, world, probe):
+    assert client.get("/kring-b/cache-probe").status_code == 200
+    b_id = world.b.tenant.id
+    in_another_worker(app_config, lambda: db.session.delete(tenant_in_this_session(b_id)))
+    assert client.get("/kring-b/cache-probe").status_code == 404
+    assert client.get("/kring-a/cache-probe").json["id"] == world.a.tenant.id
+
+
 @pytest.mark.both_databases
 def test_a_write_around_the_orm_is_seen_once_it_renews_the_stamp(app, client, world, probe):
     assert client.get("/kring-a/cache-probe").json["name"] == "Kring A"
