@@ -6,10 +6,12 @@ Thin views: they work out who the visitor is (``current_visitor``), call the
 services, commit and render.
 """
 
+import functools
+
 from flask import Blueprint, abort, current_app
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from kringwerk.plugin_api import (
@@ -63,14 +65,20 @@ def theme_name(theme) -> str:
     return theme.name_en if str(get_locale()) == "en" else theme.name_nl
 
 
+@functools.cache
+def _event_statement(with_themes: bool):
+    # Built once per process with a bound id (every event page reads an event); it holds no
+    # data, and the tenant scope is added when it runs.
+    statement = select(Event).where(Event.id == bindparam("event_id"))
+    return statement.options(joinedload(Event.themes)) if with_themes else statement
+
+
 def visible_event(event_id: int, visitor: Visitor, *, with_themes: bool = False) -> Event:
     """The event if ``visitor`` may see it; anything else (another tenant's, a draft, outside
     the audience) is a 404; a visitor who is not signed in is asked to sign in.
     ``with_themes`` reads its themes in the same statement (the event's page shows them)."""
-    statement = select(Event).where(Event.id == event_id)
-    if with_themes:
-        statement = statement.options(joinedload(Event.themes))
-    event = db.session.execute(statement).unique().scalar_one_or_none()
+    found = db.session.execute(_event_statement(with_themes), {"event_id": event_id})
+    event = found.unique().scalar_one_or_none()
     if event is None or not may_see(event, visitor):
         if visitor.user is None:
             # As on every page that needs a sign-in: a visitor is asked to sign in first.

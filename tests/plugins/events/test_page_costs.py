@@ -18,6 +18,7 @@ from kringwerk.members.models import Theme
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tenancy.models import Tenant
 from plugins.events import forms, services
+from plugins.events import views as events_views
 from plugins.events.models import Audience, Event, EventState
 from plugins.events.services import LOCAL, CalendarEvent, Visitor, shared_events
 from tests.members.support import count_queries
@@ -62,6 +63,8 @@ def test_the_public_event_page_reads_the_event_and_its_themes_in_one_statement(e
     _give_themes(w.a.tenant, rich, list(reversed(theme_ids)))
     b_event = make_event(w.b.tenant, title="Open avond B", audience=Audience.PUBLIC)
     _give_themes(w.b.tenant, b_event, _themes(w.b.tenant, 2))
+    event_statement = events_views._event_statement
+    event_statement.cache_clear()
     assert client.get(f"/kring-a/events/{plain}").status_code == 200  # the core's caches filled
     with count_queries() as few:
         assert client.get(f"/kring-a/events/{plain}").status_code == 200
@@ -69,6 +72,7 @@ def test_the_public_event_page_reads_the_event_and_its_themes_in_one_statement(e
         page = client.get(f"/kring-a/events/{rich}").get_data(as_text=True)
     assert len(few) == len(many)
     assert len(_event_statements(few)) == len(_event_statements(many)) == 1  # was two: event, themes
+    assert event_statement.cache_info().misses == 1  # the event's SELECT built once, for every event
     with tenant_scope(w.a.tenant):
         names = [db.session.get(Theme, theme_id).name_en for theme_id in theme_ids]
     positions = [page.index(f'<span class="badge">{name}</span>') for name in names]
