@@ -11,7 +11,7 @@ SVG presentation attributes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import count
 
 from babel import Locale
@@ -46,34 +46,52 @@ def _pattern(pattern: str) -> NumberPattern:
     return parse_pattern(pattern)
 
 
-def _formatted(value: float, pattern: str) -> str:
-    """What ``flask_babel.format_decimal``/``format_percent`` give, without re-parsing ``pattern``."""
-    return _pattern(pattern).apply(value, Locale.parse(get_locale() or LC_NUMERIC))
+def page_locale() -> Locale:
+    """The locale numbers are written in: the page's (see ``flask_babel.get_locale``)."""
+    return Locale.parse(get_locale() or LC_NUMERIC)
 
 
-def format_number(value: float | None) -> str:
+def _formatted(value: float, pattern: str, locale: Locale | None = None) -> str:
+    """What ``flask_babel.format_decimal``/``format_percent`` give, without re-parsing ``pattern``.
+
+    ``locale``: the page's, when the caller looked it up once for many numbers (a chart)."""
+    locale = locale or page_locale()
+    if isinstance(value, float) and value == 0:  # 0.0 and -0.0 are one key but may read differently
+        return _pattern(pattern).apply(value, locale)
+    return _written(value, pattern, locale)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _written(value: float, pattern: str, locale: Locale) -> str:
+    # The same few counts and percentages come back on every results page (and in every
+    # summary export): each text is written once per process, language and pattern
+    # (Babel's apply was about a tenth of the results page). Bounded: values are numbers.
+    return _pattern(pattern).apply(value, locale)
+
+
+def format_number(value: float | None, locale: Locale | None = None) -> str:
     """A number in the page's language (a decimal comma in Dutch), at most one decimal."""
     if value is None:
         return "–"
-    return _formatted(value, NUMBER)
+    return _formatted(value, NUMBER, locale)
 
 
-def format_fraction(fraction: float) -> str:
+def format_fraction(fraction: float, locale: Locale | None = None) -> str:
     """A share kept as 0-1 as a percentage in the page's language: 0.851 is "85,1%" in Dutch."""
-    return _formatted(fraction, PERCENT)
+    return _formatted(fraction, PERCENT, locale)
 
 
-def format_share(percent: float | None) -> str:
+def format_share(percent: float | None, locale: Locale | None = None) -> str:
     """A percentage kept as 0-100, in the page's language: 85.1 is "85,1%" in Dutch."""
     if percent is None:
         return "–"
-    return format_fraction(percent / 100)
+    return format_fraction(percent / 100, locale)
 
 
-def count_text(count_: int, percent: float | None) -> str:
-    return (
-        f"{format_number(count_)} ({format_share(percent)})" if percent is not None else format_number(count_)
-    )
+def count_text(count_: int, percent: float | None, locale: Locale | None = None) -> str:
+    if percent is None:
+        return format_number(count_, locale)
+    return f"{format_number(count_, locale)} ({format_share(percent, locale)})"
 
 
 def bar_chart(title: str, bars: list[Bar], *, description: str | None = None, css_class: str = "") -> Markup:
@@ -113,8 +131,9 @@ def question_bars(result) -> list[Bar]:
     from plugins.polls.models import InterestLevel, QuestionKind
 
     kind = result.question.kind
+    locale = page_locale()  # once per chart, not once per number
     if kind == QuestionKind.SCALE:
-        return [Bar(str(value), n, count_text(n, pct)) for value, n, pct in result.distribution]
+        return [Bar(str(value), n, count_text(n, pct, locale)) for value, n, pct in result.distribution]
     if kind == QuestionKind.RANKING:
         return [
             Bar(
@@ -123,7 +142,7 @@ def question_bars(result) -> list[Bar]:
                 _(
                     "%(count)s first (%(percent)s)",
                     count=item.first or 0,
-                    percent=format_share(item.first_percent),
+                    percent=format_share(item.first_percent, locale),
                 ),
             )
             for item in result.options
@@ -135,22 +154,25 @@ def question_bars(result) -> list[Bar]:
                 item.total or 0,
                 _(
                     "%(total)s points (%(percent)s)",
-                    total=format_number(item.total),
-                    percent=format_share(item.percent),
+                    total=format_number(item.total, locale),
+                    percent=format_share(item.percent, locale),
                 ),
             )
             for item in result.options
         ]
     if kind == QuestionKind.THEME_INTEREST:
+        levels = [(level.value, str(level.label)) for level in (InterestLevel.INTERESTED, InterestLevel.LEAD)]
         bars = []
         for item in result.options:
-            for level in (InterestLevel.INTERESTED, InterestLevel.LEAD):
-                n = item.levels.get(level.value, 0)
+            for value, label in levels:
+                n = item.levels.get(value, 0)
                 bars.append(
-                    Bar(f"{item.label}: {level.label}", n, count_text(n, item.level_percent(level.value)))
+                    Bar(f"{item.label}: {label}", n, count_text(n, item.level_percent(value), locale))
                 )
         return bars
-    return [Bar(item.label, item.count, count_text(item.count, item.percent)) for item in result.options]
+    return [
+        Bar(item.label, item.count, count_text(item.count, item.percent, locale)) for item in result.options
+    ]
 
 
 def question_chart(result) -> Markup:

@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask import has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, distinct, func, select
 
@@ -25,7 +26,6 @@ from kringwerk.plugin_api import (
     Company,
     CooperationMatch,
     Tenant,
-    Theme,
     ThemeActivity,
     current_tenant,
     db,
@@ -45,7 +45,7 @@ from plugins.polls.models import (
     ResponseStatus,
     ResponseUnit,
 )
-from plugins.polls.results import answer_groups, poll_questions
+from plugins.polls.results import QuestionItem, answer_groups, poll_questions
 
 DEFAULT_MATCH_THRESHOLD = 3
 
@@ -81,7 +81,7 @@ class ThemeMatch:
     companies: tuple[tuple[int, str], ...] = ()
 
 
-def _theme_options(questions: list[PollQuestion]) -> dict[int, list[int]]:
+def _theme_options(questions: list[QuestionItem]) -> dict[int, list[int]]:
     """theme id -> the theme-interest options asking about it, in the poll's order."""
     options: dict[int, list[int]] = {}
     for question in questions:
@@ -90,6 +90,17 @@ def _theme_options(questions: list[PollQuestion]) -> dict[int, list[int]]:
                 if option.theme_id is not None:
                     options.setdefault(option.theme_id, []).append(option.id)
     return options
+
+
+def _theme_names(questions: list[QuestionItem]) -> dict[int, tuple[str, str]]:
+    """theme id -> (Dutch, English) name, as the questions' options read them with the theme."""
+    return {
+        option.theme_id: (option.theme_name_nl, option.theme_name_en)
+        for question in questions
+        if question.kind == QuestionKind.THEME_INTEREST
+        for option in question.options
+        if option.theme_id is not None and option.theme_name_nl is not None
+    }
 
 
 def _matches_base(poll: Poll, option_ids: list[int]) -> Select:
@@ -182,7 +193,7 @@ def theme_matches(
     *,
     with_companies: bool = False,
     theme_id: int | None = None,
-    questions: list[PollQuestion] | None = None,
+    questions: list[QuestionItem] | None = None,
     groups: dict | None = None,
 ) -> list[ThemeMatch]:
     """Per theme of the poll's theme-interest questions (or only ``theme_id``): how many
@@ -202,7 +213,9 @@ def theme_matches(
         theme_options = {k: v for k, v in theme_options.items() if k == theme_id}
     if not theme_options:
         return []
-    themes = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.id.in_(list(theme_options))))}
+    themes = _theme_names(questions)  # read with the questions: no statement of its own
+    # In a request the page's language, as Theme.name; outside one (jobs, exports) the poll's.
+    language = _request_language() if has_request_context() else poll.language
     if groups is None:
         groups, _respondents = answer_groups(poll, [o for options in theme_options.values() for o in options])
     counts = _theme_counts(poll, theme_options, groups)
@@ -210,14 +223,14 @@ def theme_matches(
     source_url = external_url("polls.results", poll_id=poll.id) if current_tenant() is not None else None
     result = []
     for each in theme_options:
-        theme = themes.get(each)
-        if theme is None:
+        names = themes.get(each)
+        if names is None:
             continue
         interested, leading = counts.get(each, (0, 0))
         listed = tuple(companies.get(each, ()))
         match = CooperationMatch(
             theme_id=each,
-            theme_name=theme.name if has_request_context() else _theme_name(theme, poll.language),
+            theme_name=names[1] if language == "en" else names[0],
             interested=interested,
             leading=leading,
             company_ids=tuple(company_id for company_id, _name in listed),
@@ -236,8 +249,12 @@ def cooperation_matches(poll: Poll, threshold: int | None = None) -> list[Cooper
     return [item.match for item in theme_matches(poll, threshold, with_companies=True)]
 
 
-def _theme_name(theme: Theme, language: str) -> str:
-    return theme.name_en if language == "en" else theme.name_nl
+def _request_language() -> str:
+    """The page's language as ``Theme.name`` reads it (Dutch when there is none)."""
+    try:
+        return get_locale().language
+    except (RuntimeError, AttributeError):
+        return "nl"
 
 
 # --- the theme page ----------------------------------------------------------------------------

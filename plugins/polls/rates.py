@@ -12,18 +12,19 @@ own: a park of one company that responded would name the respondent. Such
 groups are shown together, and when even that row would be too small (it
 would equal the total minus the rows shown) the next smallest groups join it.
 
-Everything runs without a request, in at most two grouped statements whatever
-the number of invitations.
+Everything runs without a request, in two grouped statements whatever the
+number of invitations (built once per process, see ``_rate_statements``).
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import Select, and_, bindparam, case, distinct, func, select
 
 from kringwerk.plugin_api import BusinessPark, Circle, Company, company_circles, db
 from plugins.polls.charts import format_fraction
@@ -82,7 +83,7 @@ def _overall_label(unit: ResponseUnit) -> str:
 
 def response_rate(poll: Poll) -> Rate:
     """The poll's response rate (see the module docstring): one statement."""
-    invited, responded = _rate_columns(poll)
+    invited, responded = _rate_columns(poll.response_unit)
     row = db.session.execute(select(invited, responded).where(PollInvitation.poll_id == poll.id)).one()
     return Rate(_overall_label(poll.response_unit), row[0] or 0, row[1] or 0, poll.response_unit)
 
@@ -105,34 +106,37 @@ def merge_small_groups(rates: list[Rate], label: str, minimum: int = MIN_GROUP_S
     return [*kept, Rate(label, invited, responded, rates[0].unit)]
 
 
-def _rate_columns(poll: Poll):
+def _rate_columns(unit: ResponseUnit):
     """(invited, responded) aggregate columns for the poll's unit of response."""
-    if poll.response_unit == ResponseUnit.COMPANY:
+    if unit == ResponseUnit.COMPANY:
         responded = case((PollInvitation.responded_at.is_not(None), PollInvitation.company_id))
         return func.count(distinct(PollInvitation.company_id)), func.count(distinct(responded))
     return func.count(PollInvitation.id), func.count(PollInvitation.responded_at)
 
 
-def response_rates(poll: Poll) -> tuple[Rate, list[Rate], list[Rate], list[Rate]]:
-    """Overall, per business park, per circle and per sector: two grouped statements.
-
-    Every invitation falls in exactly one (park, sector) pair (a company has one of
-    each, or none), so the overall, per-park and per-sector figures are sums over
-    one grouping; only circles (many per company) need a statement of their own.
-    """
-    invited, responded = _rate_columns(poll)
-    company_join = and_(
-        Company.id == PollInvitation.company_id, Company.tenant_id == PollInvitation.tenant_id
-    )
-    pairs = db.session.execute(
-        select(Company.business_park_id, Company.sector, invited, responded)
+@functools.cache
+def _rate_statements(unit: ResponseUnit) -> tuple[Select, Select]:
+    """The two grouped statements of ``response_rates`` for one unit of response, with the
+    park's and the circle's names joined in. Built once per process with a bound
+    ``poll_id``; the tenant scope is added when they run, to every table of the joins."""
+    invited, responded = _rate_columns(unit)
+    poll_id = bindparam("poll_id")
+    pairs = (
+        select(Company.business_park_id, BusinessPark.name, Company.sector, invited, responded)
         .select_from(PollInvitation)
-        .outerjoin(Company, company_join)
-        .where(PollInvitation.poll_id == poll.id)
-        .group_by(Company.business_park_id, Company.sector)
-    ).all()
-    circles = db.session.execute(
-        select(company_circles.c.circle_id, invited, responded)
+        .outerjoin(
+            Company,
+            and_(Company.id == PollInvitation.company_id, Company.tenant_id == PollInvitation.tenant_id),
+        )
+        .outerjoin(
+            BusinessPark,
+            and_(BusinessPark.id == Company.business_park_id, BusinessPark.tenant_id == Company.tenant_id),
+        )
+        .where(PollInvitation.poll_id == poll_id)
+        .group_by(Company.business_park_id, BusinessPark.name, Company.sector)
+    )
+    circles = (
+        select(company_circles.c.circle_id, Circle.name, invited, responded)
         .select_from(PollInvitation)
         .outerjoin(
             company_circles,
@@ -141,31 +145,34 @@ def response_rates(poll: Poll) -> tuple[Rate, list[Rate], list[Rate], list[Rate]
                 company_circles.c.tenant_id == PollInvitation.tenant_id,
             ),
         )
-        .where(PollInvitation.poll_id == poll.id)
-        .group_by(company_circles.c.circle_id)
-    ).all()
-    # Names of the parks and circles that occur: small tables, one statement each only when needed.
-    park_ids = {park_id for park_id, _s, _n, _r in pairs if park_id is not None}
-    circle_ids = {circle_id for circle_id, _n, _r in circles if circle_id is not None}
-    park_names = (
-        dict(
-            db.session.execute(
-                select(BusinessPark.id, BusinessPark.name).where(BusinessPark.id.in_(park_ids))
-            ).all()
+        .outerjoin(
+            Circle,
+            and_(Circle.id == company_circles.c.circle_id, Circle.tenant_id == company_circles.c.tenant_id),
         )
-        if park_ids
-        else {}
+        .where(PollInvitation.poll_id == poll_id)
+        .group_by(company_circles.c.circle_id, Circle.name)
     )
-    circle_names = (
-        dict(db.session.execute(select(Circle.id, Circle.name).where(Circle.id.in_(circle_ids))).all())
-        if circle_ids
-        else {}
-    )
+    return pairs, circles
+
+
+def response_rates(poll: Poll) -> tuple[Rate, list[Rate], list[Rate], list[Rate]]:
+    """Overall, per business park, per circle and per sector: two grouped statements.
+
+    Every invitation falls in exactly one (park, sector) pair (a company has one of
+    each, or none), so the overall, per-park and per-sector figures are sums over
+    one grouping; only circles (many per company) need a statement of their own.
+    The names of the parks and circles come with the groups.
+    """
+    pairs_statement, circles_statement = _rate_statements(poll.response_unit)
+    pairs = db.session.execute(pairs_statement, {"poll_id": poll.id}).all()
+    circles = db.session.execute(circles_statement, {"poll_id": poll.id}).all()
+    park_names = {park_id: name for park_id, name, _s, _n, _r in pairs if name is not None}
+    circle_names = {circle_id: name for circle_id, name, _n, _r in circles if name is not None}
 
     total = [0, 0]
     by_park: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
     by_sector: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
-    for park_id, sector, n, r in pairs:
+    for park_id, _name, sector, n, r in pairs:
         for bucket in (total, by_park[park_id], by_sector[sector]):
             bucket[0] += n
             bucket[1] += r
@@ -188,6 +195,8 @@ def response_rates(poll: Poll) -> tuple[Rate, list[Rate], list[Rate], list[Rate]
     return (
         Rate(_overall_label(unit), total[0], total[1], unit),
         rates(by_park, lambda key: park_names.get(key, "?"), _l("No business park")),
-        rates({c: (n, r) for c, n, r in circles}, lambda key: circle_names.get(key, "?"), _l("No circle")),
+        rates(
+            {c: (n, r) for c, _name, n, r in circles}, lambda key: circle_names.get(key, "?"), _l("No circle")
+        ),
         rates(by_sector, str, _l("No sector")),
     )

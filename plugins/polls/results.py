@@ -12,14 +12,16 @@ counted per company across several questions) reads ``poll_answers``.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, and_, bindparam, func, literal, select
 
 from kringwerk.plugin_api import (
     Company,
+    Theme,
     db,
 )
 from plugins.polls import tallies
@@ -50,7 +52,7 @@ class OptionResult:
     (rank) and ``first``; points ``average`` and ``total``; theme interest
     ``levels`` (InterestLevel -> count)."""
 
-    option: PollOption
+    option: OptionItem
     count: int = 0
     percent: float | None = None
     average: float | None = None
@@ -69,7 +71,7 @@ class OptionResult:
 
 @dataclass
 class QuestionResult:
-    question: PollQuestion
+    question: QuestionItem
     answered: int = 0  # responses that answered this question
     options: list[OptionResult] = field(default_factory=list)
     # scale and number
@@ -97,34 +99,124 @@ class PollResults:
     by_sector: list[Rate]
     questions: list[QuestionResult]
     # What was read, so theme_matches(..., questions=, groups=) need not read it again.
-    items: list[PollQuestion] = field(default_factory=list, repr=False)
+    items: list[QuestionItem] = field(default_factory=list, repr=False)
     groups: dict = field(default_factory=dict, repr=False)
 
 
 # --- loading ---------------------------------------------------------------------------------
 
 
-def poll_questions(poll: Poll) -> list[PollQuestion]:
-    """The poll's questions (sections left out) with their options: two statements."""
-    return list(
-        db.session.scalars(
-            select(PollQuestion)
-            .where(PollQuestion.poll_id == poll.id, PollQuestion.kind != QuestionKind.SECTION)
-            .order_by(PollQuestion.position, PollQuestion.id)
-            .options(selectinload(PollQuestion.options))
+@dataclass(frozen=True, slots=True)
+class OptionItem:
+    """What the results read of an option (plain columns, not the ORM entity); for theme
+    interest the theme's names too."""
+
+    id: int
+    position: int
+    label: str
+    theme_id: int | None = None
+    theme_name_nl: str | None = None
+    theme_name_en: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionItem:
+    """What the results read of a question (plain columns, not the ORM entity)."""
+
+    id: int
+    position: int
+    kind: QuestionKind
+    text: str
+    settings: dict[str, Any]
+    options: list[OptionItem] = field(default_factory=list)
+
+
+@functools.cache
+def _questions_statement() -> Select:
+    """The poll's questions (sections left out) with their options and the themes asked
+    about, as columns: one statement. Built once per process with a bound ``poll_id``
+    (the tenant scope is added when it runs, to every table of the join)."""
+    return (
+        select(
+            PollQuestion.id,
+            PollQuestion.position,
+            PollQuestion.kind,
+            PollQuestion.text,
+            PollQuestion.settings,
+            PollOption.id,
+            PollOption.position,
+            PollOption.label,
+            PollOption.theme_id,
+            Theme.name_nl,
+            Theme.name_en,
         )
+        .select_from(PollQuestion)
+        .outerjoin(
+            PollOption,
+            and_(PollOption.question_id == PollQuestion.id, PollOption.tenant_id == PollQuestion.tenant_id),
+        )
+        .outerjoin(Theme, and_(Theme.id == PollOption.theme_id, Theme.tenant_id == PollOption.tenant_id))
+        .where(PollQuestion.poll_id == bindparam("poll_id"), PollQuestion.kind != QuestionKind.SECTION)
+        .order_by(PollQuestion.position, PollQuestion.id, PollOption.position, PollOption.id)
+    )
+
+
+def poll_questions(poll: Poll) -> list[QuestionItem]:
+    """The poll's questions (sections left out) in order, each with its options in order:
+    one statement of plain columns."""
+    questions: list[QuestionItem] = []
+    for qid, qpos, kind, text, settings, oid, opos, label, theme_id, name_nl, name_en in db.session.execute(
+        _questions_statement(), {"poll_id": poll.id}
+    ):
+        if not questions or questions[-1].id != qid:
+            questions.append(QuestionItem(qid, qpos, kind, text, settings or {}))
+        if oid is not None:
+            questions[-1].options.append(OptionItem(oid, opos, label, theme_id, name_nl, name_en))
+    return questions
+
+
+@functools.cache
+def _submitted_statement() -> Select:
+    return select(func.count(PollResponse.id)).where(
+        PollResponse.poll_id == bindparam("poll_id"), PollResponse.status == ResponseStatus.SUBMITTED
     )
 
 
 def submitted_count(poll: Poll) -> int:
-    return db.session.scalar(
-        select(func.count(PollResponse.id)).where(
-            PollResponse.poll_id == poll.id, PollResponse.status == ResponseStatus.SUBMITTED
-        )
+    return db.session.scalar(_submitted_statement(), {"poll_id": poll.id})
+
+
+@functools.cache
+def _poll_with_submitted_statement() -> Select:
+    """The poll and its number of submitted responses in one statement (bound ``poll_id``)."""
+    submitted = (
+        select(func.count(PollResponse.id))
+        .where(PollResponse.poll_id == Poll.id, PollResponse.status == ResponseStatus.SUBMITTED)
+        .correlate(Poll)
+        .scalar_subquery()
     )
+    return select(Poll, submitted).where(Poll.id == bindparam("poll_id"))
+
+
+def poll_with_submitted(poll_id: int) -> tuple[Poll, int] | None:
+    """The poll ``poll_id`` of the tenant in scope with its number of submitted responses
+    (one statement, for the results page), or None (missing, or another tenant's)."""
+    row = db.session.execute(_poll_with_submitted_statement(), {"poll_id": poll_id}).first()
+    return (row[0], row[1] or 0) if row is not None else None
 
 
 # --- per question ----------------------------------------------------------------------------
+
+
+@functools.cache
+def _tallies_statement(some_options: bool) -> Select:
+    """The poll's running counts (bound ``poll_id``; ``option_ids`` when ``some_options``)."""
+    statement = select(
+        PollTally.question_id, PollTally.option_id, PollTally.value_number, PollTally.count, PollTally.bucket
+    ).where(PollTally.poll_id == bindparam("poll_id"), PollTally.count > 0)
+    if some_options:
+        statement = statement.where(PollTally.option_id.in_(bindparam("option_ids", expanding=True)))
+    return statement
 
 
 def answer_groups(
@@ -133,14 +225,13 @@ def answer_groups(
     """question id -> [(option id, value, count)] of submitted answers, and question id ->
     the number of responses that answered it: one statement over the poll's running
     counts (``tallies``), a few rows per question however many responses there are."""
-    statement = select(
-        PollTally.question_id, PollTally.option_id, PollTally.value_number, PollTally.count, PollTally.bucket
-    ).where(PollTally.poll_id == poll.id, PollTally.count > 0)
-    if option_ids is not None:
-        statement = statement.where(PollTally.option_id.in_(option_ids))
+    if option_ids is None:
+        rows = db.session.execute(_tallies_statement(False), {"poll_id": poll.id})
+    else:
+        rows = db.session.execute(_tallies_statement(True), {"poll_id": poll.id, "option_ids": option_ids})
     groups: dict[int, list] = defaultdict(list)
     respondents: dict[int, int] = {}
-    for question_id, option_id, value, count, bucket in db.session.execute(statement):
+    for question_id, option_id, value, count, bucket in rows:
         if bucket == tallies.RESPONDENTS:
             respondents[question_id] = count
         else:
@@ -148,7 +239,7 @@ def answer_groups(
     return groups, respondents
 
 
-def _question_result(question: PollQuestion, groups: list, respondents: dict[int, int]) -> QuestionResult:
+def _question_result(question: QuestionItem, groups: list, respondents: dict[int, int]) -> QuestionResult:
     result = QuestionResult(question)
     kind = question.kind
     if kind in TEXT_KINDS:
@@ -208,14 +299,15 @@ def _question_result(question: PollQuestion, groups: list, respondents: dict[int
     return result
 
 
-def poll_results(poll: Poll) -> PollResults:
-    """Everything the results page shows except the open answers and the matches."""
+def poll_results(poll: Poll, submitted: int | None = None) -> PollResults:
+    """Everything the results page shows except the open answers and the matches
+    (``submitted``: the count when the caller read it with the poll already)."""
     questions = poll_questions(poll)
     groups, respondents = answer_groups(poll)
     rate, by_park, by_circle, by_sector = response_rates(poll)
     return PollResults(
         poll=poll,
-        submitted=submitted_count(poll),
+        submitted=submitted_count(poll) if submitted is None else submitted,
         rate=rate,
         by_park=by_park,
         by_circle=by_circle,

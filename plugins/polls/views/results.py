@@ -43,11 +43,12 @@ from kringwerk.plugin_api import (
     wants_fragment,
 )
 from plugins.polls import exports
-from plugins.polls.charts import question_chart
+from plugins.polls.charts import format_share, question_chart
 from plugins.polls.matches import counts_people, match_threshold, theme_matches
 from plugins.polls.models import Poll, PollQuestion, PollState, ResultsVisibility
+from plugins.polls.page_words import results_words
 from plugins.polls.rates import MIN_GROUP_SIZE
-from plugins.polls.results import TEXT_KINDS, open_answers, poll_results
+from plugins.polls.results import TEXT_KINDS, open_answers, poll_results, poll_with_submitted
 from plugins.polls.views import bp, poll_or_404, polls_task
 
 FORMATS = {
@@ -64,6 +65,11 @@ class VisibilityForm(FlaskForm):
     )
 
 
+# A percentage kept as 0-100 in the page's language (the results' tables): a filter rather
+# than a template macro, which cost more per table cell than the formatting itself.
+bp.add_app_template_filter(format_share, "poll_share")
+
+
 # --- helpers -----------------------------------------------------------------------------------
 
 
@@ -71,9 +77,10 @@ def is_board() -> bool:
     return has_role(*MANAGERS)
 
 
-def readable_poll(poll_id: int) -> tuple[Poll, bool]:
-    """The poll if the signed-in member may see its results, and whether they are the board."""
-    poll = poll_or_404(poll_id)
+def readable_poll(poll_id: int, poll: Poll | None = None) -> tuple[Poll, bool]:
+    """The poll (``poll`` when already loaded) if the signed-in member may see its results,
+    and whether they are the board."""
+    poll = poll or poll_or_404(poll_id)
     board = is_board()
     if board:
         return poll, True
@@ -103,8 +110,10 @@ def followups(matches) -> dict[int, list[tuple[object, str]]]:
     return offers
 
 
-def render_results(poll: Poll, *, board: bool, public: bool = False, form=None, status: int = 200):
-    results = poll_results(poll)
+def render_results(
+    poll: Poll, *, board: bool, public: bool = False, form=None, status: int = 200, submitted=None
+):
+    results = poll_results(poll, submitted)
     # Counts only: each match's companies and follow-ups load when its disclosure opens
     # (or on its own page without JavaScript), at a cost that grows with that theme's
     # companies; listing every theme's here would grow with the whole poll's answers.
@@ -124,6 +133,7 @@ def render_results(poll: Poll, *, board: bool, public: bool = False, form=None, 
             form=form or VisibilityForm(visibility=poll.results_visibility.value),
             chart=question_chart,
             text_kinds=TEXT_KINDS,
+            words=results_words(),
             export_task=polls_task(int_arg("task"), kind="polls.export") if board else None,
         ),
         status,
@@ -136,8 +146,10 @@ def render_results(poll: Poll, *, board: bool, public: bool = False, form=None, 
 @bp.get("/<int:poll_id>/results")
 @require_member()
 def results(poll_id: int):
-    poll, board = readable_poll(poll_id)
-    return render_results(poll, board=board)
+    # The poll and its count of submitted responses in one statement.
+    poll, submitted = poll_with_submitted(poll_id) or abort(404)
+    poll, board = readable_poll(poll_id, poll)
+    return render_results(poll, board=board, submitted=submitted)
 
 
 @bp.get("/<int:poll_id>/results/themes/<int:theme_id>")
@@ -169,10 +181,10 @@ def results_match(poll_id: int, theme_id: int):
 @public
 def results_public(poll_id: int):
     # No sign-in: the tenant's plugin gate and the tenant scope still apply.
-    poll = poll_or_404(poll_id)
+    poll, submitted = poll_with_submitted(poll_id) or abort(404)
     if poll.state == PollState.DRAFT or poll.results_visibility != ResultsVisibility.PUBLIC:
         abort(404)
-    return render_results(poll, board=False, public=True)
+    return render_results(poll, board=False, public=True, submitted=submitted)
 
 
 # The endpoint is polls.open_answers; the function has another name so it does not hide the service.

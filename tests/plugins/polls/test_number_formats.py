@@ -50,3 +50,29 @@ def test_each_pattern_is_parsed_once_not_per_number(app, monkeypatch):
     assert len(texts) == 59 and all("%" in text for text in texts + summaries)
     assert sorted(parsed) == sorted([charts.NUMBER, charts.PERCENT])
     charts._pattern.cache_clear()
+
+
+def test_each_text_is_written_once_per_language_and_stays_flask_babels(app):
+    """Issue 15: the counts and percentages that come back on every results page are
+    written once per process, language and pattern; the language is part of the key
+    (Dutch and English differ), and 0.0 and -0.0 each read as Flask-Babel writes them."""
+    charts._written.cache_clear()
+    texts = {}
+    with app.test_request_context():
+        for language in ("nl", "en"):
+            with force_locale(language):
+                first = [charts.count_text(n, n * 12.5) for n in range(1, 9)]
+                before = charts._written.cache_info()
+                again = [charts.count_text(n, n * 12.5) for n in range(1, 9)]
+                after = charts._written.cache_info()
+                assert first == again
+                assert after.hits - before.hits == 16 and after.misses == before.misses
+                assert again == [
+                    f"{format_decimal(n, '#,##0.#')} ({format_percent(n * 0.125, '#,##0.#%')})"
+                    for n in range(1, 9)
+                ]
+                texts[language] = again
+                for zero in (-0.0, 0.0, -0.0):
+                    assert charts.format_number(zero) == format_decimal(zero, "#,##0.#")
+    assert texts["nl"][0] == "1 (12,5%)" and texts["en"][0] == "1 (12.5%)"
+    charts._written.cache_clear()
