@@ -10,30 +10,37 @@ points summing to 100) and theme interest (an ``InterestLevel``: 0, 1 or 2).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import contains_eager
 from werkzeug.datastructures import MultiDict
 
 from kringwerk.plugin_api import db
-from plugins.polls.models import PollQuestion
+from plugins.polls.models import PollOption, PollQuestion
 
 FIELD_NAME = re.compile(r"^q\d+(_o\d+)?$")
 
 
-def poll_items(poll_id: int) -> list[PollQuestion]:
-    """The poll's sections and questions in order, with their options (two queries)."""
-    return list(
-        db.session.scalars(
-            select(PollQuestion)
-            .where(PollQuestion.poll_id == poll_id)
-            .order_by(PollQuestion.position, PollQuestion.id)
-            .options(selectinload(PollQuestion.options))
-        )
+@functools.cache
+def _items_statement() -> Select:
+    """A poll's items with their options joined in: one statement (bound ``poll_id``),
+    built once per process; the tenant scope is added when it runs, to both tables."""
+    return (
+        select(PollQuestion)
+        .outerjoin(PollQuestion.options)
+        .options(contains_eager(PollQuestion.options))
+        .where(PollQuestion.poll_id == bindparam("poll_id"))
+        .order_by(PollQuestion.position, PollQuestion.id, PollOption.position, PollOption.id)
     )
+
+
+def poll_items(poll_id: int) -> list[PollQuestion]:
+    """The poll's sections and questions in order, with their options in order (one statement)."""
+    return list(db.session.scalars(_items_statement(), {"poll_id": poll_id}).unique())
 
 
 def _getlist(values: Any, name: str) -> list[str]:

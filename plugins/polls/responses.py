@@ -9,11 +9,12 @@ meet the same row.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy.orm import contains_eager
 
 from kringwerk.plugin_api import db, resolve_token, upsert, utcnow
 from plugins.polls.answer_values import FIELD_NAME, _getlist
@@ -55,10 +56,21 @@ def find_invitation(poll_id: int, raw_token: str | None) -> PollInvitation | Non
     token = resolve_token(ANSWER_LINK, raw_token or "")
     if token is None:
         return None
-    return db.session.scalar(
+    return db.session.scalar(_invitation_statement(), {"invitation_id": token.subject_id, "poll_id": poll_id})
+
+
+@functools.cache
+def _invitation_statement() -> Select:
+    """An invitation with its poll joined in (one statement, not two), by bound
+    ``invitation_id`` and ``poll_id``; built once per process, the tenant scope is added
+    when it runs."""
+    return (
         select(PollInvitation)
-        .where(PollInvitation.id == token.subject_id, PollInvitation.poll_id == poll_id)
-        .options(selectinload(PollInvitation.poll))
+        .join(PollInvitation.poll)
+        .options(contains_eager(PollInvitation.poll))
+        .where(
+            PollInvitation.id == bindparam("invitation_id"), PollInvitation.poll_id == bindparam("poll_id")
+        )
     )
 
 
@@ -91,27 +103,42 @@ def owner_key(invitation: PollInvitation, poll: Poll) -> str | None:
     return None
 
 
-def _response_owner_filter(invitation: PollInvitation, poll: Poll):
-    """Which response an invitation shares: its company's (company unit) or its person's."""
+def _response_owner(invitation: PollInvitation, poll: Poll) -> tuple[str, int] | None:
+    """Which response an invitation shares: its company's (company unit) or its person's,
+    as (column of PollResponse, id)."""
     if poll.response_unit == ResponseUnit.COMPANY and invitation.company_id is not None:
-        return PollResponse.company_id == invitation.company_id
+        return "company_id", invitation.company_id
     if invitation.contact_person_id is not None:
-        return PollResponse.contact_person_id == invitation.contact_person_id
+        return "contact_person_id", invitation.contact_person_id
     if invitation.company_id is not None:
-        return PollResponse.company_id == invitation.company_id
+        return "company_id", invitation.company_id
     return None
+
+
+@functools.cache
+def _response_statement(column: str) -> Select:
+    """The first response of a poll by its company or person (``column``), with bound
+    ``poll_id`` and ``owner_id``; built once per process and column."""
+    return (
+        select(PollResponse)
+        .where(
+            PollResponse.poll_id == bindparam("poll_id"),
+            getattr(PollResponse, column) == bindparam("owner_id"),
+        )
+        .order_by(PollResponse.id)
+        .limit(1)
+    )
 
 
 def find_response(invitation: PollInvitation) -> PollResponse | None:
     """The response this invitation opens, if one was started (a draft or, when not
     anonymous, a submitted one)."""
     poll = invitation.poll
-    owner = _response_owner_filter(invitation, poll)
+    owner = _response_owner(invitation, poll)
     if owner is None:
         return None
-    return db.session.scalar(
-        select(PollResponse).where(PollResponse.poll_id == poll.id, owner).order_by(PollResponse.id).limit(1)
-    )
+    column, owner_id = owner
+    return db.session.scalar(_response_statement(column), {"poll_id": poll.id, "owner_id": owner_id})
 
 
 def response_for(invitation: PollInvitation) -> PollResponse:

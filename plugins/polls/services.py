@@ -15,6 +15,7 @@ hold and what the lock allows is checked in ``question_rules``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, select
+from sqlalchemy.orm import Bundle
 
 from kringwerk.plugin_api import db, delete_tokens, record, utcnow
 from plugins.polls import rates, tallies
@@ -76,11 +78,20 @@ def open_poll_count() -> int:
     return db.session.scalar(select(func.count(Poll.id)).where(Poll.state == PollState.OPEN)) or 0
 
 
+@functools.cache
 def polls_query(*, builder: bool):
     """Polls with their number of submitted responses, newest first, in one grouped
-    query. Builders see every poll; other members only open and closed ones."""
+    query. Builders see every poll; other members only open and closed ones.
+
+    Rows are (poll, count) where the poll holds only what the list shows (id, title,
+    state, visibility, dates), not the whole entity. The statement holds no data and is
+    built once per process for each audience; the tenant scope is added when it runs."""
+    poll = Bundle(
+        "poll", Poll.id, Poll.title, Poll.state, Poll.results_visibility, Poll.opens_at, Poll.closes_at
+    )
     statement = (
-        select(Poll, func.count(PollResponse.id))
+        select(poll, func.count(PollResponse.id))
+        .select_from(Poll)
         .outerjoin(
             PollResponse,
             (PollResponse.poll_id == Poll.id) & (PollResponse.status == ResponseStatus.SUBMITTED),
