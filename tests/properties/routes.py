@@ -37,7 +37,15 @@ COMMON_QUERY = ("page", "task", "q", "next", "saved", "show", "audience", "sort"
 
 SCENARIOS: list[Callable] = []
 """Functions (tenant, rows) -> {endpoint prefix: {argument: value}} that build
-realistic rows (an open poll, a personal link) the generic rows cannot be."""
+realistic rows (an open poll, a personal link) the generic rows cannot be.
+
+Besides the rule's arguments (``tenant`` too: a regional network's pages), a value may
+hold ``QUERY`` (query arguments of the URL: the association a chair form is for),
+``AS`` (who of tenant A walks the route instead of its admin: ``"official"`` answers the
+advice) and ``PAGE`` (the endpoint whose page, filled with the same values and read as
+that person, shows the form)."""
+
+QUERY, AS, PAGE = "_query", "_as", "_page"
 
 
 def scenario(function: Callable) -> Callable:
@@ -52,6 +60,7 @@ class Target:
     url: str
     fields: set[str] = field(default_factory=set)
     files: set[str] = field(default_factory=set)
+    from_page: bool = True  # False: the fields are named in the test, no page shows them
 
     @property
     def name(self) -> str:
@@ -78,13 +87,36 @@ def fill(app, rule: Rule, slug: str, ids: dict[type, int], overrides: dict[str, 
             values[argument] = ids.get(model_for_argument(argument))
         else:
             values[argument] = ARGUMENTS.get(argument, "x")
+    query: dict[str, object] = {}
     for prefix, replaced in overrides.items():
         if rule.endpoint.startswith(prefix):
             values.update({k: v for k, v in replaced.items() if k in rule.arguments})
+            query.update(replaced.get(QUERY, {}))
     if any(value is None for value in values.values()):
         return None
     with app.test_request_context():
-        return app.url_for(rule.endpoint, **values)
+        return app.url_for(rule.endpoint, **values, **query)
+
+
+def walker(endpoint: str, overrides: dict[str, dict]) -> str:
+    """Who of tenant A walks ``endpoint``: a scenario's ``AS``, else its admin."""
+    for prefix, replaced in overrides.items():
+        if endpoint.startswith(prefix) and AS in replaced:
+            return replaced[AS]
+    return "admin"
+
+
+def other_pages(app, slug: str, overrides: dict[str, dict]) -> list[tuple[str, str]]:
+    """(who, URL) of the pages scenarios name with ``PAGE``: forms only that person sees there."""
+    pages = []
+    for replaced in overrides.values():
+        if PAGE in replaced:
+            rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == replaced[PAGE])
+            values = {k: v for k, v in replaced.items() if k in rule.arguments}
+            values.setdefault("tenant", slug)
+            with app.test_request_context():
+                pages.append((replaced.get(AS, "admin"), app.url_for(rule.endpoint, **values)))
+    return pages
 
 
 class FormParser(HTMLParser):

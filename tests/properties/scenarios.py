@@ -14,7 +14,37 @@ from kringwerk.members.models import ContactPerson
 from kringwerk.members.panel import OPT_OUT_PURPOSE
 from kringwerk.tenancy import tenant_scope
 from kringwerk.tokens import services as tokens
-from tests.properties.routes import scenario
+from tests.properties.routes import AS, PAGE, QUERY, scenario
+
+
+def admin_of(tenant):
+    from kringwerk.accounts.models import Membership, Role, User
+
+    with tenant_scope(tenant):
+        return db.session.scalar(
+            select(User).join(Membership, Membership.user_id == User.id).where(Membership.role == Role.ADMIN)
+        )
+
+
+def own_contact(tenant, rows) -> tuple[int, int, str]:
+    """A contact person of the generic company linked to tenant A's admin, with an e-mail
+    address: their own panel status (panel.index), a candidate for the panel (panel.add),
+    and a person a poll can invite. Returns its id, company id and e-mail address."""
+    with tenant_scope(tenant):
+        contact = db.session.scalar(select(ContactPerson).where(ContactPerson.email == "eigen@example.com"))
+        if contact is None:
+            company_id = db.session.get(ContactPerson, rows[ContactPerson]).company_id
+            contact = ContactPerson(
+                company_id=company_id,
+                name="Eigen Contactpersoon",
+                email="eigen@example.com",
+                user_id=admin_of(tenant).id,
+            )
+            db.session.add(contact)
+            db.session.flush()
+        found = contact.id, contact.company_id, contact.email
+        db.session.commit()
+    return found
 
 
 @scenario
@@ -25,6 +55,10 @@ def open_poll(tenant, rows) -> dict[str, dict]:
 
     poll_id = make_poll(tenant)
     token = invite(tenant, poll_id, "fuzz@example.com", None, None)
+    # The admin is invited too, through a contact person of their own: their home then shows
+    # the poll's "Answer" button (polls.my_answer).
+    contact_id, company_id, email = own_contact(tenant, rows)
+    invite(tenant, poll_id, email, company_id, contact_id)
     with tenant_scope(tenant):
         question_id = db.session.scalar(
             select(PollQuestion.id)
@@ -175,4 +209,160 @@ def own_fields(tenant, rows) -> dict[str, dict]:
         "mkb_toets.edit_advice_point": advice_ids,
         "accounts.reset_password": {"token": reset},
         "accounts.invitation": {"token": invited},
+    }
+
+
+@scenario
+def own_panel_status(tenant, rows) -> dict[str, dict]:
+    """The admin's own contact person: the panel page shows its join button, the add page
+    lists it as a candidate."""
+    own_contact(tenant, rows)
+    return {}
+
+
+@scenario
+def plugin_settings(tenant, rows) -> dict[str, dict]:
+    """The settings form of the first plugin that has one (the generic key has none)."""
+    from kringwerk.pluginhost.services import settings_forms
+
+    with tenant_scope(tenant):
+        keys = [spec.plugin for spec in settings_forms(tenant) if spec.form is not None]
+    return {"plugin_settings.edit": {"key": keys[0]}} if keys else {}
+
+
+@scenario
+def masterplan_links_and_round(tenant, rows) -> dict[str, dict]:
+    """A second goal and project in the generic plan (the generic ones are linked to each
+    other, so neither page offers a choice), and a priority round open today."""
+    from datetime import date, timedelta
+
+    from plugins.masterplan.models import Goal, Masterplan, PriorityRound, Project
+
+    today = date.today()
+    with tenant_scope(tenant):
+        goal = db.session.get(Goal, rows[Goal])
+        project = db.session.get(Project, rows[Project])
+        plan_id = rows[Masterplan]
+        db.session.add(
+            Goal(
+                masterplan_id=plan_id,
+                title="Tweede doel",
+                unit=goal.unit,
+                baseline=0,
+                target=10,
+                deadline=today + timedelta(days=365),
+            )
+        )
+        db.session.add(Project(masterplan_id=plan_id, theme_id=project.theme_id, title="Tweede project"))
+        # One day either side: the round is open whatever the time zone's date is.
+        round_ = PriorityRound(
+            masterplan_id=plan_id,
+            title="Open ronde",
+            opens_on=today - timedelta(days=1),
+            closes_on=today + timedelta(days=7),
+        )
+        db.session.add(round_)
+        db.session.flush()
+        round_id = round_.id
+        db.session.commit()
+    return {"masterplan.round": {"priority_round_id": round_id}}
+
+
+@scenario
+def sent_advice(tenant, rows) -> dict[str, dict]:
+    """An advice sent to the municipality: its official answers each point on the advice page."""
+    from kringwerk.accounts.models import Role
+    from plugins.mkb_toets import advice, phases
+    from plugins.mkb_toets.models import AdvicePoint, Dossier, Phase
+    from tests.plugins.mkb_toets.conftest import make_dossier
+
+    admin = admin_of(tenant)
+    dossier_id = make_dossier(tenant, title="Advies verstuurd", phase=Phase.ADVICE_WRITING)
+    with tenant_scope(tenant):
+        dossier = db.session.get(Dossier, dossier_id)
+        advice.add_point(dossier, "Venstertijden tot 12 uur.", actor=admin)
+        phases.advance(dossier, Phase.ADVICE_SENT, actor=admin, role=Role.ADMIN)
+        point_id = db.session.scalar(select(AdvicePoint.id).where(AdvicePoint.dossier_id == dossier_id))
+        db.session.commit()
+    return {
+        "mkb_toets.answer_advice_point": {
+            "dossier_id": dossier_id,
+            "advice_point_id": point_id,
+            AS: "official",
+            PAGE: "mkb_toets.advice_page",
+        }
+    }
+
+
+@scenario
+def regional_network(tenant, rows) -> dict[str, dict]:
+    """A regional network whose board includes tenant A's admin, with tenant A as an active
+    member: the network's pages (its members, inviting, a chair's link) are walked there, and
+    A's goals can count toward the network's goal.
+
+    Each form gets a member of its own, so that one route's accepted input does not close
+    another's: an association to invite (never tenant B, whose rows must stay untouched),
+    one to end the affiliation with, one whose chair has an open personal link.
+    """
+    from datetime import date, timedelta
+
+    from kringwerk.accounts.models import Role
+    from kringwerk.accounts.people import add_membership
+    from kringwerk.networks import invitations
+    from kringwerk.networks.models import CHAIR_LINK
+    from kringwerk.pluginhost.services import enable_plugin
+    from kringwerk.tenants import affiliations
+    from kringwerk.tenants.services import create_tenant
+    from plugins.masterplan.models import Goal, Masterplan
+
+    admin = admin_of(tenant)
+    region = create_tenant("walk-regio", "Regio van de walk", "region", default_locale="en")
+    candidate = create_tenant("walk-kandidaat", "Kring Kandidaat", "association")
+    leaving = create_tenant("walk-vertrek", "Kring Vertrek", "association")
+    invited = create_tenant("walk-genodigd", "Kring Genodigd", "association")
+    db.session.flush()
+    with tenant_scope(region):
+        add_membership(region, admin, Role.ADMIN)
+        db.session.flush()
+    enable_plugin(region, "masterplan")
+    affiliation_ids = {}
+    for member in (tenant, leaving):
+        affiliation = affiliations.invite(region, member, actor=admin)
+        affiliation_ids[member.slug] = affiliation.id
+        affiliations.accept(member, affiliation, actor=None)
+    chair = invitations.invite_existing(
+        region,
+        invited,
+        chair_name="Nieuwe Voorzitter",
+        chair_email="voorzitter@genodigd.example",
+        actor=admin,
+    )
+    with tenant_scope(tenant):
+        unit = db.session.get(Goal, rows[Goal]).unit
+    with tenant_scope(region):
+        plan = Masterplan(title="Plan van de regio")
+        db.session.add(plan)
+        db.session.flush()
+        db.session.add(
+            Goal(
+                masterplan_id=plan.id,
+                title="Doel van de regio",
+                unit=unit,
+                baseline=0,
+                target=100,
+                deadline=date.today() + timedelta(days=365),
+            )
+        )
+        # The mailed link's token is in the mail job; the walk gets a link of its own.
+        raw = tokens.issue(CHAIR_LINK, chair.id)
+        db.session.commit()
+    network = {"tenant": region.slug}
+    return {
+        "tenants.affiliations": network,
+        "tenants.affiliation_note": {**network, "affiliation_id": affiliation_ids[tenant.slug]},
+        "tenants.end_affiliation": {**network, "affiliation_id": affiliation_ids[leaving.slug]},
+        "tenants.invite": network,
+        "networks.invite_existing": {**network, QUERY: {"member": candidate.id}},
+        "networks.invite_new": network,
+        "networks.chair_link": {**network, "token": raw},
     }
