@@ -10,23 +10,34 @@ The tenant travels per transaction with ``set_config(..., true)`` (never plain
 ``SET``, which would outlive the transaction on a pooled connection). The
 transaction's first statement costs no extra round trip for it: the ``BEGIN``
 the driver would send on its own goes out together with the scope, as one
-simple query (``BEGIN; SELECT set_config(...)``). Later in the transaction,
-before each statement whose scope differs from what the transaction was last
-told, one extra statement updates it. The app must connect as a role that is
+simple query (``BEGIN; SELECT set_config(...)``). A plain read of tables
+without tenant rows (the cache stamp, a user) that comes before it runs outside
+the transaction, as it would see the same under READ COMMITTED, so that the
+BEGIN carries the scope of the first statement needing one (the request's
+tenant, once its scope is entered). Later in the transaction, before each
+statement whose scope differs from what the transaction was last told, one
+extra statement updates it. The app must connect as a role that is
 neither superuser nor ``BYPASSRLS``; FORCE makes the tables' owner obey too.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Connection, Engine
 
+from kringwerk.extensions import db
 from kringwerk.tenancy.context import current_tenant_id, unscoped_reason
 
 POLICY = "tenant_isolation"
 _TOLD = "kringwerk_rls_scope"
+_OUTSIDE = "kringwerk_rls_outside_transaction"  # this statement runs in autocommit
+_PLACEHOLDER = re.compile(r"%\(\w+\)s|%s")
+_PLAIN_SELECT = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+_ROW_LOCK = re.compile(r"\bFOR\s+(UPDATE|SHARE|NO\s+KEY|KEY)\b", re.IGNORECASE)
+_WORD = re.compile(r"[a-z_][a-z0-9_$]*")
 # Savepoint statements read no rows, and ROLLBACK TO must reach an aborted
 # transaction untouched: anything sent before it fails (InFailedSqlTransaction).
 _SAVEPOINT_STATEMENT = re.compile(r"\s*(SAVEPOINT|ROLLBACK\s+TO|RELEASE)\b", re.IGNORECASE)
@@ -62,6 +73,8 @@ def install(engine_class: type[Engine] = Engine) -> None:
     """Tell PostgreSQL the scope of each transaction (idempotent; other databases are left alone)."""
     listeners = (
         ("before_cursor_execute", _tell_scope),
+        ("after_cursor_execute", _back_in_transaction),
+        ("handle_error", _back_in_transaction_after_error),
         ("begin", _forget_scope),
         ("commit", _forget_scope),
         ("rollback", _forget_scope),
@@ -81,7 +94,15 @@ def _tell_scope(connection, cursor, statement, parameters, context, executemany)
         "on" if unscoped_reason() is not None else "off",
     )
     driver = cursor.connection
+    _restore_transactions(connection, driver)
     if _outside_a_transaction(driver):
+        if _reads_no_tenant_rows(statement):
+            # It needs no scope, and under READ COMMITTED (each statement its own
+            # snapshot) it sees the same outside a transaction as at the start of
+            # one: the BEGIN waits for the first statement that needs the scope.
+            driver.autocommit = True
+            connection.info[_OUTSIDE] = True
+            return
         # Whatever this connection was told belonged to an earlier transaction.
         _begin_with_scope(driver, wanted)
         connection.info[_TOLD] = wanted
@@ -93,6 +114,49 @@ def _tell_scope(connection, cursor, statement, parameters, context, executemany)
             "SELECT set_config('app.tenant_id', %s, true), set_config('app.unscoped', %s, true)", wanted
         )
         connection.info[_TOLD] = wanted
+
+
+def _back_in_transaction(connection, cursor, statement, parameters, context, executemany) -> None:
+    if connection.dialect.name == "postgresql":
+        _restore_transactions(connection, cursor.connection)
+
+
+def _back_in_transaction_after_error(context) -> None:
+    connection = context.connection
+    if connection is not None and connection.dialect.name == "postgresql" and not connection.invalidated:
+        _restore_transactions(connection, connection.connection.dbapi_connection)
+
+
+def _restore_transactions(connection, driver) -> None:
+    """End the one statement run outside a transaction: the next one begins a
+    transaction again (also checked before every statement, should an error
+    have skipped the events after it)."""
+    # A lost connection is thrown away: nothing to restore (and psycopg would refuse).
+    if connection.info.pop(_OUTSIDE, False) and not driver.closed:
+        driver.autocommit = False
+
+
+def _reads_no_tenant_rows(statement: str) -> bool:
+    """True for a plain read of tables without tenant rows (``cache_stamps``,
+    ``tenants``, ``users``): a SELECT naming no tenant table, with no function
+    call or subquery (nothing in brackets, parameters aside) and no row lock.
+    Anything else, or in doubt, goes into the transaction."""
+    # Plugins add their tables to the metadata when an app loads them: count them in.
+    return _judge_statement(statement, _tenant_table_names(len(db.metadata.tables)))
+
+
+@functools.lru_cache(maxsize=2048)
+def _judge_statement(statement: str, tenant_tables: frozenset[str]) -> bool:
+    text = _PLACEHOLDER.sub("?", statement)
+    if not _PLAIN_SELECT.match(text) or "(" in text or ";" in text or _ROW_LOCK.search(text):
+        return False
+    words = set(_WORD.findall(text.lower()))
+    return not words & tenant_tables
+
+
+@functools.lru_cache(maxsize=4)
+def _tenant_table_names(_count: int) -> frozenset[str]:
+    return frozenset(tenant_tables(db.metadata))
 
 
 def _outside_a_transaction(driver) -> bool:
