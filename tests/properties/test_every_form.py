@@ -172,12 +172,6 @@ def uncovered(app, world, ids, overrides, targets, endpoints: tuple[str, ...] = 
     return missing
 
 
-@pytest.fixture
-def standin():
-    with StandInServer() as running:
-        yield running
-
-
 def billing_on(app, standin) -> None:
     """Billing on, against the local Stripe stand-in, with a free and a paid plan that both
     include every plugin: the plan's forms (Checkout) are walked and no plugin turns read-only."""
@@ -198,22 +192,23 @@ def billing_on(app, standin) -> None:
 
 
 @pytest.fixture
-def walk(app, world, standin):
-    """Billing on, every plugin on in both tenants, one row of every tenant model in both,
-    the scenarios in A."""
-    billing_on(app, standin)
-    for side in (world.a, world.b):
-        for plugin in app.extensions["kringwerk.plugins"]:
-            enable_plugin(side.tenant, plugin.key)
-    rows = build_tenant_rows(world.a.tenant)
-    ids: dict = {model: row.id for model, row in rows.items()}
-    ids["tenant"] = world.a.tenant.id
-    build_tenant_rows(world.b.tenant)
-    db.session.commit()
-    overrides: dict[str, dict] = {}
-    for make in SCENARIOS:
-        overrides.update(make(world.a.tenant, ids))
-    return world, ids, overrides
+def walk(app, world):
+    """Billing on (the Stripe stand-in runs as long as the test), every plugin on in both
+    tenants, one row of every tenant model in both, the scenarios in A."""
+    with StandInServer() as standin:
+        billing_on(app, standin)
+        for side in (world.a, world.b):
+            for plugin in app.extensions["kringwerk.plugins"]:
+                enable_plugin(side.tenant, plugin.key)
+        rows = build_tenant_rows(world.a.tenant)
+        ids: dict = {model: row.id for model, row in rows.items()}
+        ids["tenant"] = world.a.tenant.id
+        build_tenant_rows(world.b.tenant)
+        db.session.commit()
+        overrides: dict[str, dict] = {}
+        for make in SCENARIOS:
+            overrides.update(make(world.a.tenant, ids))
+        yield world, ids, overrides
 
 
 def find_targets(app, client, world, ids, overrides, endpoints: tuple[str, ...] = ()) -> list[tuple]:
