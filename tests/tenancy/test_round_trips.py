@@ -146,6 +146,29 @@ def test_a_failed_read_outside_the_transaction_leaves_the_connection_transaction
         assert raw_names() == ["Alpha BV"]
 
 
+def test_another_isolation_level_begins_as_psycopg_does_and_still_tells_the_scope(companies):
+    """An export reads in one REPEATABLE READ snapshot (tenants/archive.py): psycopg's
+    own BEGIN, then the scope; afterwards the pooled connection, set back to READ
+    COMMITTED by SQLAlchemy, sends the scope with its BEGIN again."""
+    a, b = fresh_transaction(companies)
+    with count_round_trips(db.engine) as counted:
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        with tenant_scope(a):
+            assert raw_names() == ["Alpha BV"]
+            level = db.session.execute(text("SHOW transaction_isolation")).scalar()
+        db.session.commit()
+    assert level == "repeatable read"
+    assert counted.log[0] == "BEGIN ISOLATION LEVEL REPEATABLE READ", counted.log
+    assert "set_config" in counted.log[1]
+    with count_round_trips(db.engine) as counted:
+        with tenant_scope(b):
+            assert raw_names() == ["Bravo BV"]
+            level = db.session.execute(text("SHOW transaction_isolation")).scalar()
+        db.session.rollback()
+    assert level == "read committed"
+    assert counted.log[0] == f"BEGIN; set_config ('{b}', 'off')", counted.log
+
+
 def test_a_scope_change_inside_the_transaction_is_told_before_the_next_statement(companies):
     a, b = fresh_transaction(companies)
     with count_round_trips(db.engine) as counted:

@@ -162,15 +162,17 @@ def _tenant_table_names(_count: int) -> frozenset[str]:
 def _outside_a_transaction(driver) -> bool:
     """True when psycopg would send its own plain ``BEGIN`` before the statement
     (libpq knows the transaction status without asking the server)."""
-    from psycopg import pq  # here: SQLite instances never load the driver
+    from psycopg import IsolationLevel, pq  # here: SQLite instances never load the driver
 
     pgconn = getattr(driver, "pgconn", None)
     return (
         pgconn is not None
         and pgconn.transaction_status == pq.TransactionStatus.IDLE
         and not driver.autocommit
-        # Anything but the default BEGIN is left to psycopg (and told the usual way).
-        and driver.isolation_level is None
+        # READ COMMITTED (the server's default, or set back by SQLAlchemy after a
+        # connection ran another level); anything else is left to psycopg's BEGIN,
+        # and the scope told the usual way.
+        and driver.isolation_level in (None, IsolationLevel.READ_COMMITTED)
         and driver.read_only is None
         and driver.deferrable is None
     )
@@ -185,8 +187,9 @@ def _begin_with_scope(driver, wanted: tuple[str, str]) -> None:
     tenant, flag = wanted
     if not (tenant == "" or tenant.isdigit()) or flag not in ("on", "off"):
         raise ValueError(f"not a scope: {wanted!r}")
+    begin = "BEGIN" if driver.isolation_level is None else "BEGIN ISOLATION LEVEL READ COMMITTED"
     command = (
-        f"BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true), "
+        f"{begin}; SELECT set_config('app.tenant_id', '{tenant}', true), "
         f"set_config('app.unscoped', '{flag}', true)"
     )
     with driver.lock:
