@@ -166,3 +166,46 @@ def test_templates_compile_once_per_process(app):
     for name in templates:
         app.jinja_env.get_template(name)
     assert app.jinja_env.get_template("base.html") is first
+
+
+@pytest.fixture
+def cookie_reads(monkeypatch):
+    """Counts the session cookies read (verified and decoded) by itsdangerous."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    reads = []
+    real = URLSafeTimedSerializer.loads
+    monkeypatch.setattr(
+        URLSafeTimedSerializer, "loads", lambda self, *a, **k: reads.append(1) or real(self, *a, **k)
+    )
+    return reads
+
+
+def test_a_session_cookie_is_read_once_per_process(app, client, world, login_as, cookie_reads):
+    login_as(world.a.member)
+    bob = app.test_client()
+    bob.post("/account/login", data={"email": world.b.member.email, "password": world.password})
+    client.get("/kring-a/"), bob.get("/kring-b/")  # the first pages add the CSRF token: new cookies
+    cookie_reads.clear()  # from here on each client sends one cookie, the same each time
+    for _ in range(3):
+        assert world.a.member.name in client.get("/kring-a/").get_data(as_text=True)
+        assert world.b.member.name in bob.get("/kring-b/").get_data(as_text=True)
+    assert len(cookie_reads) == 2  # each session's cookie read on its first request, not on each
+    # Each request has its own session: a change in one is not seen by the next unless saved.
+    assert client.get("/kring-b/admin/").status_code in (403, 404)
+    assert world.b.member.name not in client.get("/kring-a/").get_data(as_text=True)
+
+
+def test_a_kept_cookie_is_still_refused_when_altered_or_expired(app, client, world, login_as, monkeypatch):
+    login_as(world.a.member)
+    assert "Sign out" in client.get("/kring-a/").get_data(as_text=True)  # read and kept
+    name = app.config["SESSION_COOKIE_NAME"]
+    genuine = client.get_cookie(name).value
+    tampered = genuine[:-2] + ("AA" if not genuine.endswith("AA") else "BB")
+    client.set_cookie(name, tampered)
+    assert "Sign out" not in client.get("/kring-a/").get_data(as_text=True)
+    client.set_cookie(name, genuine)
+    assert "Sign out" in client.get("/kring-a/").get_data(as_text=True)
+    later = security.time.time() + app.permanent_session_lifetime.total_seconds() + 5
+    monkeypatch.setattr(security.time, "time", lambda: later)
+    assert "Sign out" not in client.get("/kring-a/").get_data(as_text=True)

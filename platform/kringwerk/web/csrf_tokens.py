@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, g, session
+from flask import Flask, current_app, g, session
 from flask_wtf.csrf import generate_csrf
 
 LIMIT = 4096  # signed tokens kept per process, about 100 bytes each
@@ -20,28 +20,48 @@ LIMIT = 4096  # signed tokens kept per process, about 100 bytes each
 _signed: dict[tuple, tuple[str, float]] = {}
 
 
+def install(app: Flask) -> None:
+    """Each request starts with the session's kept token in ``g``, where Flask-WTF looks
+    first: the page shell and every form of the page (WTForms' own CSRF field) carry it."""
+    app.before_request(_prime)
+
+
 def csrf_token() -> str:
     """What ``generate_csrf()`` returns, from the process's keep when it may."""
-    config = current_app.config
-    field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
-    token = g.get(field)
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    token = g.get(field) or _kept(field)
     if token:
         return token  # this request's already (Flask-WTF keeps it in g too)
-    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)  # Flask-WTF's default
-    now = time.monotonic()
-    raw = session.get(field)
-    kept = _signed.get((secret, field, raw)) if isinstance(raw, str) else None
-    if kept is not None and (limit is None or now - kept[1] < limit / 2):
-        setattr(g, field, kept[0])  # forms of this request sign nothing either
-        return kept[0]
     token = generate_csrf()  # makes the raw token first for a new visitor
     raw = session.get(field)
     if isinstance(raw, str):
         if len(_signed) >= LIMIT:
             _signed.clear()
-        _signed[(secret, field, raw)] = (token, now)
+        _signed[(_secret(), field, raw)] = (token, time.monotonic())
     return token
+
+
+def _prime() -> None:
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    if field not in g:
+        _kept(field)
+
+
+def _kept(field: str) -> str | None:
+    """The kept signed form of the session's raw token (also put in ``g``), or None."""
+    raw = session.get(field)
+    if not isinstance(raw, str):
+        return None
+    kept = _signed.get((_secret(), field, raw))
+    limit = current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)  # Flask-WTF's default
+    if kept is None or (limit is not None and time.monotonic() - kept[1] >= limit / 2):
+        return None
+    setattr(g, field, kept[0])
+    return kept[0]
+
+
+def _secret():
+    return current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
 
 
 def forget() -> None:

@@ -17,6 +17,7 @@ from flask_babel import format_date, format_datetime, get_locale, get_translatio
 
 from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, is_operator
 from kringwerk.tenancy.routing import current_tenant
+from kringwerk.web import csrf_tokens
 from kringwerk.web.csrf_tokens import csrf_token
 from kringwerk.web.fixed_urls import fixed_url
 from kringwerk.web.htmx import is_htmx, wants_fragment
@@ -56,6 +57,7 @@ def install(app: Flask) -> None:
     app.jinja_env.globals["row_url"] = row_url  # one url_for per table, not per row
     app.jinja_env.globals["fixed_url"] = fixed_url  # the shell's own links, built once
     app.jinja_env.globals["csrf_token"] = csrf_token  # signed once per session, not per page
+    csrf_tokens.install(app)
     # Flask-Babel's callables look the request's locale, domain and catalogs up again on
     # every ``_()``; these find them once per request (a page has dozens).
     app.jinja_env.install_gettext_callables(
