@@ -3,7 +3,7 @@ them present (or undo it). Attendance per association comes from the same rows."
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal_column, or_, select
 
 from kringwerk.plugin_api import db, utcnow
 from plugins.events.models import Registration, RegistrationStatus
@@ -37,14 +37,13 @@ def mark(registration: Registration, present: bool) -> Registration:
 def attendance_by_association(event_id: int) -> list[tuple[str, int, int]]:
     """(association, confirmed, present) per association people came through; the tenant's own
     members and guests count under an empty name."""
+    # The empty name as SQL text, not a bound value: PostgreSQL matches the SELECT's expression
+    # with the GROUP BY's only when both read the same, and two bound values are two parameters.
+    via = func.coalesce(Registration.via, literal_column("''"))
     rows = db.session.execute(
-        select(
-            func.coalesce(Registration.via, ""),
-            func.count(),
-            func.count(Registration.checked_in_at),
-        )
+        select(via, func.count(), func.count(Registration.checked_in_at))
         .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED)
-        .group_by(func.coalesce(Registration.via, ""))
-        .order_by(func.coalesce(Registration.via, ""))
+        .group_by(via)
+        .order_by(via)
     ).all()
     return [(via, confirmed, present) for via, confirmed, present in rows]

@@ -9,6 +9,7 @@ import io
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from kringwerk.extensions import db, utcnow
@@ -35,6 +36,7 @@ def _signed_up(world, *, starts_in=timedelta(days=7)):
     return event_id
 
 
+@pytest.mark.both_databases
 def test_check_in_by_search_with_htmx(events_world, login_as):
     event_id = _signed_up(events_world)
     admin = login_as(events_world.a.admin)
