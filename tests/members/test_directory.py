@@ -17,7 +17,11 @@ HTMX = {"HX-Request": "true", "HX-Request-Type": "partial", "HX-Target": "div#di
 
 def listed(response) -> list[str]:
     """Company names in the results table, in order."""
-    return re.findall(r'<a href="/kring-[ab]/members/companies/\d+">([^<]+)</a>', page_text(response))
+    return listed_in(page_text(response))
+
+
+def listed_in(text: str) -> list[str]:
+    return re.findall(r'<a href="/kring-[ab]/members/companies/\d+">([^<]+)</a>', text)
 
 
 def test_every_member_sees_the_directory_of_their_tenant_only(members, login_as):
@@ -105,6 +109,41 @@ def test_pagination_keeps_the_filters(members, login_as, app):
     assert client.get("/kring-a/members/?page=abc").status_code == 200
 
 
+@pytest.mark.both_databases
+def test_the_number_of_companies_and_the_pages_at_the_page_boundaries(members, login_as, app):
+    """Issue 15: the total comes with the page's rows now; the "n companies" line and the
+    page numbers stay what a separate count gave, and the other tenant is never counted."""
+    app.config["PAGE_SIZE"] = 2
+    client = login_as(members.a.member)
+
+    def summary(path):
+        text = page_text(client.get(path))
+        count = re.search(r"\d+ compan(?:y|ies)\b", text)
+        pages = re.search(r"Page (\d+) of (\d+)", text)
+        return listed_in(text), count and count.group(0), pages and pages.groups()
+
+    # Exactly one full page (B's Bravo Logistiek is not counted).
+    assert summary("/kring-a/members/") == (["Alpha Bouw BV", "Anker Zorg"], "2 companies", None)
+    # A first page that is not full, with a filter.
+    assert summary("/kring-a/members/?sector=Zorg") == (["Anker Zorg"], "1 company", None)
+    with tenant_scope(members.a.tenant):
+        db.session.add(Company(name="Zeta Zorg", sector="Zorg"))
+        db.session.flush()
+    with tenant_scope(members.b.tenant):
+        db.session.add_all([Company(name=f"Bravo {n}", sector="Zorg") for n in range(3)])
+        db.session.flush()
+    db.session.commit()
+    assert summary("/kring-a/members/") == (["Alpha Bouw BV", "Anker Zorg"], "3 companies", ("1", "2"))
+    # The last page, and a page past it (a stale link) showing the last one.
+    assert summary("/kring-a/members/?page=2") == (["Zeta Zorg"], "3 companies", ("2", "2"))
+    assert summary("/kring-a/members/?page=7") == (["Zeta Zorg"], "3 companies", ("2", "2"))
+    assert summary("/kring-a/members/?sector=Zorg") == (["Anker Zorg", "Zeta Zorg"], "2 companies", None)
+    assert summary("/kring-a/members/?q=niets&page=3") == ([], None, None)
+    client.post("/account/logout")
+    login_as(members.b.member)
+    assert summary("/kring-b/members/?sector=Zorg&page=2") == (["Bravo 2"], "3 companies", ("2", "2"))
+
+
 def test_the_filter_form_works_with_and_without_htmx(members, login_as):
     text = page_text(login_as(members.a.member).get("/kring-a/members/"))
     form = re.search(r"<form class=\"filters\"[^>]*>", text, re.S).group(0)
@@ -165,33 +204,52 @@ def _fill(tenant, count: int) -> None:
         db.session.commit()
 
 
-def _directory_statements(client, path: str, headers=None) -> int:
+# Statements that read the directory's own tables (not the session's user, the tenant or
+# its plugins, which every page reads).
+DIRECTORY_TABLES = re.compile(r"\b(companies|business_parks|circles|themes|company_circles|company_themes)\b")
+
+
+def _directory_statements(client, path: str, headers=None) -> tuple[int, int]:
+    """All statements of one GET of ``path`` (after a first one that fills what the
+    process keeps), and those of them that read the directory's tables."""
+    assert client.get(path, headers=headers or {}).status_code == 200
     with count_queries() as statements:
         response = client.get(path, headers=headers or {})
         assert response.status_code == 200
-    return len(statements)
+    return len(statements), sum(1 for statement in statements if DIRECTORY_TABLES.search(statement))
 
 
 @pytest.mark.both_databases
 def test_query_count_does_not_grow_with_the_number_of_companies(app, world, login_as):
+    """Issue 15: the page reads the directory in three statements, for 5 companies as for
+    50 (a full page of 25 and more pages): the filter's choices, the page's rows with
+    their business park and the total, and the page's circles and themes. It was nine:
+    four for the choices, a count, the rows and three relation loads."""
     _fill(world.a.tenant, 5)
-    _fill(world.b.tenant, 60)
+    _fill(world.b.tenant, 50)
     client = login_as(world.a.admin)
     small = _directory_statements(client, "/kring-a/members/")
     small_filtered = _directory_statements(client, "/kring-a/members/?q=bedrijf&sector=Sector+1")
+    small_fragment = _directory_statements(client, "/kring-a/members/?q=bedrijf", headers=HTMX)
     small_export = _directory_statements(client, "/kring-a/members/export.csv")
+    assert "5 companies" in page_text(client.get("/kring-a/members/"))
     client.post("/account/logout")
     login_as(world.b.admin)
     large = _directory_statements(client, "/kring-b/members/")
     large_filtered = _directory_statements(client, "/kring-b/members/?q=bedrijf&sector=Sector+1")
+    large_fragment = _directory_statements(client, "/kring-b/members/?q=bedrijf", headers=HTMX)
     large_export = _directory_statements(client, "/kring-b/members/export.csv")
     assert small == large
     assert small_filtered == large_filtered
+    assert small_fragment == large_fragment
     assert small_export == large_export
-    # The large page really shows a full page of rich rows.
+    assert small[1] == small_filtered[1] == small_fragment[1] == 3
+    assert large[1] == large_filtered[1] == large_fragment[1] == 3
+    # The large page really shows a full page of rich rows, and counts only its tenant.
     response = client.get("/kring-b/members/")
     assert len(listed(response)) == app.config["PAGE_SIZE"]
-    assert "Kring 1" in page_text(response) and "Park 2" in page_text(response)
+    text = page_text(response)
+    assert "Kring 1" in text and "Park 2" in text and "50 companies" in text and "Page 1 of 2" in text
 
 
 def test_the_row_links_cost_one_url_build_per_page_not_per_row(app, world, login_as, monkeypatch):

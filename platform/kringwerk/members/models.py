@@ -56,6 +56,14 @@ company_circles = _link_table("company_circles", "company_id", "companies", "cir
 company_themes = _link_table("company_themes", "company_id", "companies", "theme_id", "themes")
 
 
+def _language() -> str:
+    """The language of the current request; Dutch outside one."""
+    try:
+        return get_locale().language
+    except (RuntimeError, AttributeError):
+        return "nl"
+
+
 class BusinessPark(TenantScoped, db.Model):
     """A bedrijventerrein companies are located on (Aalsvoort, De Wieken)."""
 
@@ -100,19 +108,17 @@ class Theme(TenantScoped, db.Model):
     @property
     def name(self) -> str:
         """The name in the language of the current request (Dutch outside one)."""
-        try:
-            language = get_locale().language
-        except (RuntimeError, AttributeError):
-            language = "nl"
-        return self.name_en if language == "en" else self.name_nl
+        return self.name_en if _language() == "en" else self.name_nl
+
+    @classmethod
+    def name_column(cls):
+        """The column ``name`` reads, for selects of names only (``Theme.name`` is
+        a Python property)."""
+        return cls.name_en if _language() == "en" else cls.name_nl
 
     @property
     def description(self) -> str | None:
-        try:
-            language = get_locale().language
-        except (RuntimeError, AttributeError):
-            language = "nl"
-        return self.description_en if language == "en" else self.description_nl
+        return self.description_en if _language() == "en" else self.description_nl
 
 
 class Company(TenantScoped, db.Model):

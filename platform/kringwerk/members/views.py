@@ -10,6 +10,7 @@ management) change companies, parks and circles; only the board changes themes.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from flask import (
     Blueprint,
@@ -33,13 +34,14 @@ from kringwerk.accounts.models import Role
 from kringwerk.accounts.permissions import MANAGERS, has_role, require_member
 from kringwerk.extensions import db, utcnow
 from kringwerk.members import csv_io, groupings, privacy, services
-from kringwerk.members.directory import directory_query, sectors
+from kringwerk.members.directory import directory_query, directory_rows_query, filter_choices, with_groupings
 from kringwerk.members.forms import (
     CompanyForm,
     ContactForm,
     DirectoryFilterForm,
     ImportForm,
     choices,
+    pairs,
 )
 from kringwerk.members.models import (
     BusinessPark,
@@ -90,16 +92,14 @@ def get_or_404(model, object_id: int):
 
 def directory_form() -> DirectoryFilterForm:
     form = DirectoryFilterForm(request.args)
-    parks = db.session.scalars(select(BusinessPark).order_by(func.lower(BusinessPark.name))).all()
-    circles = db.session.scalars(select(Circle).order_by(func.lower(Circle.name))).all()
-    themes = groupings.ordered_themes(active_only=True)
-    form.park.choices = [SelectChoice("", _("All business parks")), *choices(parks)]
-    form.circle.choices = [SelectChoice("", _("All circles")), *choices(circles)]
+    options = filter_choices()  # one statement for the four filters' options
+    form.park.choices = [SelectChoice("", _("All business parks")), *pairs(options.parks)]
+    form.circle.choices = [SelectChoice("", _("All circles")), *pairs(options.circles)]
     form.sector.choices = [
         SelectChoice("", _("All sectors")),
-        *(SelectChoice(sector, sector) for sector in sectors()),
+        *(SelectChoice(sector, sector) for sector in options.sectors),
     ]
-    form.theme.choices = [SelectChoice("", _("All themes")), *choices(themes)]
+    form.theme.choices = [SelectChoice("", _("All themes")), *pairs(options.themes)]
     form.validate()
     return form
 
@@ -109,7 +109,9 @@ def directory_form() -> DirectoryFilterForm:
 def directory():
     form = directory_form()
     filters = form.filters()
-    page = paginate(directory_query(filters))
+    # Only the columns the page shows; the total comes with the rows (web.pagination).
+    page = paginate(directory_rows_query(filters), scalars=False)
+    page = replace(page, items=with_groupings(page.items))
     return render_page(
         "members/directory.html",
         status=400 if form.errors else 200,
