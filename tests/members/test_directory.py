@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from jinja2 import pass_context
 
 from kringwerk.extensions import db
 from kringwerk.members.models import BusinessPark, Circle, Company, ContactPerson
@@ -250,6 +251,37 @@ def test_query_count_does_not_grow_with_the_number_of_companies(app, world, logi
     assert len(listed(response)) == app.config["PAGE_SIZE"]
     text = page_text(response)
     assert "Kring 1" in text and "Park 2" in text and "50 companies" in text and "Page 1 of 2" in text
+
+
+def test_the_rows_cost_no_translation_or_macro_call_each(app, world, login_as, monkeypatch):
+    """Issue 15: the "KvK" label is translated once per page, not once per row, and the
+    circles and themes are written out in the row (no macro call per cell)."""
+    _fill(world.a.tenant, 5)
+    _fill(world.b.tenant, 60)
+    translated: list[str] = []
+    real_gettext = app.jinja_env.globals["gettext"]
+
+    @pass_context
+    def counting(context, message, **variables):
+        translated.append(message)
+        return real_gettext(context, message, **variables)
+
+    monkeypatch.setitem(app.jinja_env.globals, "gettext", counting)
+    counts = {}
+    for tenant, admin in ((world.a.tenant, world.a.admin), (world.b.tenant, world.b.admin)):
+        client = login_as(admin)
+        translated.clear()
+        text = page_text(client.get(f"/{tenant.slug}/members/"))
+        # The pagination's own words come only with a second page.
+        rest = [
+            m for m in translated if m not in ("Pages", "Page %(number)s of %(pages)s", "Next", "Previous")
+        ]
+        counts[tenant.slug] = (translated.count("KvK"), len(rest), text.count("KvK 2000"))
+        client.post("/account/logout")
+    assert counts["kring-a"][:2] == counts["kring-b"][:2]
+    assert counts["kring-a"][0] == 1
+    assert (counts["kring-a"][2], counts["kring-b"][2]) == (5, 25)  # 5 and 25 rows show it
+    assert "badges(" not in (app.jinja_loader.get_source(app.jinja_env, "members/directory.html")[0])
 
 
 def test_the_row_links_cost_one_url_build_per_page_not_per_row(app, world, login_as, monkeypatch):
