@@ -179,3 +179,30 @@ def test_the_quick_select_writes_what_wtforms_writes(app):
             assert "&lt;sectors&gt;" in quick and 'value="a&amp;b"' in quick
         assert form.quick_int().replace("quick_int", "plain_int") == form.plain_int()
         assert '<option selected value="2">Twee</option>' in form.quick_int()
+
+
+def test_the_directory_statements_are_built_once_per_language_for_every_tenant(app, varied):
+    """They hold no tenant: the wall adds the tenant in scope to each execution, so one
+    statement serves every tenant, each seeing only its own rows."""
+    directory._choices_statement.cache_clear()
+    directory._groupings_statement.cache_clear()
+    seen = {}
+    for language in ("nl", "nl", "en"):
+        for side in (varied.a, varied.b):
+            with app.test_request_context(), force_locale(language), tenant_scope(side.tenant):
+                choices = directory.filter_choices()
+                page = paginate(directory.directory_rows_query(DirectoryFilters()), 1, 50, scalars=False)
+                rows = directory.with_groupings(page.items)
+                seen[side.tenant.slug, language] = (
+                    choices.circles,
+                    [(row.name, row.circles) for row in rows],
+                )
+    assert directory._choices_statement.cache_info().misses == 2  # Dutch and English names
+    assert directory._groupings_statement.cache_info().misses == 2
+    assert directory._choices_statement.cache_info().hits == 4
+    a_circles, a_rows = seen["kring-a", "nl"]
+    b_circles, b_rows = seen["kring-b", "nl"]
+    assert {name for _id, name in a_circles} == {"midden", "Noord", "Zuid"}
+    assert {name for _id, name in b_circles} == {"B-kring", "Noord"}
+    assert {name for name, _circles in b_rows} == {"B bedrijf", "Bravo Logistiek"}
+    assert "Bravo Logistiek" not in {name for name, _circles in a_rows}

@@ -4,17 +4,20 @@ circle, a sector or a theme; the directory page's rows; the choices of its filte
 The page reads only what it shows, in a fixed number of statements whatever the
 number of companies (issue 15): the choices of the four filters in one
 statement, a page of rows with its business park and the total in one
-(``web.pagination``), and the page's circles and themes in one. The CSV export
-and the panel keep ``directory_query``, which loads whole companies.
+(``web.pagination``), and the page's circles and themes in one. The two union
+statements are built once per process and language (they hold no tenant; the
+tenant wall adds it to each execution). The CSV export and the panel keep
+``directory_query``, which loads whole companies.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Select, func, literal_column, null, or_, select, union_all
+from sqlalchemy import CompoundSelect, Select, bindparam, func, literal_column, null, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from kringwerk.extensions import db
@@ -122,45 +125,8 @@ def with_groupings(rows) -> list[DirectoryRow]:
     ids = [row.id for row in rows]
     names: dict[tuple[int, int], list[str]] = {}
     if ids:
-        # From the link tables: their rows share the company's tenant (composite keys),
-        # the circles and themes are held to the tenant in scope, and the tenant in the
-        # join lets the link's primary key (tenant_id, company_id, ...) find the rows.
-        circles = (
-            select(
-                company_circles.c.company_id.label("company_id"),
-                literal_column(str(_CIRCLE)).label("kind"),
-                Circle.name.label("label"),
-                Circle.name.label("sort"),
-                literal_column("0").label("position"),
-                Circle.id.label("id"),
-            )
-            .join(
-                Circle,
-                (Circle.id == company_circles.c.circle_id)
-                & (Circle.tenant_id == company_circles.c.tenant_id),
-            )
-            .where(company_circles.c.company_id.in_(ids))
-        )
-        themes = (
-            select(
-                company_themes.c.company_id,
-                literal_column(str(_THEME)),
-                Theme.name_column(),
-                literal_column("''"),
-                Theme.position,
-                Theme.id,
-            )
-            .join(
-                Theme,
-                (Theme.id == company_themes.c.theme_id) & (Theme.tenant_id == company_themes.c.tenant_id),
-            )
-            .where(company_themes.c.company_id.in_(ids))
-        )
-        both = union_all(circles, themes)
-        c = both.selected_columns
-        for company_id, kind, label, *_order in db.session.execute(
-            both.order_by(c.company_id, c.kind, c.sort, c.position, c.id)
-        ):
+        statement = _groupings_statement(Theme.name_column().key)
+        for company_id, kind, label, *_order in db.session.execute(statement, {"ids": ids}):
             names.setdefault((company_id, kind), []).append(label)
     return [
         DirectoryRow(
@@ -170,6 +136,50 @@ def with_groupings(rows) -> list[DirectoryRow]:
         )
         for row in rows
     ]
+
+
+@cache
+def _groupings_statement(theme_name: str) -> CompoundSelect:
+    """The circles and themes of the companies ``ids`` (a parameter), with the themes'
+    ``theme_name`` column. Built once per process and language: it holds no tenant (the
+    tenant wall adds it to every execution) and building it cost a fifth of running it."""
+    ids = bindparam("ids", expanding=True)
+    # From the link tables: their rows share the company's tenant (composite keys), the
+    # circles and themes are held to the tenant in scope, and the tenant in the join
+    # lets the link's primary key (tenant_id, company_id, ...) find the rows.
+    circles = (
+        select(
+            company_circles.c.company_id.label("company_id"),
+            literal_column(str(_CIRCLE)).label("kind"),
+            Circle.name.label("label"),
+            Circle.name.label("sort"),
+            literal_column("0").label("position"),
+            Circle.id.label("id"),
+        )
+        .join(
+            Circle,
+            (Circle.id == company_circles.c.circle_id) & (Circle.tenant_id == company_circles.c.tenant_id),
+        )
+        .where(company_circles.c.company_id.in_(ids))
+    )
+    themes = (
+        select(
+            company_themes.c.company_id,
+            literal_column(str(_THEME)),
+            getattr(Theme, theme_name),
+            literal_column("''"),
+            Theme.position,
+            Theme.id,
+        )
+        .join(
+            Theme,
+            (Theme.id == company_themes.c.theme_id) & (Theme.tenant_id == company_themes.c.tenant_id),
+        )
+        .where(company_themes.c.company_id.in_(ids))
+    )
+    both = union_all(circles, themes)
+    c = both.selected_columns
+    return both.order_by(c.company_id, c.kind, c.sort, c.position, c.id)
 
 
 # --- the filter's choices ---------------------------------------------------------------------
@@ -191,6 +201,18 @@ _PARK, _CIRCLE_CHOICE, _THEME_CHOICE, _SECTOR = 1, 2, 3, 4
 def filter_choices() -> FilterChoices:
     """The tenant's business parks and circles (by name, ignoring case), its active
     themes (in its order) and the sectors its companies use, in one statement."""
+    found: dict[int, list] = {_PARK: [], _CIRCLE_CHOICE: [], _THEME_CHOICE: [], _SECTOR: []}
+    for kind, id_, label, *_order in db.session.execute(_choices_statement(Theme.name_column().key)):
+        found[kind].append(label if kind == _SECTOR else (id_, label))
+    return FilterChoices(
+        parks=found[_PARK], circles=found[_CIRCLE_CHOICE], themes=found[_THEME_CHOICE], sectors=found[_SECTOR]
+    )
+
+
+@cache
+def _choices_statement(theme_name: str) -> CompoundSelect:
+    """The filter's options, themes named by their ``theme_name`` column; built once per
+    process and language like ``_groupings_statement``, for the same reasons."""
 
     def kind(value: int):
         return literal_column(str(value))
@@ -205,7 +227,7 @@ def filter_choices() -> FilterChoices:
     )
     circles = select(kind(_CIRCLE_CHOICE), Circle.id, Circle.name, func.lower(Circle.name), zero)
     themes = select(
-        kind(_THEME_CHOICE), Theme.id, Theme.name_column(), literal_column("''"), Theme.position
+        kind(_THEME_CHOICE), Theme.id, getattr(Theme, theme_name), literal_column("''"), Theme.position
     ).where(Theme.active)
     used = (
         select(kind(_SECTOR), null(), Company.sector, Company.sector, zero)
@@ -214,14 +236,7 @@ def filter_choices() -> FilterChoices:
     )
     everything = union_all(parks, circles, themes, used)
     c = everything.selected_columns
-    found: dict[int, list] = {_PARK: [], _CIRCLE_CHOICE: [], _THEME_CHOICE: [], _SECTOR: []}
-    for row_kind, id_, label, *_order in db.session.execute(
-        everything.order_by(c.kind, c.sort, c.position, c.id)
-    ):
-        found[row_kind].append(label if row_kind == _SECTOR else (id_, label))
-    return FilterChoices(
-        parks=found[_PARK], circles=found[_CIRCLE_CHOICE], themes=found[_THEME_CHOICE], sectors=found[_SECTOR]
-    )
+    return everything.order_by(c.kind, c.sort, c.position, c.id)
 
 
 def sectors() -> list[str]:
