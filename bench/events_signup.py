@@ -38,22 +38,6 @@ PEOPLE, SEATS, THREADS = 400, 300, 8
 CALENDAR_EVENTS, REQUESTS = 60, 200
 
 
-def bare_app():
-    """The baseline, for gunicorn: a bare Flask page rendering 25 rows."""
-    from flask import Flask, render_template_string
-
-    bare = Flask("baseline")
-
-    @bare.get("/")
-    def page():
-        rows = [{"name": f"Bedrijf {i}", "city": "Lochem"} for i in range(25)]
-        return render_template_string(
-            "<ul>{% for r in rows %}<li>{{ r.name }} - {{ r.city }}</li>{% endfor %}</ul>", rows=rows
-        )
-
-    return bare
-
-
 def _tenant_with_members(count: int):
     from kringwerk.accounts.models import Role
     from kringwerk.accounts.people import add_membership
@@ -224,7 +208,7 @@ def bench_calendar() -> list[tuple[str, str]]:
         "KRINGWERK_ENV": "development",
     }
     calendar, calendar_url = _serve("kringwerk:create_app()", environ)
-    bare, bare_url = _serve("bench.events_signup:bare_app()", {})
+    bare, bare_url = _serve("bench.common:bare_app()", {})
     try:
         page = _median_ms(f"{calendar_url}/cleantech/events/?view=year&year={year}")
         baseline = _median_ms(bare_url + "/")
