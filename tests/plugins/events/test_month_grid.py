@@ -55,7 +55,9 @@ def test_events_sit_in_their_day_cells(events_world, login_as):
     assert grid.find("td", class_="month-grid__cell--other")  # April's and June's days, greyed
     assert "view=month&amp;year=2027&amp;month=4" in html and "view=month&amp;year=2027&amp;month=6" in html
     # Linked with its content hash (kringwerk.web.static), kept a year by browsers.
-    assert re.search(r'<link rel="stylesheet" href="/kring-a/events/static/events\.css\?v=[0-9a-f]{12}">', html)
+    assert re.search(
+        r'<link rel="stylesheet" href="/kring-a/events/static/events\.css\?v=[0-9a-f]{12}">', html
+    )
     assert client.get("/kring-a/events/static/events.css").status_code == 200
 
     b_html = login_as(b.member).get("/kring-b/events/?view=month&year=2027&month=5").get_data(as_text=True)
