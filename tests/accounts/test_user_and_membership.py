@@ -137,3 +137,50 @@ def test_a_remembered_membership_belongs_to_its_user(app, world):
         assert current_membership().role == Role.MEMBER
         login_user(world.b.member)
         assert current_membership() is None
+
+
+def test_the_statement_is_built_once_across_requests_in_two_tenants(client, login_as, world):
+    """Issue 15: the SELECT is built once per process and bound per request; each tenant
+    still gets its own membership, and a bumped session version still signs out."""
+    from kringwerk.accounts import _user_with_membership_statement
+
+    with tenant_scope(world.b.tenant):
+        add_membership(world.b.tenant, world.a.admin, Role.MEMBER)
+        db.session.flush()
+    db.session.commit()
+    _user_with_membership_statement.cache_clear()
+    login_as(world.a.admin)
+    assert client.get("/kring-a/admin/people/").status_code == 200
+    assert client.get("/kring-b/admin/people/").status_code == 403  # A's admin role stays in A
+    assert client.get("/kring-b/members/").status_code == 200
+    assert client.get("/kring-a/admin/people/").status_code == 200
+    built = _user_with_membership_statement.cache_info()
+    assert built.misses == 1 and built.hits >= 3, built
+    user = db.session.scalar(select(User).where(User.email == world.a.admin.email))
+    user.session_version += 1
+    db.session.commit()
+    for path in ("/kring-a/admin/people/", "/kring-b/members/"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/account/login" in response.headers["Location"]
+    assert _user_with_membership_statement.cache_info().misses == 1
+
+
+def test_the_reused_statement_never_finds_a_membership_of_another_tenant(app, world):
+    """Even bound to another tenant's id, the statement runs behind the tenant wall of
+    the tenant in scope: B's membership never comes back in A's scope."""
+    from kringwerk.accounts import _user_with_membership_statement
+
+    with tenant_scope(world.b.tenant):
+        add_membership(world.b.tenant, world.a.admin, Role.FACILITATOR)
+        db.session.flush()
+    db.session.commit()
+    statement = _user_with_membership_statement()
+    user_id = world.a.admin.id
+    with app.test_request_context("/kring-a/"), tenant_scope(world.a.tenant):
+        own = db.session.execute(statement, {"user_id": user_id, "tenant_id": world.a.tenant.id}).one()
+        other = db.session.execute(statement, {"user_id": user_id, "tenant_id": world.b.tenant.id}).one()
+    assert own[1].tenant_id == world.a.tenant.id and own[1].role == Role.ADMIN
+    assert other[0].id == user_id and other[1] is None
+    with app.test_request_context("/kring-b/"), tenant_scope(world.b.tenant):
+        row = db.session.execute(statement, {"user_id": user_id, "tenant_id": world.b.tenant.id}).one()
+    assert row[1].tenant_id == world.b.tenant.id and row[1].role == Role.FACILITATOR

@@ -4,10 +4,12 @@ people admin of a tenant and the AVG export and erasure of a member's data."""
 
 from __future__ import annotations
 
+import functools
+
 from flask import Flask, g, session
 from flask_babel import lazy_gettext as _l
 from flask_login import user_logged_in
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 
 from kringwerk.accounts.permissions import remember_membership
 from kringwerk.extensions import db, login_manager
@@ -47,22 +49,40 @@ def _user_and_membership(user_id: int):
     Returns ``(user, membership, with_membership)``; the last is False when the
     membership was not loaded (no tenant, or the request runs in another scope
     right now) and ``current_membership`` should look it up itself."""
-    from kringwerk.accounts.models import Membership, User
+    from kringwerk.accounts.models import User
 
     tenant = current_tenant()
     if tenant is None or current_tenant_id() != tenant.id or unscoped_reason() is not None:
         return db.session.get(User, user_id), None, False
-    # The tenant wall adds its own tenant filter to the join too; the outer join keeps
-    # the user when they are no member (an operator, a network's peer, an outsider).
-    statement = (
-        select(User, Membership)
-        .outerjoin(Membership, and_(Membership.user_id == User.id, Membership.tenant_id == tenant.id))
-        .where(User.id == user_id)
-    )
-    row = db.session.execute(statement).first()
+    statement = _user_with_membership_statement()
+    row = db.session.execute(statement, {"user_id": user_id, "tenant_id": tenant.id}).first()
     if row is None:
         return None, None, False
     return row[0], row[1], True
+
+
+@functools.cache
+def _user_with_membership_statement():
+    """SELECT of a user (``user_id``) with their membership of one tenant (``tenant_id``).
+
+    Built once per process with bound parameters and reused: building it anew (the
+    join's comparisons, coercions and cache key) cost more than running it, on every
+    signed-in tenant page. It holds no data; the tenant wall adds its own tenant
+    filter to the join when it runs, as for every statement, so a ``tenant_id`` of
+    another tenant than the one in scope finds no membership.
+    """
+    from kringwerk.accounts.models import Membership, User
+
+    # The outer join keeps the user when they are no member (an operator, a
+    # network's peer, an outsider).
+    return (
+        select(User, Membership)
+        .outerjoin(
+            Membership,
+            and_(Membership.user_id == User.id, Membership.tenant_id == bindparam("tenant_id")),
+        )
+        .where(User.id == bindparam("user_id"))
+    )
 
 
 def _fresh_csrf_token(app: Flask, **_extra) -> None:
