@@ -28,9 +28,8 @@ def test_filters_follow_the_language_and_leave_out_seconds(app, world, language,
 
 
 def test_plugin_templates_use_the_same_filters(app, world):
-    # Plugins render through the one Jinja environment: the polls results macros format with Babel.
+    # Plugins render through the one Jinja environment: the polls results filter and the
+    # core's format with Babel in the page's language.
     with app.test_request_context("/"), force_locale("nl"):
-        rendered = render_template_string(
-            '{% from "polls/results/_macros.html" import pct, num %}{{ pct(85.1) }} {{ num(3.25) }}'
-        )
+        rendered = render_template_string("{{ 85.1 | poll_share }} {{ 3.25 | decimal }}")
     assert rendered == "85,1% 3,25"
