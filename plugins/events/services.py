@@ -353,11 +353,7 @@ def _own_statement(audiences: bool, in_window: bool, upcoming: bool, by_theme: b
         statement = statement.where(
             Event.state != EventState.DRAFT, Event.audience.in_(bindparam("audiences", expanding=True))
         )
-    if in_window:
-        # Every event that overlaps the period: a fair from 30 April to 2 May is in May too.
-        statement = statement.where(Event.starts_at < bindparam("end"), Event.ends_at > bindparam("start"))
-    if upcoming:
-        statement = statement.where(Event.ends_at >= bindparam("upcoming_from"))
+    statement = _in_period(statement, in_window, upcoming)
     if by_theme:
         statement = statement.where(
             Event.id.in_(
@@ -366,6 +362,16 @@ def _own_statement(audiences: bool, in_window: bool, upcoming: bool, by_theme: b
         )
     if one_audience:
         statement = statement.where(Event.audience == bindparam("audience"))
+    return statement
+
+
+def _in_period(statement, in_window: bool, upcoming: bool):
+    """The calendar's period filters with bound values (``start``/``end``, ``upcoming_from``)."""
+    if in_window:
+        # Every event that overlaps the period: a fair from 30 April to 2 May is in May too.
+        statement = statement.where(Event.starts_at < bindparam("end"), Event.ends_at > bindparam("start"))
+    if upcoming:
+        statement = statement.where(Event.ends_at >= bindparam("upcoming_from"))
     return statement
 
 
@@ -429,11 +435,7 @@ def _shared_statement(in_window: bool, upcoming: bool, by_theme: bool):
         .order_by(Event.starts_at, Event.id)
         .limit(bindparam("limit"))
     )
-    if in_window:
-        # Every event that overlaps the period: a fair from 30 April to 2 May is in May too.
-        statement = statement.where(Event.starts_at < bindparam("end"), Event.ends_at > bindparam("start"))
-    if upcoming:
-        statement = statement.where(Event.ends_at >= bindparam("upcoming_from"))
+    statement = _in_period(statement, in_window, upcoming)
     if by_theme:
         # Themes are per tenant: the other tenant's theme with the same key.
         statement = statement.where(
