@@ -182,7 +182,8 @@ def test_nginx_accepts_each_configuration_as_the_image_renders_it(template, tmp_
     assert "${" not in text
     text = text.replace("/etc/nginx/kringwerk/", f"{tmp_path}/").replace("/etc/nginx/tls/", f"{tmp_path}/")
     locations = (DEPLOY / "nginx" / "locations.conf").read_text().replace("/app/", f"{ROOT}/")
-    (tmp_path / "locations.conf").write_text(locations)
+    (tmp_path / "locations.conf").write_text(locations.replace("/var/log/nginx/", f"{tmp_path}/"))
+    (tmp_path / "logging.conf").write_text((DEPLOY / "nginx" / "logging.conf").read_text())
     versions = subprocess.run(
         [sys.executable, str(DEPLOY / "nginx" / "static_versions.py")],
         capture_output=True,
