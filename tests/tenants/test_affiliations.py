@@ -254,26 +254,30 @@ def test_invite_through_the_search(net, world, login_as):
     client = login_as(net.admin)
     page = client.get("/cleantech/admin/affiliations/invite?q=kring").get_data(as_text=True)
     assert "Kring A" in page and "Kring C" in page and "Regio Noord" not in page
-    # Each candidate leads to the form that asks for its chair (kringwerk.networks).
+    # Each candidate leads to the form that asks for its chair (kringwerk.networks): there is
+    # no invitation without a chair to tell.
     option = f'/cleantech/admin/affiliations/chair?member={world.a.tenant.id}"'
     assert option in page
-    response = client.post(
+    refused = client.post(
         "/cleantech/admin/affiliations/invite?q=kring", data={"member_tenant_id": str(world.a.tenant.id)}
     )
-    assert response.status_code == 302 and response.headers["Location"].endswith(LIST)
-    assert actions(world.a.tenant) == [("affiliation.invited", "Cleantech Regio")]
+    assert refused.status_code == 405
+    with unscoped("test: every affiliation"):
+        assert db.session.scalars(select(Affiliation)).all() == []
+    invited(net, world)
     page = client.get("/cleantech/admin/affiliations/invite?q=kring").get_data(as_text=True)
     assert option not in page and "Kring C" in page
 
 
 @pytest.mark.parametrize("member_id", ["", "abc", "999999", "self", "region"])
-def test_inviting_a_wrong_tenant_is_a_clear_422(net, world, login_as, member_id):
+def test_inviting_a_wrong_tenant_leads_back_to_the_search(net, world, login_as, member_id):
     member_id = {"self": str(net.region.id), "region": str(net.other_region.id)}.get(member_id, member_id)
     response = login_as(net.admin).post(
-        "/cleantech/admin/affiliations/invite", data={"member_tenant_id": member_id}
+        f"/cleantech/admin/affiliations/chair?member={member_id}",
+        data={"chair_name": "Harold", "chair_email": "chair@example.com"},
     )
-    assert response.status_code == 422
-    assert 'role="alert"' in response.get_data(as_text=True)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/cleantech/admin/affiliations/invite")
     with unscoped("test: every affiliation"):
         assert db.session.scalars(select(Affiliation)).all() == []
 
@@ -410,10 +414,10 @@ def counted_queries():
         event.remove(db.engine, "before_cursor_execute", remember)
 
 
-def test_ids_beyond_the_database_range_are_404_or_422(net, world, login_as):
+def test_ids_beyond_the_database_range_are_refused(net, world, login_as):
     huge = "9" * 23
     assert login_as(world.a.admin).get(f"/kring-a/admin/networks/{huge}/leave").status_code == 404
     client = login_as(net.admin)
     assert client.get(f"/cleantech/admin/affiliations/{huge}/end").status_code == 404
-    response = client.post("/cleantech/admin/affiliations/invite", data={"member_tenant_id": huge})
-    assert response.status_code == 422
+    response = client.post(f"/cleantech/admin/affiliations/chair?member={huge}", data={"chair_name": "H"})
+    assert response.status_code == 302  # back to the search: no such association

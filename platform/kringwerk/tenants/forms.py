@@ -13,7 +13,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     EmailField,
     Form,
-    HiddenField,
     SearchField,
     SelectChoice,
     SelectField,
@@ -98,11 +97,6 @@ class AffiliationSearchForm(Form):
     """The search for tenants to invite (GET, no CSRF token)."""
 
     q = SearchField(_l("Search by name or address"), validators=[Optional(), Length(max=200)])
-
-
-class InviteForm(FlaskForm):
-    member_tenant_id = HiddenField(validators=[DataRequired()])
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=MAX_NOTE_LENGTH)])
 
 
 class NoteForm(FlaskForm):

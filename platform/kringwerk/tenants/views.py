@@ -28,8 +28,7 @@ from kringwerk.tenancy.models import Affiliation, AffiliationStatus, Tenant, Ten
 from kringwerk.tenancy.routing import current_tenant
 from kringwerk.tenants import affiliations as rules
 from kringwerk.tenants import services
-from kringwerk.tenants.forms import AffiliationSearchForm, InviteForm, NoteForm, TenantSettingsForm
-from kringwerk.web.converters import MAX_DATABASE_ID
+from kringwerk.tenants.forms import AffiliationSearchForm, NoteForm, TenantSettingsForm
 from kringwerk.web.pagination import paginate
 
 bp = Blueprint("tenants", __name__, url_prefix="/<tenant>")
@@ -136,45 +135,23 @@ def affiliations():
     return _affiliations_page(_network())
 
 
-@bp.route("/admin/affiliations/invite", methods=["GET", "POST"])
+@bp.get("/admin/affiliations/invite")
 @require_member(Role.ADMIN)
 def invite():
+    """Find an association or municipality to invite; each candidate leads to the invitation
+    that asks for its chair (``networks.invite_existing``), so nobody is invited unnoticed."""
     network = _network()
     search = AffiliationSearchForm(request.args)
-    form = InviteForm()
-    error = None
-    if form.validate_on_submit():
-        member_id = form.member_tenant_id.data
-        valid = member_id.isdigit() and 0 < int(member_id) <= MAX_DATABASE_ID
-        member = db.session.get(Tenant, int(member_id)) if valid else None
-        try:
-            if member is None:
-                raise rules.AffiliationError(_("Choose an association or municipality from the list."))
-            rules.invite(network, member, actor=_actor(), note=form.note.data)
-        except rules.AffiliationError as refused:
-            db.session.rollback()
-            error = str(refused.message)
-        else:
-            db.session.commit()
-            flash(
-                _("%(name)s is invited to join %(network)s.", name=member.name, network=network.name),
-                "success",
-            )
-            return redirect(url_for("tenants.affiliations"))
-    elif form.errors:
-        error = _("Choose an association or municipality from the list.")
     query = (search.q.data or "").strip() if search.validate() else ""
     candidates = rules.invite_candidates(network, query) if query else []
-    status = 422 if error else (400 if search.errors else 200)
     return (
         render_template(
             "tenants/affiliation_invite.html",
             search=search,
             query=query,
             candidates=candidates,
-            error=error,
         ),
-        status,
+        400 if search.errors else 200,
     )
 
 
