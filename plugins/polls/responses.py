@@ -13,10 +13,10 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.orm import contains_eager
 
-from kringwerk.plugin_api import db, resolve_token, upsert, utcnow
+from kringwerk.plugin_api import PersonalToken, db, hash_token, upsert, utcnow
 from plugins.polls.answer_values import FIELD_NAME, _getlist
 from plugins.polls.models import (
     ANSWER_LINK,
@@ -47,29 +47,42 @@ class PollNotOpen(AnsweringError):
     pass
 
 
+# The longest raw token looked up: the core's ``resolve_token`` refuses longer ones unhashed.
+RAW_TOKEN_MAX = 200
+
+
 def find_invitation(poll_id: int, raw_token: str | None) -> PollInvitation | None:
     """The invitation of this personal link to poll ``poll_id`` in the tenant in scope, or None.
 
-    The tenant scope keeps another tenant's token out; the poll id keeps another
-    poll's token (of this tenant) out.
+    One statement finds the live token, its invitation and the poll, by the rules of
+    ``resolve_token(ANSWER_LINK, raw)``: the token's hash, this purpose, not revoked,
+    not expired (the purpose is not single-use). The tenant scope keeps another
+    tenant's token out; the poll id keeps another poll's token (of this tenant) out.
     """
-    token = resolve_token(ANSWER_LINK, raw_token or "")
-    if token is None:
+    if not raw_token or len(raw_token) > RAW_TOKEN_MAX:
         return None
-    return db.session.scalar(_invitation_statement(), {"invitation_id": token.subject_id, "poll_id": poll_id})
+    return db.session.scalar(
+        _invitation_statement(),
+        {"token_hash": hash_token(raw_token), "now": utcnow(), "poll_id": poll_id},
+    )
 
 
 @functools.cache
 def _invitation_statement() -> Select:
-    """An invitation with its poll joined in (one statement, not two), by bound
-    ``invitation_id`` and ``poll_id``; built once per process, the tenant scope is added
-    when it runs."""
+    """A live ``ANSWER_LINK`` token by bound ``token_hash`` (live at bound ``now``), with
+    its invitation of poll ``poll_id`` and that poll joined in; built once per process,
+    the tenant scope is added to every table when it runs."""
     return (
         select(PollInvitation)
         .join(PollInvitation.poll)
+        .join(PersonalToken, PersonalToken.subject_id == PollInvitation.id)
         .options(contains_eager(PollInvitation.poll))
         .where(
-            PollInvitation.id == bindparam("invitation_id"), PollInvitation.poll_id == bindparam("poll_id")
+            PersonalToken.token_hash == bindparam("token_hash"),
+            PersonalToken.purpose == ANSWER_LINK,
+            PersonalToken.revoked_at.is_(None),
+            or_(PersonalToken.expires_at.is_(None), PersonalToken.expires_at > bindparam("now")),
+            PollInvitation.poll_id == bindparam("poll_id"),
         )
     )
 
