@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from flask_babel import get_locale
 from sqlalchemy import bindparam, select
 
-from kringwerk.plugin_api import Theme, db
+from kringwerk.plugin_api import active_themes, current_tenant, db
 from plugins.masterplan import goals, rounds
 from plugins.masterplan.goals import GoalLine
 from plugins.masterplan.models import Item, ItemKind, Masterplan, PriorityRound, Project, ProjectStatus
@@ -66,22 +66,13 @@ class PlanPage:
 # tenant scope is added when they run, as for every statement.
 
 
-@functools.cache
-def _themes_statement():
-    # The order of plans.themes(): the taxonomy's.
-    return (
-        select(Theme.id, Theme.position, Theme.name_nl, Theme.name_en)
-        .where(Theme.active.is_(True))
-        .order_by(Theme.position, Theme.id)
-    )
-
-
 def _themes() -> list[ThemeLine]:
-    """The active themes as plain values, named in the page's language (looked up once)."""
+    """The active themes as plain values, named in the page's language (kept per process in
+    a request, in the order of plans.themes(): the taxonomy's)."""
     english = str(get_locale() or "nl").startswith("en")
     return [
-        ThemeLine(theme_id, position, name_en if english else name_nl)
-        for theme_id, position, name_nl, name_en in db.session.execute(_themes_statement())
+        ThemeLine(theme.id, theme.position, theme.name_en if english else theme.name_nl)
+        for theme in active_themes(current_tenant())
     ]
 
 

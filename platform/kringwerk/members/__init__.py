@@ -12,3 +12,8 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.register_blueprint(panel_views.bp)
+    # The tenant's themes are kept per process (themes.tenant_themes): a change renews the stamp.
+    from kringwerk.members.models import Theme
+    from kringwerk.tenancy import cache
+
+    cache.install(app, Theme)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -12,6 +13,7 @@ from kringwerk.extensions import db, utcnow
 from kringwerk.pluginhost import gating
 from kringwerk.pluginhost.models import TenantPlugin
 from kringwerk.pluginhost.registry import get_registry
+from kringwerk.tenancy import cache as process_cache
 from kringwerk.tenancy.context import tenant_scope
 
 
@@ -104,12 +106,28 @@ def disable_plugin(tenant, key: str, *, actor=None) -> TenantPlugin | None:
 
 
 def plugin_settings(tenant, key: str) -> dict[str, Any]:
-    """The plugin's defaults overlaid with what the tenant set."""
+    """The plugin's defaults overlaid with what the tenant set (in a request from the process
+    cache, renewed by any change to ``tenant_plugins``); the caller gets its own copy."""
+    generation = process_cache.current()
+    if generation is None:
+        return _read_settings(tenant, key)
+    cache_key = ("plugin_settings", tenant.id, key)
+    kept = generation.get(cache_key)
+    if kept is None:
+        kept = _read_settings(tenant, key)
+        # Not if the query's autoflush wrote a plugin change of this request (it left the cache).
+        if process_cache.current() is generation:
+            generation.put(cache_key, kept)
+    # A copy: what a caller changes in its settings must not reach the next request.
+    return copy.deepcopy(kept)
+
+
+def _read_settings(tenant, key: str) -> dict[str, Any]:
     plugin = get_registry().get(key)
     defaults = dict(plugin.default_settings) if plugin else {}
     with tenant_scope(tenant):
         row = _row(key)
-    return {**defaults, **(row.settings if row else {})}
+    return copy.deepcopy({**defaults, **(row.settings if row else {})})
 
 
 def update_plugin_settings(tenant, key: str, changes: dict[str, Any], *, actor=None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from flask import abort, render_template, request
 from sqlalchemy import select
 
 from kringwerk.plugin_api import (
-    Theme,
+    active_themes,
     current_tenant,
     db,
     int_arg,
@@ -98,15 +98,9 @@ def calendar_events(query: CalendarQuery, visitor, themes) -> tuple[list, list[s
     return events, organisers
 
 
-def _themes() -> list:
-    """The active themes for the filter: the four columns it uses, not the entities."""
-    return list(
-        db.session.execute(
-            select(Theme.id, Theme.key, Theme.name_nl, Theme.name_en)
-            .where(Theme.active.is_(True))
-            .order_by(Theme.position)
-        )
-    )
+def _themes() -> tuple:
+    """The active themes for the filter, as plain values (kept per process in a request)."""
+    return active_themes(current_tenant())
 
 
 @bp.get("/")
