@@ -42,6 +42,7 @@ from kringwerk.members.models import (
 from kringwerk.members.panel import active_contact_ids as panel_members_among
 from kringwerk.members.panel import opt_out_url as panel_opt_out_url
 from kringwerk.members.panel import panel_contact_ids, panel_contacts
+from kringwerk.members.themes import active_themes
 from kringwerk.operator.usage import UsageFigure
 from kringwerk.pluginhost.access import public
 from kringwerk.pluginhost.gating import all_hooks, collect, hooks, is_enabled
@@ -151,6 +152,7 @@ __all__ = [
     "Theme",
     "company_circles",
     "company_sectors",
+    "active_themes",
     # the entrepreneurs' panel
     "PanelMember",
     "panel_contacts",
