@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import delete, func, select, update
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from kringwerk.accounts.models import User
 from kringwerk.extensions import db
 from kringwerk.members.models import BusinessPark, Circle, Company
-from kringwerk.tenancy import TenantScopeError, tenant_scope, unscoped
+from kringwerk.tenancy import TenantScopeError, context, tenant_scope, unscoped
 
 pytestmark = pytest.mark.both_databases
 
@@ -122,9 +123,71 @@ def test_changing_another_tenants_loaded_row_is_refused(companies):
 
 
 def test_unscoped_sees_everything_and_logs_the_reason(companies, caplog):
-    with caplog.at_level(logging.INFO, logger="kringwerk.tenancy"), unscoped("test: count all companies"):
+    # DEBUG: whether this crossing is the process's first (INFO) depends on test order.
+    with caplog.at_level(logging.DEBUG, logger="kringwerk.tenancy"), unscoped("test: count all companies"):
         assert names() == ["Alpha BV", "Anker BV", "Bravo BV"]
-    assert "test: count all companies" in caplog.text
+    assert "unscoped access: test: count all companies" in caplog.text
+
+
+@pytest.fixture
+def fresh_process(monkeypatch):
+    """A process that has logged no crossing yet (each test runs once per database)."""
+    monkeypatch.setattr(context, "_seen_sites", set())
+
+
+def _crossings(caplog) -> list[tuple[int, str]]:
+    return [
+        (r.levelno, r.getMessage()) for r in caplog.records if r.getMessage().startswith("unscoped access")
+    ]
+
+
+def test_a_crossing_is_logged_at_info_once_per_kind_then_at_debug(companies, caplog, fresh_process):
+    caplog.set_level(logging.DEBUG, logger="kringwerk.tenancy")
+    for tenant in (companies.a.tenant, companies.b.tenant):
+        # One call site, a reason naming a different tenant each time: one kind of crossing.
+        with tenant_scope(tenant), unscoped(f"test: companies of every tenant, asked by {tenant.slug}"):
+            assert names() == ["Alpha BV", "Anker BV", "Bravo BV"]
+    with tenant_scope(companies.a.tenant), unscoped("test: another kind of crossing"):
+        assert names() == ["Alpha BV", "Anker BV", "Bravo BV"]
+    with tenant_scope(companies.a.tenant):
+        assert names() == ["Alpha BV", "Anker BV"]  # the wall stands again after each crossing
+
+    a, b = companies.a.tenant, companies.b.tenant
+    assert _crossings(caplog) == [
+        (
+            logging.INFO,
+            f"unscoped access: test: companies of every tenant, asked by {a.slug} (tenant in scope: {a.id})",
+        ),
+        (
+            logging.DEBUG,
+            f"unscoped access: test: companies of every tenant, asked by {b.slug} (tenant in scope: {b.id})",
+        ),
+        (logging.INFO, f"unscoped access: test: another kind of crossing (tenant in scope: {a.id})"),
+    ]
+
+
+@contextmanager
+def _forwarding(reason):
+    """Like ``letters.owner_scope``: a context manager crossing with its caller's reason."""
+    with unscoped(reason):
+        yield
+
+
+def test_a_manager_handing_on_its_callers_reason_logs_each_callers_kind(companies, caplog, fresh_process):
+    caplog.set_level(logging.DEBUG, logger="kringwerk.tenancy")
+    for _ in range(2):
+        with tenant_scope(companies.b.tenant), _forwarding("test: first caller of the manager"):
+            assert names() == ["Alpha BV", "Anker BV", "Bravo BV"]
+    with tenant_scope(companies.b.tenant), _forwarding("test: second caller of the manager"):
+        assert names() == ["Alpha BV", "Anker BV", "Bravo BV"]
+    with tenant_scope(companies.b.tenant):
+        assert names() == ["Bravo BV"]
+
+    assert [(level, message.split(" (")[0]) for level, message in _crossings(caplog)] == [
+        (logging.INFO, "unscoped access: test: first caller of the manager"),
+        (logging.DEBUG, "unscoped access: test: first caller of the manager"),
+        (logging.INFO, "unscoped access: test: second caller of the manager"),
+    ]
 
 
 def test_unscoped_needs_a_reason():

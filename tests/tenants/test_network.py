@@ -271,7 +271,7 @@ def figures_of(network):
 
 @pytest.mark.both_databases
 def test_a_network_reads_aggregates_of_its_active_members_only(world, regions, caplog):
-    caplog.set_level(logging.INFO, logger="kringwerk.tenancy")
+    caplog.set_level(logging.DEBUG, logger="kringwerk.tenancy")  # INFO only the first time per process
     figures = figures_of(regions.cleantech)
 
     assert [(f.name, f.people, f.companies) for f in figures] == [("Kring A", 4, 3)]
