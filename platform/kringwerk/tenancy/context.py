@@ -3,34 +3,28 @@
 A request, a job or a CLI command runs inside ``tenant_scope(tenant)``; every
 ORM statement on a tenant-owned table is then limited to that tenant (see
 ``scoping``). Work that truly spans tenants says so with ``unscoped(reason)``.
-Each kind of crossing is logged at INFO the first time a process makes it, so that
+Each crossing is logged at INFO the first time a process gives its reason, so that
 every one can be found and reviewed, and at DEBUG after that: a page that crosses on
 every request would otherwise write an INFO line per request.
 """
 
 from __future__ import annotations
 
-import contextlib
-import inspect
 import logging
-import sys
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from contextvars import ContextVar
-from types import FrameType
 
 log = logging.getLogger("kringwerk.tenancy")
 
 _tenant_id: ContextVar[int | None] = ContextVar("kringwerk_tenant_id", default=None)
 _unscoped_reason: ContextVar[str | None] = ContextVar("kringwerk_unscoped_reason", default=None)
 
-# The kinds of crossing this process has logged at INFO, keyed by the line of code that
-# wrote the reason: reasons name tenant slugs and ids, which no text rule tells apart from
-# the words around them, while each call site is one reason pattern. Call sites are few;
-# the cap only keeps memory bounded should that ever stop being true.
+# The reasons this process has logged at INFO. A reason may name a tenant, so there are
+# at most a few per tenant and call site; the cap keeps memory bounded all the same.
 _MAX_SEEN = 1024
-_seen_sites: set[tuple[str, int]] = set()
+_seen_reasons: set[str] = set()
 _seen_lock = threading.Lock()
 
 
@@ -69,16 +63,12 @@ def no_tenant_scope() -> Iterator[None]:
         _tenant_id.reset(token)
 
 
-def unscoped(reason: str) -> AbstractContextManager[None]:
+@contextmanager
+def unscoped(reason: str) -> Iterator[None]:
     """Lift tenant scoping for the block. ``reason`` is required and logged."""
     if not reason or not reason.strip():
         raise ValueError("unscoped() needs a reason")
-    return _unscoped(reason, _crossing_site(sys._getframe(1)))
-
-
-@contextmanager
-def _unscoped(reason: str, site: tuple[str, int]) -> Iterator[None]:
-    level = logging.INFO if _first_time(site) else logging.DEBUG
+    level = logging.INFO if _first_time(reason) else logging.DEBUG
     log.log(level, "unscoped access: %s (tenant in scope: %s)", reason, _tenant_id.get())
     token = _unscoped_reason.set(reason)
     try:
@@ -87,27 +77,11 @@ def _unscoped(reason: str, site: tuple[str, int]) -> Iterator[None]:
         _unscoped_reason.reset(token)
 
 
-def _crossing_site(frame: FrameType) -> tuple[str, int]:
-    """The line that wrote the reason: the caller's, or, when the caller is a generator
-    context manager handing on its own caller's reason (``letters.owner_scope``), the
-    line that entered that manager."""
-    while frame.f_code.co_flags & inspect.CO_GENERATOR:
-        outer = frame.f_back
-        if outer is None or outer.f_code.co_filename != contextlib.__file__:
-            break
-        while outer is not None and outer.f_code.co_filename == contextlib.__file__:
-            outer = outer.f_back
-        if outer is None:
-            break
-        frame = outer
-    return frame.f_code.co_filename, frame.f_lineno
-
-
-def _first_time(site: tuple[str, int]) -> bool:
+def _first_time(reason: str) -> bool:
     with _seen_lock:
-        if site in _seen_sites:
+        if reason in _seen_reasons:
             return False
-        if len(_seen_sites) >= _MAX_SEEN:
-            _seen_sites.clear()  # start over: a repeated INFO line beats unbounded memory
-        _seen_sites.add(site)
+        if len(_seen_reasons) >= _MAX_SEEN:
+            _seen_reasons.clear()  # start over: a repeated INFO line beats unbounded memory
+        _seen_reasons.add(reason)
         return True
