@@ -329,13 +329,9 @@ def calendar_filters(
 ) -> tuple[tuple[bool, ...], dict]:
     """The shape of the calendar's SELECT of the tenant's own events (``_own_statement``) and
     the values it is run with: the events ``visitor`` may see in the tenant in scope."""
-    values: dict = {"limit": limit}
+    values: dict = {"limit": limit, **_period_values(year, month, upcoming_from)}
     if not visitor.manager:
         values["audiences"] = list(visible_audiences(visitor))
-    if year is not None:
-        values["start"], values["end"] = window(year, month)
-    if upcoming_from is not None:
-        values["upcoming_from"] = upcoming_from
     if theme_id is not None:
         values["theme_id"] = theme_id
     if audience is not None:
@@ -363,6 +359,16 @@ def _own_statement(audiences: bool, in_window: bool, upcoming: bool, by_theme: b
     if one_audience:
         statement = statement.where(Event.audience == bindparam("audience"))
     return statement
+
+
+def _period_values(year: int | None, month: int | None, upcoming_from: datetime | None) -> dict:
+    """The values ``_in_period``'s filters are run with."""
+    values: dict = {}
+    if year is not None:
+        values["start"], values["end"] = window(year, month)
+    if upcoming_from is not None:
+        values["upcoming_from"] = upcoming_from
+    return values
 
 
 def _in_period(statement, in_window: bool, upcoming: bool):
@@ -407,11 +413,12 @@ def shared_events(
     )
     if audience is not None:
         audiences = tuple(a for a in audiences if a == audience)
-    values = {"tenant_ids": list(others), "audiences": list(audiences), "limit": limit}
-    if year is not None:
-        values["start"], values["end"] = window(year, month)
-    if upcoming_from is not None:
-        values["upcoming_from"] = upcoming_from
+    values = {
+        "tenant_ids": list(others),
+        "audiences": list(audiences),
+        "limit": limit,
+        **_period_values(year, month, upcoming_from),
+    }
     if theme_key is not None:
         values["theme_key"] = theme_key
     statement = _shared_statement(year is not None, upcoming_from is not None, theme_key is not None)
