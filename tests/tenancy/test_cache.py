@@ -20,7 +20,7 @@ from kringwerk.operator.suspension import reactivate_tenant, suspend_tenant
 from kringwerk.pluginhost.gating import enabled_keys, is_enabled
 from kringwerk.pluginhost.services import disable_plugin, enable_plugin
 from kringwerk.tenancy import cache
-from kringwerk.tenancy.cache import CacheStamp
+from kringwerk.tenancy.cache import STAMP_ID, CacheStamp
 from kringwerk.tenancy.models import Tenant
 
 
@@ -39,7 +39,7 @@ def count_statements():
 
 
 def stamp() -> str:
-    return db.session.scalar(select(CacheStamp.value))
+    return db.session.scalar(select(CacheStamp.value).where(CacheStamp.id == STAMP_ID))
 
 
 def in_another_worker(app_config: dict, change) -> None:
@@ -264,9 +264,10 @@ def test_every_new_database_starts_with_its_own_random_stamp(tmp_path):
         engine = create_engine(f"sqlite:///{tmp_path / name}.db")
         CacheStamp.__table__.create(engine)
         with engine.connect() as connection:
-            stamps.append(connection.execute(select(CacheStamp.__table__.c.value)).scalar_one())
+            stamps.extend(connection.execute(select(CacheStamp.__table__.c.value)).scalars())
         engine.dispose()
-    assert len(set(stamps)) == 2
+    assert len(stamps) == 4  # the stamp and the data stamp of each database
+    assert len(set(stamps)) == 4
     assert all(len(value) == 32 for value in stamps)
 
 

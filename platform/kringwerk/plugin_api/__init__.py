@@ -66,6 +66,7 @@ from kringwerk.pluginhost.manifest import (
 )
 from kringwerk.pluginhost.services import plugin_settings, update_plugin_settings
 from kringwerk.sqltypes import UTCDateTime, json_type
+from kringwerk.tenancy.cache import remember
 from kringwerk.tenancy.context import current_tenant_id, tenant_scope, unscoped
 from kringwerk.tenancy.models import Tenant, TenantScoped, str_enum, tenant_fk
 from kringwerk.tenancy.routing import current_tenant
@@ -141,6 +142,7 @@ __all__ = [
     "unscoped",
     "current_tenant",
     "current_tenant_id",
+    "remember",
     # core models a plugin may reference
     "Tenant",
     "User",

@@ -23,24 +23,41 @@ Values are plain data or detached ORM objects (``detached_copy``); a request put
 copy of such an object in its session with ``Session.merge(load=False)`` (no query), so
 what a view changes on it is tracked and saved as usual. Nothing personal is kept: only
 what every visitor of a tenant sees alike.
+
+A second stamp, the *data stamp* (the row ``DATA_STAMP_ID``), is renewed by every
+committed transaction that wrote anything at all (a flush that changed a row, an INSERT,
+UPDATE or DELETE run through the session), in the same way: last, in the same transaction.
+Under it each process keeps what a page derives from tenant data (``remember``): a
+rendered table, a tally, the signed-in person with their membership. Pages are read far
+more often than anything is written (a GET never writes), so between two writes every
+worker serves such values without reading them again; after a write, the next request of
+every worker builds them anew. Both stamps are read in one statement.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Hashable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_app_context, has_request_context, request
-from sqlalchemy import Integer, String, event, insert, inspect, select, update
+from sqlalchemy import Integer, String, TextClause, event, insert, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, attributes, make_transient_to_detached, mapped_column
 
 from kringwerk.extensions import db
+from kringwerk.tenancy.context import current_tenant_id
 
 EXTENSION_KEY = "kringwerk.process_cache"
 STAMP_ID = 1
+DATA_STAMP_ID = 2
+DATA_ENTRIES = 4096  # per process and data generation; a full generation keeps no more
 _REQUEST_KEY = "kringwerk.process_cache.generation"  # in request.environ: one per request
+_DATA_KEY = "kringwerk.process_cache.data_generation"  # in request.environ
 _PENDING = "kringwerk.process_cache.changed"  # in session.info: a watched model was flushed
+_WROTE = "kringwerk.process_cache.wrote"  # in session.info: this transaction wrote a row
+_WRITE_WORDS = ("insert", "update", "delete")
+
+T = TypeVar("T")
 
 
 class CacheStamp(db.Model):
@@ -59,10 +76,11 @@ def new_stamp() -> str:
 class Generation:
     """The values one process keeps under one stamp."""
 
-    __slots__ = ("entries", "stamp")
+    __slots__ = ("entries", "limit", "stamp")
 
-    def __init__(self, stamp: str) -> None:
+    def __init__(self, stamp: str, limit: int | None = None) -> None:
         self.stamp = stamp
+        self.limit = limit
         self.entries: dict[Hashable, Any] = {}
 
     def get(self, key: Hashable) -> Any:
@@ -70,7 +88,7 @@ class Generation:
 
     def put(self, key: Hashable, value: Any) -> Any:
         """Keep ``value`` (never None: a miss is not remembered) and give it back."""
-        if value is not None:
+        if value is not None and (self.limit is None or len(self.entries) < self.limit):
             self.entries[key] = value
         return value
 
@@ -81,9 +99,13 @@ class ProcessCache:
     def __init__(self) -> None:
         self.watched: tuple[type, ...] = ()
         self.generation: Generation | None = None
+        self.data_generation: Generation | None = None
         self.stamps_read = 0  # for tests: one per request that uses the cache
+        self.builds = 0  # for tests: values ``remember`` built instead of finding them kept
         table = CacheStamp.__table__
-        self.read_statement = select(table.c.value).where(table.c.id == STAMP_ID)
+        # Both rows (the table holds no others), with nothing in brackets: on PostgreSQL a
+        # plain read like this runs before the request's transaction (tenancy/rls.py).
+        self.read_statement = select(table.c.id, table.c.value)
 
 
 def install(app: Flask, *watched: type) -> None:
@@ -114,16 +136,55 @@ def current() -> Generation | None:
     state = current_app.extensions.get(EXTENSION_KEY)
     generation = None
     # A session holding uncommitted changes to cached data neither uses nor fills the cache.
+    data_generation = None
     if state is not None and not db.session.info.get(_PENDING):
         # Read before anything this request keeps, so what it keeps is at least this new.
-        stamp = db.session.connection().execute(state.read_statement).scalar()
+        stamps = dict(db.session.connection().execute(state.read_statement).all())
         state.stamps_read += 1
+        stamp, data_stamp = stamps.get(STAMP_ID), stamps.get(DATA_STAMP_ID)
         if stamp is not None:
             generation = state.generation
             if generation is None or generation.stamp != stamp:
                 generation = state.generation = Generation(stamp)
+        if data_stamp is not None and not db.session.info.get(_WROTE):
+            data_generation = state.data_generation
+            if data_generation is None or data_generation.stamp != data_stamp:
+                data_generation = Generation(data_stamp, limit=DATA_ENTRIES)
+                state.data_generation = data_generation
     environ[_REQUEST_KEY] = generation
+    environ[_DATA_KEY] = data_generation
     return generation
+
+
+def current_data() -> Generation | None:
+    """This request's data generation (see ``current``); None as well once this request has
+    written anything."""
+    if not has_request_context():
+        return None
+    if _DATA_KEY not in request.environ:
+        current()
+    return request.environ.get(_DATA_KEY)
+
+
+def remember(key: Hashable, build: Callable[[], T]) -> T:
+    """The value kept under ``key`` until the next committed write anywhere, built with
+    ``build()`` when this process has none. ``key`` names everything the value depends on
+    besides the data and the tenant in scope (added to the key here): the page, the locale,
+    the person where it is personal, the day where it depends on the date; ``build`` only
+    reads. Outside a request, or in a request that has written, it simply builds. None is
+    never kept."""
+    generation = current_data()
+    key = (current_tenant_id(), key)
+    if generation is not None:
+        value = generation.get(key)
+        if value is not None:
+            return value
+    value = build()
+    if generation is not None:
+        current_app.extensions[EXTENSION_KEY].builds += 1
+        if current_data() is generation:  # building wrote nothing: keep it
+            generation.put(key, value)
+    return value
 
 
 def forget_all(app: Flask) -> None:
@@ -131,6 +192,7 @@ def forget_all(app: Flask) -> None:
     state = app.extensions.get(EXTENSION_KEY)
     if state is not None:
         state.generation = None
+        state.data_generation = None
 
 
 def detached_copy(obj: Any) -> Any:
@@ -157,6 +219,7 @@ def renew_stamp() -> None:
     """Renew the stamp when the current transaction commits: for changes to cached data
     made around the session's events (``text()``, a ``Connection``), which they cannot see."""
     db.session.info[_PENDING] = True
+    db.session.info[_WROTE] = True
     _leave_request_cache()
 
 
@@ -171,6 +234,9 @@ def _watched() -> tuple[type, ...]:
 
 
 def _note_change(session: Session, flush_context) -> None:
+    if not session.info.get(_WROTE) and _writes(session, object):
+        session.info[_WROTE] = True
+        _leave_data_cache()
     if session.info.get(_PENDING):
         return
     watched = _watched()
@@ -193,7 +259,12 @@ def _note_bulk_change(state) -> None:
     """An INSERT, UPDATE or DELETE statement run through the session on a watched table
     (``session.execute(update(Tenant)...)``), which no flush sees."""
     if not (state.is_update or state.is_delete or state.is_insert):
+        if _is_text_write(state.statement):
+            state.session.info[_WROTE] = True
+            _leave_data_cache()
         return
+    state.session.info[_WROTE] = True
+    _leave_data_cache()
     watched = _watched()
     # The ORM's statements name an annotated copy of the table: compare by name.
     name = getattr(getattr(state.statement, "table", None), "name", None)
@@ -202,35 +273,50 @@ def _note_bulk_change(state) -> None:
         _leave_request_cache()
 
 
+def _is_text_write(statement) -> bool:
+    return isinstance(statement, TextClause) and statement.text.lstrip()[:6].lower() in _WRITE_WORDS
+
+
 def _leave_request_cache() -> None:
     # From here on this request reads the database (its own changes included), not the cache.
     if has_request_context():
         request.environ[_REQUEST_KEY] = None
+        request.environ[_DATA_KEY] = None
+
+
+def _leave_data_cache() -> None:
+    if has_request_context():
+        request.environ[_DATA_KEY] = None
 
 
 def _renew_stamp_if_changed(session: Session) -> None:
     if session.in_nested_transaction():  # a savepoint's release: the outer transaction decides
         return
-    if not session.info.get(_PENDING):
-        watched = _watched()
-        if not (watched and _writes(session, watched)):
-            return
-    session.flush()  # what commit would flush next: the stamp comes after every row lock
-    if not session.info.pop(_PENDING, False):
+    info = session.info
+    if not (info.get(_WROTE) or info.get(_PENDING) or _writes(session, object)):
         return
+    if not _watched():  # an app without a process cache
+        return
+    session.flush()  # what commit would flush next: the stamps come after every row lock
+    renew = [DATA_STAMP_ID] if session.info.pop(_WROTE, False) else []
+    if session.info.pop(_PENDING, False):
+        renew.append(STAMP_ID)
     table = CacheStamp.__table__
     connection = session.connection()
-    stamp = new_stamp()
-    written = connection.execute(update(table).where(table.c.id == STAMP_ID).values(value=stamp))
-    if written.rowcount == 0:
-        connection.execute(insert(table).values(id=STAMP_ID, value=stamp))
+    for stamp_id in renew:
+        stamp = new_stamp()
+        written = connection.execute(update(table).where(table.c.id == stamp_id).values(value=stamp))
+        if written.rowcount == 0:
+            connection.execute(insert(table).values(id=stamp_id, value=stamp))
 
 
 def _forget_change(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_WROTE, None)
 
 
 def _first_stamp(table, connection, **kwargs) -> None:
-    """A new database (``create_all``) starts with a random stamp, as the migration's does."""
-    connection.execute(insert(table).values(id=STAMP_ID, value=new_stamp()))
+    """A new database (``create_all``) starts with random stamps, as the migrations' does."""
+    for stamp_id in (STAMP_ID, DATA_STAMP_ID):
+        connection.execute(insert(table).values(id=stamp_id, value=new_stamp()))
