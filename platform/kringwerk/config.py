@@ -117,6 +117,9 @@ def build_config(
         "PASSWORD_HASH_METHOD": "scrypt",
         "RATELIMIT_ENABLED": True,
         "JOBS_IN_PROCESS": False,
+        # Keep what pages derive from data per process until the next write (tenancy.cache);
+        # KEEP_PAGE_DATA=0 turns it off (bench/http.py measures both ways).
+        "KEEP_PAGE_DATA": environ.get("KEEP_PAGE_DATA", "1") != "0",
         # Billing is on only with both Stripe secrets (kringwerk.billing); plans are configuration.
         "STRIPE_SECRET_KEY": environ.get("STRIPE_SECRET_KEY") or None,
         "STRIPE_WEBHOOK_SECRET": environ.get("STRIPE_WEBHOOK_SECRET") or None,

@@ -148,3 +148,10 @@ def test_a_full_generation_keeps_no_more(app):
         assert generation.put(key, key.upper()) == key.upper()
     assert generation.get("a") == "A" and generation.get("b") == "B"
     assert generation.get("c") is None
+
+
+def test_keep_page_data_off_builds_every_time(app, client, world, probe):
+    app.config["KEEP_PAGE_DATA"] = False
+    client.get("/kring-a/remember-probe")
+    client.get("/kring-a/remember-probe")
+    assert probe["n"] == 2

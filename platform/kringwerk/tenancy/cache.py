@@ -146,7 +146,8 @@ def current() -> Generation | None:
             generation = state.generation
             if generation is None or generation.stamp != stamp:
                 generation = state.generation = Generation(stamp)
-        if data_stamp is not None and not db.session.info.get(_WROTE):
+        keep = current_app.config.get("KEEP_PAGE_DATA", True)
+        if keep and data_stamp is not None and not db.session.info.get(_WROTE):
             data_generation = state.data_generation
             if data_generation is None or data_generation.stamp != data_stamp:
                 data_generation = Generation(data_stamp, limit=DATA_ENTRIES)
