@@ -12,6 +12,7 @@ test client).
     .venv/bin/python bench/http.py                       # both databases
     .venv/bin/python bench/http.py --database sqlite --seconds 3
     .venv/bin/python bench/http.py --profile             # and a profile per page
+    .venv/bin/python bench/http.py --unkept              # without the data kept per process
 
 Targets (issue 15): home, answer page and public event page at >= 0.4x the bare
 page; the others at >= 0.2x; p99 under 100 ms at 16 connections; a worker under
@@ -62,6 +63,10 @@ class Page:
     who: str  # "board", "mkb_board" or "anonymous" (a personal link, a public page)
     statements: int | None = None
     client_ms: float | None = None  # median in the test client, no profiler
+    # The same without the data kept per process (KEEP_PAGE_DATA off): the first request
+    # after a write pays this.
+    statements_unkept: int | None = None
+    client_ms_unkept: float | None = None
     profile: dict | None = None
 
 
@@ -370,6 +375,7 @@ def measure_in_client(instance: Instance, profile: int) -> list[Page]:
     }
     with app.app_context():
         engine = db.engine
+    keep = app.config["KEEP_PAGE_DATA"]
     for page in pages:
         client = clients[page.who]
         assert client.get(page.url).status_code == 200, (page.url, page.who)
@@ -377,6 +383,12 @@ def measure_in_client(instance: Instance, profile: int) -> list[Page]:
             client.get(page.url)
         page.statements = counter["n"]
         page.client_ms = time_requests(client, page.url, repeat=20)
+        app.config["KEEP_PAGE_DATA"] = False
+        with count_statements(engine) as counter:
+            client.get(page.url)
+        page.statements_unkept = counter["n"]
+        page.client_ms_unkept = time_requests(client, page.url, repeat=20)
+        app.config["KEEP_PAGE_DATA"] = keep
         if profile:
             page.profile = profile_page(client, page.url, profile)
     with app.app_context():
@@ -477,6 +489,7 @@ def measure_http(instance: Instance, pages: list[Page], seconds: int) -> dict:
                 raise SystemExit(f"{page.url} answered {status} over HTTP")
         for page in pages:  # warm-up: every worker has rendered every template once
             wrk(base + page.url, 1, cookies[page.who])
+        stamp_before = data_stamp(instance)
         # The bare page runs between every two pages and each page's ratio uses the bare runs
         # on either side of it: on a shared machine the load drifts within a run.
         bare_url = f"http://127.0.0.1:{bare_port}/"
@@ -487,10 +500,24 @@ def measure_http(instance: Instance, pages: list[Page], seconds: int) -> dict:
             bares.append(wrk(bare_url, seconds, None))
             results[page.url]["bare_rps"] = (bares[-2]["rps"] + bares[-1]["rps"]) / 2
         rss = worker_rss_mb(app)
+        stamp_kept = data_stamp(instance) == stamp_before
     finally:
         stop_gunicorn(app)
         stop_gunicorn(bare)
-    return {"bare": bares, "pages": results, "rss": rss}
+    return {"bare": bares, "pages": results, "rss": rss, "stamp_kept": stamp_kept}
+
+
+def data_stamp(instance: Instance) -> str:
+    """The data stamp (``tenancy.cache``): unchanged across the run means no request wrote,
+    so every worker served what it kept after its first request of each page."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(instance.env["DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT value FROM cache_stamps WHERE id = 2")).scalar()
+    finally:
+        engine.dispose()
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -507,7 +534,21 @@ def print_report(instance: Instance, pages: list[Page], http: dict) -> None:
         f"(median {rates[len(rates) // 2]:.0f}; p50 {bares[0]['p50']:.1f} ms, p99 {bares[0]['p99']:.1f} ms "
         "in the first run); each ratio uses the bare runs either side of the page"
     )
-    header = f"  {'page':38} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6} {'target':>6} {'SQL':>4} {'client':>7}"
+    kept = instance.env.get("KEEP_PAGE_DATA", "1") != "0"
+    print(
+        "  data kept per process (KEEP_PAGE_DATA): "
+        + (
+            "on; the data stamp "
+            + ("stayed the same" if http["stamp_kept"] else "CHANGED")
+            + " during the run"
+            if kept
+            else "off"
+        )
+    )
+    header = (
+        f"  {'page':38} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6} {'target':>6} {'SQL':>4} {'client':>7}"
+        f" {'unkept: SQL':>11} {'client':>7}"
+    )
     print(header)
     for page in pages:
         r = http["pages"][page.url]
@@ -519,13 +560,15 @@ def print_report(instance: Instance, pages: list[Page], http: dict) -> None:
             flag += f"  non-2xx: {r['bad']} {r['errors']}"
         print(
             f"  {page.label:38} {r['rps']:7.0f} {r['p50']:7.1f} {r['p99']:7.1f} {ratio:6.3f} "
-            f"{target:6.1f} {page.statements:4d} {page.client_ms:5.1f}ms{flag}"
+            f"{target:6.1f} {page.statements:4d} {page.client_ms:5.1f}ms"
+            f" {page.statements_unkept:11d} {page.client_ms_unkept:5.1f}ms{flag}"
         )
     rss = ", ".join(f"{mb:.0f} MB" for mb in http["rss"])
     print(f"  worker memory (RSS) after the run: {rss}")
     print(
         "  SQL: statements per request; client: median time in the test client (no HTTP, no profiler);"
-        f" the bare page there: {baseline_ms(20):.1f} ms"
+        " unkept: the same without the data kept per process (what the first request after a write"
+        f" costs); the bare page there: {baseline_ms(20):.2f} ms"
     )
 
 
@@ -558,6 +601,11 @@ def main() -> None:
     parser.add_argument(
         "--profile", type=int, nargs="?", const=30, default=0, help="profile N requests per page"
     )
+    parser.add_argument(
+        "--unkept",
+        action="store_true",
+        help="serve with KEEP_PAGE_DATA=0: every request builds what pages derive from data",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: make system-deps (or apt-get install wrk)")
@@ -565,6 +613,8 @@ def main() -> None:
     chosen = list(makers) if args.database == "both" else [args.database]
     for name in chosen:
         instance = makers[name](free_port())
+        if args.unkept:
+            instance.env["KEEP_PAGE_DATA"] = "0"
         try:
             pages = measure_in_client(instance, args.profile)
             http = measure_http(instance, pages, args.seconds)
