@@ -149,6 +149,12 @@ def test_a_full_generation_keeps_no_more(app):
     assert generation.get("a") == "A" and generation.get("b") == "B"
     assert generation.get("c") is None
 
+    text = cache.Generation("s", limit=10, text_limit=10)
+    text.put("a", "x" * 6)
+    text.put("b", "y" * 6)  # would pass the limit on text
+    text.put("c", ("not", "text"))
+    assert text.get("a") == "x" * 6 and text.get("b") is None and text.get("c") == ("not", "text")
+
 
 def test_keep_page_data_off_builds_every_time(app, client, world, probe):
     app.config["KEEP_PAGE_DATA"] = False

@@ -50,7 +50,9 @@ from kringwerk.tenancy.context import current_tenant_id
 EXTENSION_KEY = "kringwerk.process_cache"
 STAMP_ID = 1
 DATA_STAMP_ID = 2
-DATA_ENTRIES = 4096  # per process and data generation; a full generation keeps no more
+# Per process and data generation; a full generation keeps no more until the next write.
+DATA_ENTRIES = 4096
+DATA_TEXT = 16 * 1024 * 1024  # characters of kept HTML and other text
 _REQUEST_KEY = "kringwerk.process_cache.generation"  # in request.environ: one per request
 _DATA_KEY = "kringwerk.process_cache.data_generation"  # in request.environ
 _PENDING = "kringwerk.process_cache.changed"  # in session.info: a watched model was flushed
@@ -76,11 +78,13 @@ def new_stamp() -> str:
 class Generation:
     """The values one process keeps under one stamp."""
 
-    __slots__ = ("entries", "limit", "stamp")
+    __slots__ = ("entries", "limit", "stamp", "text", "text_limit")
 
-    def __init__(self, stamp: str, limit: int | None = None) -> None:
+    def __init__(self, stamp: str, limit: int | None = None, text_limit: int | None = None) -> None:
         self.stamp = stamp
         self.limit = limit
+        self.text_limit = text_limit
+        self.text = 0  # characters of the strings kept
         self.entries: dict[Hashable, Any] = {}
 
     def get(self, key: Hashable) -> Any:
@@ -88,8 +92,13 @@ class Generation:
 
     def put(self, key: Hashable, value: Any) -> Any:
         """Keep ``value`` (never None: a miss is not remembered) and give it back."""
-        if value is not None and (self.limit is None or len(self.entries) < self.limit):
-            self.entries[key] = value
+        if value is None or (self.limit is not None and len(self.entries) >= self.limit):
+            return value
+        if isinstance(value, str) and self.text_limit is not None:
+            if self.text + len(value) > self.text_limit:
+                return value
+            self.text += len(value)
+        self.entries[key] = value
         return value
 
 
@@ -150,7 +159,7 @@ def current() -> Generation | None:
         if keep and data_stamp is not None and not db.session.info.get(_WROTE):
             data_generation = state.data_generation
             if data_generation is None or data_generation.stamp != data_stamp:
-                data_generation = Generation(data_stamp, limit=DATA_ENTRIES)
+                data_generation = Generation(data_stamp, DATA_ENTRIES, DATA_TEXT)
                 state.data_generation = data_generation
     environ[_REQUEST_KEY] = generation
     environ[_DATA_KEY] = data_generation
