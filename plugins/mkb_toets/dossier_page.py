@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, func, literal, literal_column, null, select, union_all
 from sqlalchemy.orm import joinedload
 
 from kringwerk.plugin_api import BusinessPark, Circle, Company, Role, StoredFile, db, panel_contacts
 from plugins.mkb_toets.dossiers import only_visible
+from plugins.mkb_toets.forms import PanelFilterForm
 from plugins.mkb_toets.models import Dossier, DossierSection, Phase, PhaseChange
 from plugins.mkb_toets.panel import COMPOSABLE
 from plugins.mkb_toets.summary import answered_count, seats_count
@@ -174,3 +176,15 @@ def _listing_statement(staff: bool) -> Select:
 def listing(role: Role | None) -> Select:
     """The dossier list's rows, newest first: only the columns the list shows."""
     return _listing_statement(role in STAFF)
+
+
+def filter_form(choices: PanelChoices | None = None) -> PanelFilterForm:
+    """The board's panel filter with its choices (loaded here unless ``choices`` are given)."""
+    choices = choices if choices is not None else panel_choices()
+    form = PanelFilterForm()
+    form.sector.choices = [("", _("Any sector"))] + [(s, s) for s in choices.sectors]
+    form.business_park_id.choices = [("", _("Any business park"))] + [
+        (str(id_), name) for id_, name in choices.parks
+    ]
+    form.circle_id.choices = [("", _("Any circle"))] + [(str(id_), name) for id_, name in choices.circles]
+    return form

@@ -15,14 +15,12 @@ from kringwerk.plugin_api import (
     Theme,
     current_membership,
     db,
-    file_url,
-    paginate,
     require_member,
     store_upload,
 )
-from plugins.mkb_toets import dossier_page, dossiers, mailing, panel, phases, summary
+from plugins.mkb_toets import dossier_page, dossiers, kept_pages, mailing, panel, phases, summary
 from plugins.mkb_toets.blueprint import bp
-from plugins.mkb_toets.forms import LOCAL, DossierForm, PanelFilterForm, end_of_day
+from plugins.mkb_toets.forms import LOCAL, DossierForm, end_of_day
 from plugins.mkb_toets.models import BUSINESS_KINDS, Phase, Verdict
 
 STAFF = (Role.ADMIN, Role.MUNICIPALITY)
@@ -48,9 +46,7 @@ def _dossier_or_404(dossier_id: int, *roles: Role):
 @bp.get("/")
 @require_member()
 def index():
-    role = _role()
-    page = paginate(dossier_page.listing(role), scalars=False)
-    return render_template("mkb_toets/index.html", page=page, may_open=role in STAFF)
+    return render_template("mkb_toets/index.html", content=kept_pages.dossier_list(_role()))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -159,35 +155,11 @@ def edit(dossier_id: int):
 @bp.get("/<int:dossier_id>")
 @require_member()
 def dossier(dossier_id: int):
-    role = _role()
-    found = dossier_page.load(dossier_id, role)
-    if found is None:
+    shown = kept_pages.DossierContent(dossier_id, _role())
+    title = shown.title()
+    if title is None:
         abort(404)
-    item = found.dossier
-    composable = item.phase in panel.COMPOSABLE
-    # The board's panel forms show only while the panel may change: their choices load then.
-    choices = dossier_page.panel_choices() if role == Role.ADMIN and composable else None
-    return render_template(
-        "mkb_toets/dossier.html",
-        dossier=item,
-        role=role,
-        staff=role in STAFF,
-        Role=Role,
-        Phase=Phase,
-        timeline=dossier_page.timeline(item),
-        sections=dossier_page.sections(item),
-        attachment=found.attachment,
-        attachment_url=file_url(found.attachment) if found.attachment else None,
-        next_phase=phases.next_step(item),
-        may_advance=role is not None and phases.may_advance(item, role),
-        answered=found.answered,
-        seats=found.seats,
-        filters=_filter_form(choices) if choices is not None else None,
-        companies=choices.companies if choices is not None else [],
-        composable=composable,
-        standing=found.standing,
-        releasable=item.phase in summary.RELEASABLE,
-    )
+    return render_template("mkb_toets/dossier.html", title=title, content=shown.html())
 
 
 @bp.route("/<int:dossier_id>/advance", methods=["GET", "POST"])
@@ -222,18 +194,6 @@ def advance(dossier_id: int):
     return redirect(url_for("mkb_toets.dossier", dossier_id=dossier_id), 303)
 
 
-def _filter_form(choices: dossier_page.PanelChoices | None = None) -> PanelFilterForm:
-    """The panel filter with its choices (loaded here unless ``choices`` are given)."""
-    choices = choices if choices is not None else dossier_page.panel_choices()
-    form = PanelFilterForm()
-    form.sector.choices = [("", _("Any sector"))] + [(s, s) for s in choices.sectors]
-    form.business_park_id.choices = [("", _("Any business park"))] + [
-        (str(id_), name) for id_, name in choices.parks
-    ]
-    form.circle_id.choices = [("", _("Any circle"))] + [(str(id_), name) for id_, name in choices.circles]
-    return form
-
-
 def _optional_id(value) -> int | None:
     value = str(value or "").strip()
     return int(value) if value.isdigit() and len(value) < 10 else None
@@ -252,7 +212,7 @@ def compose(dossier_id: int):
             chosen = [_optional_id(value) for value in request.form.getlist("company_id")]
             added = panel.add_companies(item, [value for value in chosen if value is not None], actor=actor)
         elif source == "filter":
-            form = _filter_form()
+            form = dossier_page.filter_form()
             if not form.validate_on_submit():
                 flash(_("Check the filter: the numbers of staff must be whole numbers."), "error")
                 return redirect(url_for("mkb_toets.dossier", dossier_id=dossier_id), 303)

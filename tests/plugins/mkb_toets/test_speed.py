@@ -77,8 +77,10 @@ def _grow(tenant, dossier_id: int, size: int, tag: str) -> None:
 
 @pytest.mark.both_databases
 def test_the_dossier_page_costs_as_many_statements_for_a_small_as_for_a_large_dossier(
-    mkb_world, client, login_as
+    app, mkb_world, client, login_as
 ):
+    """What the first request after a write costs: nothing kept (test_kept_pages.py holds the rest)."""
+    app.config["KEEP_PAGE_DATA"] = False
     a, b = mkb_world.a, mkb_world.b
     b_dossier = make_dossier(b.tenant, title="Dossier van B", phase=Phase.CONSULTATION_OPEN)
     counts: dict[str, list[int]] = {"admin": [], "official": [], "member": []}
@@ -114,8 +116,9 @@ def test_the_dossier_page_costs_as_many_statements_for_a_small_as_for_a_large_do
 
 @pytest.mark.both_databases
 def test_the_dossier_list_costs_as_many_statements_for_two_dossiers_as_for_twenty(
-    mkb_world, client, login_as
+    app, mkb_world, client, login_as
 ):
+    app.config["KEEP_PAGE_DATA"] = False  # the first request after a write
     a, b = mkb_world.a, mkb_world.b
     b_dossier = make_dossier(b.tenant, title="Dossier van B", phase=Phase.CONSULTATION_OPEN)
     counts = []
@@ -142,9 +145,12 @@ def test_the_dossier_list_costs_as_many_statements_for_two_dossiers_as_for_twent
     assert counts[0] == counts[1] <= 2
 
 
-def test_the_statements_are_built_once_and_still_keep_each_tenant_to_its_own(mkb_world, client, login_as):
+def test_the_statements_are_built_once_and_still_keep_each_tenant_to_its_own(
+    app, mkb_world, client, login_as
+):
     """Built once per process with bound parameters; the tenant wall adds the tenant per run,
     so the same statements serve A and B and neither sees the other's dossier or counts."""
+    app.config["KEEP_PAGE_DATA"] = False  # every request reads, as the first after a write does
     a, b = mkb_world.a, mkb_world.b
     cached = (
         dossier_page._page_statement,
