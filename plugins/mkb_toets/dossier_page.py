@@ -4,8 +4,9 @@ The dossier page used to run eleven statements of its own: the dossier, two coun
 lazy loads (themes, timeline, sections), the attachment, and five for the board's panel
 forms (sectors, parks, circles, companies, the standing panel's size). Here the dossier
 comes with its themes, its attachment and the counts the reader's role is shown in one
-statement; the timeline and the sections are one narrow statement each; the board's
-choices (companies, sectors, parks, circles) one more, only while the panel may change.
+statement; the timeline and the sections in one narrow statement; the board's choices
+(companies, sectors, parks, circles) one more, only while the panel may change. The page
+runs them only when it is built (``kept_pages``): once per person and write.
 
 The statements are built once per process with bound parameters (building a select with
 scalar subqueries costs more than running it); the tenant wall adds its criteria to each
@@ -19,7 +20,18 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, func, literal, literal_column, null, select, union_all
+from sqlalchemy import (
+    Select,
+    String,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
 from kringwerk.plugin_api import BusinessPark, Circle, Company, Role, StoredFile, db, panel_contacts
@@ -107,38 +119,62 @@ def load(dossier_id: int, role: Role | None) -> DossierPage | None:
     return DossierPage(dossier, attachment, answered or 0, seats or 0, standing or 0)
 
 
-@functools.cache
-def _timeline_statement() -> Select:
-    return (
-        select(PhaseChange.to_phase, PhaseChange.changed_at, PhaseChange.actor_label)
-        .where(PhaseChange.dossier_id == bindparam("dossier_id"))
-        .order_by(PhaseChange.id)
-    )
+class Section(NamedTuple):
+    """One section of the draft as the page shows it."""
+
+    id: int
+    number: int
+    heading: str
+    body: str
 
 
-def timeline(dossier: Dossier) -> list[Step]:
-    """Every phase in order with the last change that brought the dossier there."""
-    last = {
-        to_phase: (changed_at, actor_label)
-        for to_phase, changed_at, actor_label in db.session.execute(
-            _timeline_statement(), {"dossier_id": dossier.id}
-        )
-    }
-    return [Step(phase, *last[phase], reached=True) if phase in last else Step(phase) for phase in Phase]
+@dataclass(frozen=True)
+class Story:
+    """The dossier's timeline (every phase, reached or not) and its sections by number."""
+
+    timeline: list[Step]
+    sections: list[Section]
 
 
 @functools.cache
-def _sections_statement() -> Select:
-    return (
-        select(DossierSection.id, DossierSection.number, DossierSection.heading, DossierSection.body)
-        .where(DossierSection.dossier_id == bindparam("dossier_id"))
-        .order_by(DossierSection.number)
-    )
+def _story_statement() -> Select:
+    # One statement for both lists, "kind" sorting them apart: the timeline's changes in
+    # the order they were made, the sections by number. The timeline comes first so the
+    # union's last column reads as a point in time; its phase reads as plain text.
+    changes = select(
+        literal_column("'t'").label("kind"),
+        PhaseChange.id.label("position"),
+        null().label("section_id"),
+        type_coerce(PhaseChange.to_phase, String).label("title"),
+        PhaseChange.actor_label.label("text"),
+        PhaseChange.changed_at.label("changed_at"),
+    ).where(PhaseChange.dossier_id == bindparam("dossier_id"))
+    sections = select(
+        literal_column("'s'"),
+        DossierSection.number,
+        DossierSection.id,
+        DossierSection.heading,
+        DossierSection.body,
+        null(),
+    ).where(DossierSection.dossier_id == bindparam("dossier_id"))
+    both = union_all(changes, sections).subquery()
+    return select(*both.c).order_by(both.c.kind, both.c.position)
 
 
-def sections(dossier: Dossier) -> list:
-    """The draft's sections as rows of (id, number, heading, body), by number."""
-    return db.session.execute(_sections_statement(), {"dossier_id": dossier.id}).all()
+def story(dossier_id: int) -> Story:
+    """The timeline, with the last change that brought the dossier into each phase, and the
+    sections as rows of (id, number, heading, body), by number: one statement."""
+    last: dict[Phase, tuple] = {}
+    found: list[Section] = []
+    for kind, position, section_id, title, text, changed_at in db.session.execute(
+        _story_statement(), {"dossier_id": dossier_id}
+    ):
+        if kind == "t":
+            last[Phase(title)] = (changed_at, text)
+        else:
+            found.append(Section(section_id, position, title, text or ""))
+    steps = [Step(phase, *last[phase], reached=True) if phase in last else Step(phase) for phase in Phase]
+    return Story(steps, found)
 
 
 @functools.cache

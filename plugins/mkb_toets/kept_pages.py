@@ -84,6 +84,7 @@ class DossierContent:
         composable = item.phase in panel.COMPOSABLE
         # The board's panel forms show only while the panel may change: their choices load then.
         choices = dossier_page.panel_choices() if role == Role.ADMIN and composable else None
+        story = dossier_page.story(item.id)
         return render_template(
             "mkb_toets/_dossier.html",
             dossier=item,
@@ -91,8 +92,8 @@ class DossierContent:
             staff=role in STAFF,
             Role=Role,
             Phase=Phase,
-            timeline=dossier_page.timeline(item),
-            sections=dossier_page.sections(item),
+            timeline=story.timeline,
+            sections=story.sections,
             attachment=found.attachment,
             attachment_url=file_url(found.attachment) if found.attachment else None,
             next_phase=phases.next_step(item),
