@@ -1,6 +1,8 @@
 """The tenant home's own statement (recent activity from the audit trail) is built once
 per process and bound per request (issue 15), as strict as before: each tenant's home
-shows only that tenant's entries, a member only their own, with the same statements."""
+shows only that tenant's entries, a member only their own, with the same statements.
+These tests take the path of the first request after a write (nothing kept): the home's
+kept content has its own tests in test_home_kept.py."""
 
 from __future__ import annotations
 
@@ -36,7 +38,8 @@ def shown(client, path: str) -> set[str]:
     return {label for label in LABELS if label in text}
 
 
-def test_recent_activity_is_built_once_across_requests_in_two_tenants(client, login_as, trail):
+def test_recent_activity_is_built_once_across_requests_in_two_tenants(app, client, login_as, trail):
+    app.config["KEEP_PAGE_DATA"] = False  # every request builds the home, as after a write
     _recent_statement.cache_clear()
     login_as(trail.a.member)
     assert shown(client, "/kring-a/") == {"a-member-entry"}
@@ -62,6 +65,7 @@ def test_the_home_runs_the_same_statements_with_the_statement_built_or_reused(ap
             assert client.get(path).status_code == 200
         return statements
 
+    app.config["KEEP_PAGE_DATA"] = False  # every request builds the home, as after a write
     login_as(trail.a.member)
     client.get("/kring-a/")  # warm up
     _recent_statement.cache_clear()
