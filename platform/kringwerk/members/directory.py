@@ -44,6 +44,21 @@ class DirectoryFilters:
     def active(self) -> bool:
         return bool(self.q or self.park_id or self.circle_id or self.sector or self.theme_id)
 
+    def arguments(self) -> dict[str, str]:
+        """The query arguments that give these filters (for links, and the form's data)."""
+        values = {
+            "q": self.q,
+            "park": self.park_id,
+            "circle": self.circle_id,
+            "sector": self.sector,
+            "theme": self.theme_id,
+        }
+        return {name: str(value) for name, value in values.items() if value}
+
+
+# The query arguments the directory's filter form reads, in the order of its fields.
+FILTER_ARGUMENTS = ("q", "park", "circle", "sector", "theme")
+
 
 def _filtered(statement: Select, filters: DirectoryFilters) -> Select:
     """``statement`` (a select from companies) limited to the companies matching ``filters``."""

@@ -22,11 +22,13 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
 from werkzeug.utils import secure_filename
 from wtforms import SelectChoice
 
@@ -34,7 +36,15 @@ from kringwerk.accounts.models import Role
 from kringwerk.accounts.permissions import MANAGERS, has_role, require_member
 from kringwerk.extensions import db, utcnow
 from kringwerk.members import csv_io, groupings, privacy, services
-from kringwerk.members.directory import directory_query, directory_rows_query, filter_choices, with_groupings
+from kringwerk.members.directory import (
+    FILTER_ARGUMENTS,
+    DirectoryFilters,
+    FilterChoices,
+    directory_query,
+    directory_rows_query,
+    filter_choices,
+    with_groupings,
+)
 from kringwerk.members.forms import (
     CompanyForm,
     ContactForm,
@@ -50,9 +60,11 @@ from kringwerk.members.models import (
     ContactPerson,
     Theme,
 )
+from kringwerk.tenancy.cache import remember
 from kringwerk.tenancy.routing import current_tenant
-from kringwerk.web.htmx import wants_fragment
-from kringwerk.web.pagination import paginate
+from kringwerk.web.fragments import remembered_html
+from kringwerk.web.htmx import render_block, wants_fragment
+from kringwerk.web.pagination import paginate, requested_page
 
 bp = Blueprint("members", __name__, url_prefix="/<tenant>/members")
 
@@ -90,9 +102,16 @@ def get_or_404(model, object_id: int):
 # --- the directory --------------------------------------------------------------------------
 
 
-def directory_form() -> DirectoryFilterForm:
-    form = DirectoryFilterForm(request.args)
-    options = filter_choices()  # one statement for the four filters' options
+def filter_options() -> FilterChoices:
+    """The tenant's filter choices, kept until the next write (per language: they name
+    the themes in it)."""
+    return remember(("members.directory.choices", str(get_locale())), filter_choices)
+
+
+def directory_form(args=None) -> DirectoryFilterForm:
+    """The filter form on ``args`` (the request's by default), validated."""
+    form = DirectoryFilterForm(request.args if args is None else args)
+    options = filter_options()
     form.park.choices = [SelectChoice("", _("All business parks")), *pairs(options.parks)]
     form.circle.choices = [SelectChoice("", _("All circles")), *pairs(options.circles)]
     form.sector.choices = [
@@ -104,23 +123,65 @@ def directory_form() -> DirectoryFilterForm:
     return form
 
 
+def _render_directory(
+    form: DirectoryFilterForm, filters: DirectoryFilters, number: int, fragment: bool, can_manage: bool
+) -> str:
+    """The directory's content (or only its results, for htmx) on page ``number``."""
+    # Only the columns the page shows; the total comes with the rows (web.pagination).
+    page = paginate(directory_rows_query(filters), number, scalars=False)
+    page = replace(page, items=with_groupings(page.items))
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "arguments": filters.arguments(),
+        "can_manage": can_manage,
+    }
+    if fragment:
+        return render_block("members/_directory.html", "results", **context)
+    return render_template("members/_directory.html", **context)
+
+
 @bp.get("/")
 @require_member()
 def directory():
-    form = directory_form()
-    filters = form.filters()
-    # Only the columns the page shows; the total comes with the rows (web.pagination).
-    page = paginate(directory_rows_query(filters), scalars=False)
-    page = replace(page, items=with_groupings(page.items))
-    return render_page(
-        "members/directory.html",
-        status=400 if form.errors else 200,
-        form=form,
-        filters=filters,
-        page=page,
-        arguments=form.arguments(),
-        can_manage=has_role(*MANAGERS),
-    )
+    fragment, number, can_manage = wants_fragment(), requested_page(), has_role(*MANAGERS)
+    checked: list[DirectoryFilterForm] = []  # the form, where this request built one
+
+    def check() -> DirectoryFilters | None:
+        form = directory_form()
+        checked.append(form)
+        return None if form.errors else form.filters()
+
+    # What the form makes of the arguments it reads (others change nothing), kept so a
+    # warm request builds no form (issue 15). A mistyped filter gives None, never kept.
+    given = tuple(request.args.get(name) for name in FILTER_ARGUMENTS)
+    filters = remember(("members.directory.filters", given), check)
+    if filters is None:
+        form = checked[0]
+        body = Markup(_render_directory(form, form.filters(), number, fragment, can_manage))
+        status = 400
+    else:
+
+        def render() -> str:
+            form = checked[0] if checked else directory_form(MultiDict(filters.arguments()))
+            # The search box shows the search as it is used (trimmed): the HTML is the
+            # same for every request with these filters.
+            form.q.data = filters.q
+            return _render_directory(form, filters, number, fragment, can_manage)
+
+        # Besides the data, the tenant and the language, the HTML depends on the valid
+        # filters, the page, the person (their role decides the manage links) and the
+        # kind of answer.
+        key = ("members.directory", current_user.id, can_manage, fragment, filters, number)
+        body, status = remembered_html(key, render), 200
+    if fragment:
+        response = Response(body, status=status)
+    else:
+        response = Response(render_template("members/directory.html", body=body), status=status)
+    # The same URL answers a page or a fragment; caches must keep them apart.
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.get("/export.csv")
@@ -234,24 +295,34 @@ def company_new():
 @bp.get("/companies/<int:company_id>")
 @require_member()
 def company(company_id: int):
-    company = db.session.scalar(
-        select(Company)
-        .where(Company.id == company_id)
-        .options(
-            selectinload(Company.business_park),
-            selectinload(Company.circles),
-            selectinload(Company.themes),
-            selectinload(Company.contacts).selectinload(ContactPerson.user),
-        )
+    # Whether it exists (404 otherwise) and its name for the title, kept until the next
+    # write; a missing company is never kept, so it is looked up on every request.
+    name = remember(
+        ("members.company.name", company_id),
+        lambda: db.session.scalar(select(Company.name).where(Company.id == company_id)),
     )
-    if company is None:
+    if name is None:
         abort(404)
-    return render_template(
-        "members/company.html",
-        company=company,
-        can_manage=has_role(*MANAGERS),
-        can_export=has_role(Role.ADMIN),
-    )
+    can_manage, can_export = has_role(*MANAGERS), has_role(Role.ADMIN)
+
+    def render() -> str:
+        company = db.session.scalar(
+            select(Company)
+            .where(Company.id == company_id)
+            .options(
+                selectinload(Company.business_park),
+                selectinload(Company.circles),
+                selectinload(Company.themes),
+                selectinload(Company.contacts),
+            )
+        )
+        return render_template(
+            "members/_company.html", company=company, can_manage=can_manage, can_export=can_export
+        )
+
+    # The contact details and the buttons depend on who looks: kept per person.
+    key = ("members.company", company_id, current_user.id, can_manage, can_export)
+    return render_template("members/company.html", name=name, body=remembered_html(key, render))
 
 
 @bp.route("/companies/<int:company_id>/edit", methods=["GET", "POST"])
