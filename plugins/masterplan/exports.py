@@ -17,14 +17,17 @@ def _number(value) -> str:
 
 
 def plan_document(plan: Masterplan) -> Document:
+    """The plan as a document, read in a fixed number of statements however many themes,
+    items, projects, goals and measurements it has (a park's implementation plan adds its
+    own, fixed too)."""
     items = plans.items(plan)
     all_projects = projects.projects(plan)
+    situations = plans.current_situations(plan)
     sections = []
     for index, theme in enumerate(rounds.theme_order(plan), start=1):
         blocks = []
-        entry = plans.theme_entry(plan, theme)
-        if entry and entry.current_situation:
-            blocks.append(Paragraph(entry.current_situation))
+        if situations.get(theme.id):
+            blocks.append(Paragraph(situations[theme.id]))
         for kind, heading in ((ItemKind.WISH, _("Wishes")), (ItemKind.CHALLENGE, _("Challenges"))):
             texts = [item.text for item in items if item.theme_id == theme.id and item.kind == kind]
             if texts:
@@ -45,17 +48,15 @@ def plan_document(plan: Masterplan) -> Document:
             )
         if blocks:
             sections.append(Section(f"{index}. {theme.name}", blocks))
-    goal_rows = []
-    for goal in goals.goals(plan):
-        progress = goals.progress(goal)
-        goal_rows.append(
-            [
-                goal.title,
-                f"{_number(goal.baseline)} → {_number(goal.target)} {goal.unit}",
-                _number(progress.latest) if progress.latest is not None else "–",
-                f"{progress.percent}%",
-            ]
-        )
+    goal_rows = [
+        [
+            goal.title,
+            f"{_number(goal.baseline)} → {_number(goal.target)} {goal.unit}",
+            _number(goal.progress.latest) if goal.progress.latest is not None else "–",
+            f"{goal.progress.percent}%",
+        ]
+        for goal in goals.goal_lines(plan)  # the measurements in the goals' statement
+    ]
     if goal_rows:
         sections.append(
             Section(

@@ -211,6 +211,9 @@ class GoalLine:
     theme_id: int | None
     title: str
     progress: Progress
+    unit: str = ""  # for the plan's export: "60 → 100 cases"
+    baseline: Decimal | None = None
+    target: Decimal | None = None
 
 
 @functools.cache
@@ -219,7 +222,14 @@ def _goal_lines_statement():
     # build than to run); it holds no data and the tenant scope is added when it runs.
     return (
         select(
-            Goal.id, Goal.theme_id, Goal.title, Goal.baseline, Goal.target, Goal.deadline, *measured_columns()
+            Goal.id,
+            Goal.theme_id,
+            Goal.title,
+            Goal.baseline,
+            Goal.target,
+            Goal.deadline,
+            *measured_columns(),
+            Goal.unit,
         )
         .where(Goal.masterplan_id == bindparam("plan_id"))
         .order_by(Goal.deadline, Goal.id)
@@ -230,4 +240,11 @@ def goal_lines(plan: Masterplan) -> list[GoalLine]:
     """The plan's goals with their progress, by deadline: one statement however many goals and
     measurements (``progress`` per goal would load each goal's measurements)."""
     rows = db.session.execute(_goal_lines_statement(), {"plan_id": plan.id})
-    return [GoalLine(row[0], row[1], row[2], progress_of(*row[3:])) for row in rows]
+    return [
+        GoalLine(row[0], row[1], row[2], progress_of(*row[3:9]), row[9], _amount(row[3]), _amount(row[4]))
+        for row in rows
+    ]
+
+
+def _amount(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))

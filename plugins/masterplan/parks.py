@@ -453,14 +453,16 @@ def export_section(masterplan: Masterplan):
     if plan is None:
         return None
     owners = owner_names(step.owner_id for step in plan.steps)
+    files: dict[int, list[str]] = {}  # every step's documents in one statement
+    for step_id, name in db.session.execute(
+        select(StepDocument.park_step_id, StoredFile.original_name)
+        .join(StepDocument, StepDocument.stored_file_id == StoredFile.id)
+        .where(StepDocument.park_step_id.in_([step.id for step in plan.steps]))
+        .order_by(StepDocument.id)
+    ):
+        files.setdefault(step_id, []).append(name)
     rows = []
     for step in plan.steps:
-        files = db.session.scalars(
-            select(StoredFile.original_name)
-            .join(StepDocument, StepDocument.stored_file_id == StoredFile.id)
-            .where(StepDocument.park_step_id == step.id)
-            .order_by(StepDocument.id)
-        ).all()
         rows.append(
             [
                 str(step.kind.label),
@@ -468,7 +470,7 @@ def export_section(masterplan: Masterplan):
                 owners.get(step.owner_id, "–"),
                 format_date(step.starts_on) if step.starts_on else "–",
                 format_date(step.due_on) if step.due_on else "–",
-                ", ".join(files) or "–",
+                ", ".join(files.get(step.id, ())) or "–",
             ]
         )
     blocks = [

@@ -1,16 +1,20 @@
 """What a plan's page shows, read in a fixed number of statements however many wishes,
 challenges, projects, goals, measurements or rounds the plan has: one each for the items,
-the projects, the goals with their progress (``goals.goal_lines``), the themes and the
-rounds; the latest closed round (which orders the themes) is found among the rounds.
+the projects, the goals with their progress (``goals.goal_lines``) and the rounds (the
+themes come from the process cache); the latest closed round (which orders the themes) is
+found among the rounds.
 
-Themes, items and projects are read as the few columns the page shows, not as entities,
-and grouped by theme in one pass: the page lists them under every theme.
+Rounds, themes, items and projects are read as the few columns the page shows, not as
+entities, and grouped by theme in one pass: the page lists them under every theme. The
+view keeps the rendered page per person and day (``views.plans``), so this runs once after
+each write.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from flask_babel import get_locale
 from sqlalchemy import bindparam, select
@@ -18,7 +22,7 @@ from sqlalchemy import bindparam, select
 from kringwerk.plugin_api import active_themes, current_tenant, db
 from plugins.masterplan import goals, rounds
 from plugins.masterplan.goals import GoalLine
-from plugins.masterplan.models import Item, ItemKind, Masterplan, PriorityRound, Project, ProjectStatus
+from plugins.masterplan.models import Item, ItemKind, PriorityRound, Project, ProjectStatus
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,18 @@ class ProjectLine:
     status: ProjectStatus
 
 
+@dataclass(frozen=True)
+class RoundLine:
+    """A priority round as the page lists it (and ``rounds.ranked`` orders by)."""
+
+    id: int
+    title: str
+    opens_on: date
+    closes_on: date
+    closed_at: datetime | None
+    result: list | None
+
+
 @dataclass
 class ThemeRow:
     """One theme's section: its wishes, challenges, projects and goals, each in page order."""
@@ -58,8 +74,8 @@ class ThemeRow:
 class PlanPage:
     rows: list[ThemeRow]  # the themes in priority order
     plan_goals: list[GoalLine]  # goals of the plan as a whole (no theme)
-    rounds: list[PriorityRound]  # newest first
-    ranked: PriorityRound | None  # the closed round that orders the themes
+    rounds: list[RoundLine]  # newest first
+    ranked: RoundLine | None  # the closed round that orders the themes
 
 
 # The statements are built once per process with a bound plan id; they hold no data, and the
@@ -86,6 +102,27 @@ def _items_statement():
 
 
 @functools.cache
+def _rounds_statement():
+    # The order of rounds.rounds(plan): the newest first (the later added first on one day).
+    return (
+        select(
+            PriorityRound.id,
+            PriorityRound.title,
+            PriorityRound.opens_on,
+            PriorityRound.closes_on,
+            PriorityRound.closed_at,
+            PriorityRound.result,
+        )
+        .where(PriorityRound.masterplan_id == bindparam("plan_id"))
+        .order_by(PriorityRound.opens_on.desc(), PriorityRound.id.desc())
+    )
+
+
+def _round_lines(plan_id: int) -> list[RoundLine]:
+    return [RoundLine(*row) for row in db.session.execute(_rounds_statement(), {"plan_id": plan_id})]
+
+
+@functools.cache
 def _projects_statement():
     # The order of projects.projects(plan): by start, projects without one last.
     return (
@@ -95,8 +132,9 @@ def _projects_statement():
     )
 
 
-def plan_page(plan: Masterplan) -> PlanPage:
-    all_rounds = rounds.rounds(plan)
+def plan_page(plan) -> PlanPage:
+    """The page of ``plan`` (a ``Masterplan`` or anything with its ``id``)."""
+    all_rounds = _round_lines(plan.id)
     closed = rounds.latest_closed_of(all_rounds)
     rows = {theme.id: ThemeRow(theme) for theme in rounds.ranked(_themes(), closed)}
     items = db.session.execute(_items_statement(), {"plan_id": plan.id})

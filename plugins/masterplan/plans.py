@@ -101,18 +101,38 @@ def update_plan(plan: Masterplan, values: dict, *, expected_version, actor) -> d
 
 
 def scope_label(plan: Masterplan) -> str:
-    if plan.scope == Scope.CIRCLE:
-        circle = db.session.get(Circle, plan.circle_id) if plan.circle_id else None
-        return circle.name if circle else str(_l("a removed circle"))
-    if plan.scope == Scope.PARK:
-        park = db.session.get(BusinessPark, plan.business_park_id) if plan.business_park_id else None
-        return park.name if park else str(_l("a removed business park"))
+    circle = park = None
+    if plan.scope == Scope.CIRCLE and plan.circle_id:
+        circle = db.session.get(Circle, plan.circle_id)
+    if plan.scope == Scope.PARK and plan.business_park_id:
+        park = db.session.get(BusinessPark, plan.business_park_id)
+    return scope_text(plan.scope, circle.name if circle else None, park.name if park else None)
+
+
+def scope_text(scope: Scope, circle_name: str | None, park_name: str | None) -> str:
+    """What a plan is for, in the page's language, from names already read (``scope_label``
+    reads them; the list and the plan's page read them with the plan)."""
+    if scope == Scope.CIRCLE:
+        return circle_name if circle_name is not None else str(_l("a removed circle"))
+    if scope == Scope.PARK:
+        return park_name if park_name is not None else str(_l("a removed business park"))
     return str(Scope.TENANT.label)
 
 
 def theme_entry(plan: Masterplan, theme: Theme) -> ThemeEntry | None:
     return db.session.scalar(
         select(ThemeEntry).where(ThemeEntry.masterplan_id == plan.id, ThemeEntry.theme_id == theme.id)
+    )
+
+
+def current_situations(plan: Masterplan) -> dict[int, str]:
+    """The plan's text on each theme's current situation, by theme id, in one statement."""
+    return dict(
+        db.session.execute(
+            select(ThemeEntry.theme_id, ThemeEntry.current_situation).where(
+                ThemeEntry.masterplan_id == plan.id, ThemeEntry.current_situation.is_not(None)
+            )
+        ).all()
     )
 
 

@@ -16,15 +16,16 @@ from kringwerk.plugin_api import (
     Theme,
     db,
     page_or_block,
+    remembered_html,
     render_document_pdf,
     render_docx,
     require_member,
     send_document,
 )
-from plugins.masterplan import exports, plans, projects
+from plugins.masterplan import exports, kept, plan_heads, plans, projects
 from plugins.masterplan.changes import Invalid
 from plugins.masterplan.forms import ItemForm, PlanForm, SituationForm, choices, show
-from plugins.masterplan.models import Item, Masterplan
+from plugins.masterplan.models import Item
 from plugins.masterplan.plan_page import plan_page
 from plugins.masterplan.views import actor, bp, child_or_404, is_manager, plan_or_404
 
@@ -32,10 +33,15 @@ from plugins.masterplan.views import actor, bp, child_or_404, is_manager, plan_o
 @bp.get("/")
 @require_member()
 def index():
-    rows = db.session.scalars(select(Masterplan).order_by(Masterplan.title, Masterplan.id)).all()
-    return render_template(
-        "masterplan/index.html", plans=rows, scope_label=plans.scope_label, manager=is_manager()
+    # The list below the shell, kept per person (a manager sees more buttons) until the
+    # next write; the access check above runs on every request.
+    body = remembered_html(
+        ("masterplan.index", kept.person()),
+        lambda: render_template(
+            "masterplan/_index.html", plans=plan_heads.plan_heads(), manager=is_manager()
+        ),
     )
+    return render_template("masterplan/index.html", body=body)
 
 
 def _plan_form(plan=None) -> PlanForm:
@@ -98,14 +104,18 @@ def edit_plan(masterplan_id: int):
 @bp.get("/<int:masterplan_id>/")
 @require_member()
 def plan(masterplan_id: int):
-    plan = plan_or_404(masterplan_id)
-    return render_template(
-        "masterplan/plan.html",
-        plan=plan,
-        scope=plans.scope_label(plan),
-        page=plan_page(plan),
-        manager=is_manager(),
+    head = plan_heads.plan_head(masterplan_id)  # kept too: a warm page reads no plan
+    if head is None:
+        abort(404)
+    # The page below the shell, kept per person (their role decides the buttons) and per
+    # day in the tenant's time zone until the next write.
+    body = remembered_html(
+        ("masterplan.plan", masterplan_id, *kept.person_and_day()),
+        lambda: render_template(
+            "masterplan/_plan.html", plan=head, page=plan_page(head), manager=is_manager()
+        ),
     )
+    return render_template("masterplan/plan.html", title=head.title, body=body)
 
 
 def _theme_or_404(theme_id: int) -> Theme:

@@ -1,0 +1,214 @@
+"""The masterplans list and a plan's page kept per process until the next write (issue 15):
+a warm request reads nothing of the plugin and builds nothing, whatever the plan holds; a
+change through the app or from another worker shows at the next request; each person sees
+their own buttons; the day in the tenant's time zone is part of the plan page's key; a GET
+writes nothing; tenant B's people never get A's kept pages, nor A's people B's."""
+
+from __future__ import annotations
+
+import contextvars
+from datetime import UTC, date, datetime
+
+import pytest
+from flask import render_template_string
+from sqlalchemy import select
+
+from kringwerk import create_app
+from kringwerk.extensions import db
+from kringwerk.plugin_api import require_member
+from kringwerk.tenancy import cache, tenant_scope
+from kringwerk.tenancy.cache import DATA_STAMP_ID, CacheStamp
+from plugins.masterplan import kept
+from plugins.masterplan.models import Masterplan
+from tests.conftest import login
+from tests.members.support import count_queries
+from tests.plugins.masterplan.test_dashboard import _fill
+
+PLUGIN_TABLES = ("FROM masterplans", "FROM masterplan_")
+
+
+def _builds(app) -> int:
+    return app.extensions[cache.EXTENSION_KEY].builds
+
+
+def _plugin(statements: list[str]) -> list[str]:
+    return [s for s in statements if any(table in s for table in PLUGIN_TABLES)]
+
+
+def _stamp() -> str:
+    value = db.session.scalar(select(CacheStamp.value).where(CacheStamp.id == DATA_STAMP_ID))
+    db.session.rollback()
+    return value
+
+
+def _in_another_worker(app_config: dict, change) -> None:
+    """``change()`` committed by another app on the same database (another worker)."""
+    other = create_app(app_config, environ={})
+
+    def run():
+        with other.app_context():
+            try:
+                change()
+                db.session.commit()
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+    contextvars.Context().run(run)
+
+
+def _warm(client, url) -> list[str]:
+    """The statements of a request to ``url`` once the process keeps its page."""
+    assert client.get(url).status_code == 200
+    with count_queries() as statements:
+        assert client.get(url).status_code == 200
+    return statements
+
+
+@pytest.mark.both_databases
+def test_warm_pages_read_nothing_of_the_plugin_however_much_the_plan_holds(app, plan_world, login_as):
+    @app.get("/<tenant>/shell-probe")
+    @require_member()
+    def shell_probe():  # the page shell with nothing in it: what every page reads
+        return render_template_string('{% extends "base.html" %}{% block content %}-{% endblock %}')
+
+    w = plan_world
+    _fill(w.a.tenant, w.plan_a, w.a.member, w.themes_a)
+    _fill(w.b.tenant, w.plan_b, w.b.member, w.themes_b)
+    client = login_as(w.a.member)
+    pages = ("/kring-a/masterplan/", f"/kring-a/masterplan/{w.plan_a}/")
+    few = {url: _warm(client, url) for url in pages}
+    _fill(w.a.tenant, w.plan_a, w.a.member, w.themes_a, copies=6)  # a write: built anew
+    many = {}
+    for url in pages:
+        many[url] = _warm(client, url)
+        built = _builds(app)
+        page = client.get(url).get_data(as_text=True)
+        assert _builds(app) == built  # kept: nothing built
+        assert "Masterplan of tenant B" not in page
+    shell = _warm(client, "/kring-a/shell-probe")
+    for url in pages:
+        assert _plugin(few[url]) == _plugin(many[url]) == [], url
+        # Only what the empty page shell reads (the stamps first), for few rows and many.
+        assert len(few[url]) == len(many[url]) == len(shell), url
+        assert "cache_stamps" in few[url][0]
+    assert "Laadpalen 5" in client.get(pages[1]).get_data(as_text=True)
+
+
+@pytest.mark.both_databases
+def test_a_change_through_the_app_shows_at_the_next_request(app, plan_world, login_as):
+    w = plan_world
+    client = login_as(w.a.admin)
+    plan_url, list_url = f"/kring-a/masterplan/{w.plan_a}/", "/kring-a/masterplan/"
+    for url in (plan_url, list_url):
+        client.get(url)
+    assert "Laadpalen bij de kantine" not in client.get(plan_url).get_data(as_text=True)
+    added = client.post(
+        f"/kring-a/masterplan/{w.plan_a}/themes/{w.themes_a[0]}/items",
+        data={"item-kind": "wish", "item-text": "Laadpalen bij de kantine"},
+        headers={"HX-Request": "true"},
+    )
+    assert added.status_code == 200
+    assert "Laadpalen bij de kantine" in client.get(plan_url).get_data(as_text=True)
+    created = client.post(
+        "/kring-a/masterplan/new", data={"title": "Plan Zuid", "scope": "tenant", "status": "draft"}
+    )
+    assert created.status_code == 303
+    listed = client.get(list_url).get_data(as_text=True)
+    assert "Plan Zuid" in listed and "Masterplan Noord" in listed
+    assert "Plan Zuid" not in client.get("/kring-b/masterplan/").get_data(as_text=True)  # 403/empty for B
+
+
+@pytest.mark.both_databases
+def test_a_change_in_another_worker_shows_at_the_next_request(app, app_config, plan_world, login_as):
+    w = plan_world
+    client = login_as(w.a.member)
+    plan_url, list_url = f"/kring-a/masterplan/{w.plan_a}/", "/kring-a/masterplan/"
+    for url in (plan_url, list_url, plan_url, list_url):
+        assert "Masterplan Noord" in client.get(url).get_data(as_text=True)
+    tenant, plan_id = w.a.tenant, w.plan_a
+
+    def rename():
+        with tenant_scope(tenant):
+            db.session.get(Masterplan, plan_id).title = "Masterplan Noord-Oost"
+            db.session.commit()  # in the tenant's scope, as the flush needs
+
+    _in_another_worker(app_config, rename)
+    for url in (plan_url, list_url):
+        assert "Masterplan Noord-Oost" in client.get(url).get_data(as_text=True), url
+
+
+@pytest.mark.both_databases
+def test_each_person_sees_their_own_buttons(app, plan_world):
+    """The buttons depend on the role: a member and an admin of A each get their own page,
+    both kept; B's member gets none of A's."""
+    w = plan_world
+    member, admin, other = app.test_client(), app.test_client(), app.test_client()
+    login(member, w.a.member)
+    login(admin, w.a.admin)
+    login(other, w.b.member)
+    plan_url = f"/kring-a/masterplan/{w.plan_a}/"
+    for _ in range(2):
+        member_page = member.get(plan_url).get_data(as_text=True)
+        admin_page = admin.get(plan_url).get_data(as_text=True)
+        member_list = member.get("/kring-a/masterplan/").get_data(as_text=True)
+        admin_list = admin.get("/kring-a/masterplan/").get_data(as_text=True)
+    assert "Edit masterplan" in admin_page and "Edit masterplan" not in member_page
+    assert "Propose a project" in member_page and "Propose a project" in admin_page
+    assert "New masterplan" in admin_list and "New masterplan" not in member_list
+    built = _builds(app)
+    member.get(plan_url)
+    admin.get(plan_url)
+    assert _builds(app) == built  # each kept for its person
+    assert other.get(plan_url).status_code == 404  # A's kept page is not B's
+    assert other.get(f"/kring-b/masterplan/{w.plan_a}/").status_code == 404
+    b_list = other.get("/kring-b/masterplan/").get_data(as_text=True)
+    assert "Masterplan of tenant B" in b_list and "Masterplan Noord" not in b_list
+    assert "Masterplan of tenant B" not in admin.get("/kring-a/masterplan/").get_data(as_text=True)
+
+
+def test_the_plan_page_is_built_anew_on_a_new_day(app, plan_world, login_as, monkeypatch):
+    w = plan_world
+    client = login_as(w.a.member)
+    url = f"/kring-a/masterplan/{w.plan_a}/"
+    monkeypatch.setattr(kept, "tenant_today", lambda: date(2026, 3, 1))
+    client.get(url)
+    built = _builds(app)
+    client.get(url)
+    assert _builds(app) == built
+    monkeypatch.setattr(kept, "tenant_today", lambda: date(2026, 3, 2))
+    assert "Masterplan Noord" in client.get(url).get_data(as_text=True)
+    assert _builds(app) == built + 1  # the page, once more (the plan's head is not per day)
+
+
+def test_today_is_the_tenants_date(app, plan_world, monkeypatch):
+    """At 23:30 UTC it is already tomorrow in Amsterdam, still today in New York."""
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 1, 1, 23, 30, tzinfo=UTC).astimezone(tz)
+
+    monkeypatch.setattr(kept, "datetime", Clock)
+    tenant = plan_world.a.tenant
+    with app.test_request_context("/kring-a/"):
+        monkeypatch.setattr(kept, "current_tenant", lambda: tenant)
+        tenant.timezone = "Europe/Amsterdam"
+        assert kept.tenant_today() == date(2026, 1, 2)
+        tenant.timezone = "America/New_York"
+        assert kept.tenant_today() == date(2026, 1, 1)
+        tenant.timezone = "Nowhere/Atlantis"  # unknown: Amsterdam's date
+        assert kept.tenant_today() == date(2026, 1, 2)
+    db.session.rollback()
+
+
+@pytest.mark.both_databases
+def test_reading_the_masterplan_pages_writes_nothing(app, plan_world, login_as):
+    w = plan_world
+    _fill(w.a.tenant, w.plan_a, w.a.member, w.themes_a)
+    client = login_as(w.a.admin)
+    before = _stamp()
+    for url in ("/kring-a/masterplan/", f"/kring-a/masterplan/{w.plan_a}/"):
+        for _ in range(2):
+            assert client.get(url).status_code == 200, url
+    assert _stamp() == before
