@@ -8,7 +8,7 @@ services, commit and render.
 
 import functools
 
-from flask import Blueprint, abort, current_app
+from flask import Blueprint, abort, current_app, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import bindparam, select
@@ -22,6 +22,7 @@ from kringwerk.plugin_api import (
     db,
     has_role,
     peer_access,
+    remember,
 )
 from plugins.events.models import Event
 from plugins.events.services import Visitor, may_see
@@ -36,7 +37,26 @@ def _paid_events() -> dict:
     """Prices on the event pages and form, shown only where billing is on (plugins.events.paid)."""
     from plugins.events.paid import price_label
 
-    return {"billing_enabled": billing_enabled, "event_price": price_label}
+    return {
+        "billing_enabled": billing_enabled,
+        "event_price": price_label,
+        "events_stylesheet": stylesheet_url,
+    }
+
+
+def stylesheet_url() -> str:
+    """The plugin's stylesheet (with its content's version), built once per process and
+    tenant: it is in the head of every events page."""
+    tenant = current_tenant()
+    if current_app.debug or tenant is None:
+        return url_for("events.static", filename="events.css")
+    return _stylesheet_url(request.script_root, tenant.slug)
+
+
+@functools.lru_cache(maxsize=1024)
+def _stylesheet_url(_script_root: str, _slug: str) -> str:
+    # The key holds what url_for reads here: the mount prefix and the tenant it fills in.
+    return url_for("events.static", filename="events.css")
 
 
 def current_visitor() -> Visitor:
@@ -46,10 +66,17 @@ def current_visitor() -> Visitor:
     if not current_user.is_authenticated:
         return Visitor()
     user = current_user._get_current_object()
+    # Who the person is here follows from the data alone (their membership, role, operator
+    # flag, their associations' networks): kept per person until the next write, which spares
+    # a network's people the look-up of their associations on every page.
+    member, manager, via = remember(("events.standing", user.id), lambda: _standing(user))
+    return Visitor(user=user, member=member, manager=manager, via=via)
+
+
+def _standing(user) -> tuple[bool, bool, str | None]:
     member = current_membership() is not None
-    manager = has_role(*MANAGERS)
     access = None if member else peer_access(user, current_tenant())
-    return Visitor(user=user, member=member, manager=manager, via=access.names if access else None)
+    return member, has_role(*MANAGERS), access.names if access else None
 
 
 def signed_in_visitor() -> Visitor:
@@ -73,12 +100,18 @@ def _event_statement(with_themes: bool):
     return statement.options(joinedload(Event.themes)) if with_themes else statement
 
 
+def load_event(event_id: int, *, with_themes: bool = False) -> Event | None:
+    """The event of the tenant in scope, or None (another tenant's id finds nothing);
+    ``with_themes`` reads its themes in the same statement (the event's page shows them)."""
+    found = db.session.execute(_event_statement(with_themes), {"event_id": event_id})
+    return found.unique().scalar_one_or_none()
+
+
 def visible_event(event_id: int, visitor: Visitor, *, with_themes: bool = False) -> Event:
     """The event if ``visitor`` may see it; anything else (another tenant's, a draft, outside
     the audience) is a 404; a visitor who is not signed in is asked to sign in.
     ``with_themes`` reads its themes in the same statement (the event's page shows them)."""
-    found = db.session.execute(_event_statement(with_themes), {"event_id": event_id})
-    event = found.unique().scalar_one_or_none()
+    event = load_event(event_id, with_themes=with_themes)
     if event is None or not may_see(event, visitor):
         if visitor.user is None:
             # As on every page that needs a sign-in: a visitor is asked to sign in first.

@@ -9,8 +9,10 @@ so a calendar never lists an event its reader may not open.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from flask import abort, render_template, request
+from flask import abort, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kringwerk.plugin_api import (
@@ -18,7 +20,7 @@ from kringwerk.plugin_api import (
     current_tenant,
     db,
     int_arg,
-    page_or_block,
+    plugin_read_only,
     public,
     render_document_pdf,
     send_document,
@@ -31,6 +33,7 @@ from plugins.events.month import month_grid
 from plugins.events.services import local
 from plugins.events.signup import waiting_number
 from plugins.events.views import bp, current_visitor, visible_event
+from plugins.events.views.kept import kept_event, kept_page, loaded_event
 
 
 def _audience_arg() -> Audience | None:
@@ -53,10 +56,14 @@ class CalendarQuery:
     theme_id: int | None
     audience: Audience | None
     organiser: str | None
+    # The upcoming list runs from this minute: its events are those not ended by then, so the
+    # list (and the HTML kept of it) is the same throughout the minute.
+    minute: datetime
 
     @classmethod
     def from_request(cls) -> CalendarQuery:
-        now = local(utcnow())
+        minute = utcnow().replace(second=0, microsecond=0)
+        now = local(minute)
         view = request.args.get("view", "list")
         year, month = int_arg("year"), int_arg("month")
         if view not in VIEWS or (year is not None and not 2000 <= year <= 2100):
@@ -70,13 +77,29 @@ class CalendarQuery:
             theme_id=int_arg("theme"),
             audience=_audience_arg(),
             organiser=(request.args.get("organiser") or "").strip()[:200] or None,
+            minute=minute,
         )
 
     @property
     def window(self) -> dict:
         if self.view == "list":
-            return {"upcoming_from": utcnow()}
+            return {"upcoming_from": self.minute}
         return {"year": self.year, "month": self.month if self.view == "month" else None}
+
+    @property
+    def key(self) -> tuple:
+        """Everything the calendar shows depends on besides the data and the visitor: the
+        view, the period (the minute only for the upcoming list: a month or a year is the same
+        all day; its default, this month, is resolved before) and the filters."""
+        return (
+            self.view,
+            self.year,
+            self.month,
+            self.theme_id,
+            self.audience,
+            self.organiser,
+            self.minute if self.view == "list" else None,
+        )
 
 
 def calendar_events(query: CalendarQuery, visitor, themes) -> tuple[list, list[str]]:
@@ -103,29 +126,42 @@ def _themes() -> tuple:
     return active_themes(current_tenant())
 
 
+def person(visitor) -> tuple:
+    """The part of a kept page's key naming who looks: nobody signed in (every visitor signed
+    out sees the same page), or the person with their standing towards the tenant."""
+    if visitor.user is None:
+        return (None,)
+    return (visitor.user.id, visitor.member, visitor.manager, visitor.via)
+
+
 @bp.get("/")
 @public
 def index():
     visitor = current_visitor()
     query = CalendarQuery.from_request()
+    key = ("events.calendar", person(visitor), plugin_read_only(), query.key)
+    return kept_page(
+        key, "events/index.html", lambda: _calendar(query, visitor), title=_("Events"), block="calendar"
+    )
+
+
+def _calendar(query: CalendarQuery, visitor) -> dict:
     themes = _themes()
     events, organisers = calendar_events(query, visitor, themes)
-    return page_or_block(
-        "events/index.html",
-        "calendar",
-        visitor=visitor,
-        query=query,
-        months=services.by_month(events),
-        grid=month_grid(query.year, query.month, events) if query.view == "month" else None,
-        events=events,
-        view=query.view,
-        year=query.year,
-        theme_id=query.theme_id,
-        audience=query.audience,
-        themes=themes,
-        organisers=organisers,
-        audiences=services.visible_audiences(visitor),
-    )
+    return {
+        "visitor": visitor,
+        "query": query,
+        "months": services.by_month(events),
+        "grid": month_grid(query.year, query.month, events) if query.view == "month" else None,
+        "events": events,
+        "view": query.view,
+        "year": query.year,
+        "theme_id": query.theme_id,
+        "audience": query.audience,
+        "themes": themes,
+        "organisers": organisers,
+        "audiences": services.visible_audiences(visitor),
+    }
 
 
 @bp.get("/year.pdf")
@@ -156,15 +192,21 @@ def own_registration(event_id: int, visitor) -> Registration | None:
 @public
 def event(event_id: int):
     visitor = current_visitor()
-    found = visible_event(event_id, visitor, with_themes=True)
+    facts = kept_event(event_id, visitor)  # may they see it: every request, outside the kept HTML
+    key = ("events.event", event_id, person(visitor), plugin_read_only(), bool(request.args.get("paid")))
+    return kept_page(key, "events/event.html", lambda: _event(event_id, visitor), title=facts.title)
+
+
+def _event(event_id: int, visitor) -> dict:
+    # Read by kept_event in this request unless its facts were kept (then it reads it now).
+    found = loaded_event(event_id) or visible_event(event_id, visitor, with_themes=True)
     registration = own_registration(found.id, visitor)
     form_class = SignupForm if visitor.user is not None else GuestForm
-    return render_template(
-        "events/event.html",
-        event=found,
-        visitor=visitor,
-        registration=registration,
-        position=waiting_number(registration) if registration else None,
-        form=with_questions(form_class, found.questions)(),
-        may_attend=services.may_attend(found, visitor),
-    )
+    return {
+        "event": found,
+        "visitor": visitor,
+        "registration": registration,
+        "position": waiting_number(registration) if registration else None,
+        "form": with_questions(form_class, found.questions)(formdata=None),
+        "may_attend": services.may_attend(found, visitor),
+    }

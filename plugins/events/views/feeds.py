@@ -14,12 +14,14 @@ from kringwerk.plugin_api import (
     external_url,
     issue_token,
     public,
+    remember,
     resolve_token,
     revoke_tokens,
 )
 from plugins.events.calendar_feed import personal_feed, to_ics
 from plugins.events.models import PERSONAL_FEED, Audience, Event, EventState
-from plugins.events.views import bp, current_visitor, signed_in_visitor, visible_event
+from plugins.events.views import bp, current_visitor, load_event, signed_in_visitor
+from plugins.events.views.kept import kept_event, loaded_event
 
 ICS = "text/calendar; charset=utf-8"
 
@@ -46,21 +48,35 @@ def calendar_ics():
         if token is None:
             abort(404)
         return _response(personal_feed(token.subject_id, name=_("My events")), "my-events.ics")
-    events = db.session.scalars(
+    tenant = current_tenant()
+    # The same file for everyone until the next write (its DTSTAMP: when it was made).
+    data = remember(
+        ("events.public_ics",), lambda: to_ics(_public_events(), name=tenant.name, url_for_event=_link)
+    )
+    return _response(data, f"{tenant.slug}.ics")
+
+
+def _public_events():
+    return db.session.scalars(
         select(Event)
         .where(Event.audience == Audience.PUBLIC, Event.state != EventState.DRAFT)
         .order_by(Event.starts_at, Event.id)
         .limit(1000)
     )
-    tenant = current_tenant()
-    return _response(to_ics(events, name=tenant.name, url_for_event=_link), f"{tenant.slug}.ics")
 
 
 @bp.get("/<int:event_id>.ics")
 @public
 def event_ics(event_id: int):
-    event = visible_event(event_id, current_visitor())
-    return _response(to_ics([event], name=event.title, url_for_event=_link), f"event-{event.id}.ics")
+    kept_event(event_id, current_visitor())  # may they see it: every request
+    # The same file for everyone who may see the event, until the next write.
+    data = remember(("events.event_ics", event_id), lambda: _event_file(event_id))
+    return _response(data, f"event-{event_id}.ics")
+
+
+def _event_file(event_id: int) -> bytes:
+    event = loaded_event(event_id) or load_event(event_id)
+    return to_ics([event], name=event.title, url_for_event=_link)
 
 
 def _may_have_a_feed() -> None:

@@ -49,7 +49,8 @@ def _event_statements(statements: list[str]) -> list[str]:
 
 
 @pytest.mark.both_databases
-def test_the_public_event_page_reads_the_event_and_its_themes_in_one_statement(events_world, client):
+def test_the_public_event_page_reads_the_event_and_its_themes_in_one_statement(app, events_world, client):
+    app.config["KEEP_PAGE_DATA"] = False  # what it costs to build (test_kept_pages: kept)
     w = events_world
     plain = make_event(w.a.tenant, title="Open avond", audience=Audience.PUBLIC, capacity=40)
     _give_themes(w.a.tenant, plain, _themes(w.a.tenant, 1))
@@ -107,7 +108,9 @@ def test_the_calendar_costs_the_same_for_few_and_many_own_and_shared_events(
     network,  # noqa: F811
     login_as,
     caplog,
+    app,
 ):
+    app.config["KEEP_PAGE_DATA"] = False  # what it costs to build (test_kept_pages: kept)
     w = events_world
     start = datetime(2028, 1, 5, 16, 0, tzinfo=LOCAL)
     client = login_as(w.a.member)

@@ -222,6 +222,7 @@ def test_month_view_organiser_filter_and_the_printable_year(events_world, calend
 def test_the_calendar_costs_the_same_statements_for_few_and_many_events(app, events_world, login_as):
     from sqlalchemy import event as sqlalchemy_event
 
+    app.config["KEEP_PAGE_DATA"] = False  # what it costs to build (test_kept_pages: kept)
     client = login_as(events_world.a.member)
     start = datetime(2028, 1, 5, 16, 0, tzinfo=AMS)
 
