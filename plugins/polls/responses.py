@@ -59,21 +59,29 @@ def find_invitation(poll_id: int, raw_token: str | None) -> PollInvitation | Non
     not expired (the purpose is not single-use). The tenant scope keeps another
     tenant's token out; the poll id keeps another poll's token (of this tenant) out.
     """
+    found = find_link(poll_id, raw_token)
+    return found[0] if found is not None else None
+
+
+def find_link(poll_id: int, raw_token: str | None) -> tuple[PollInvitation, datetime | None] | None:
+    """The invitation of this personal link (as ``find_invitation``) with the time its
+    token expires (None: never), in the same one statement; or None."""
     if not raw_token or len(raw_token) > RAW_TOKEN_MAX:
         return None
-    return db.session.scalar(
+    row = db.session.execute(
         _invitation_statement(),
         {"token_hash": hash_token(raw_token), "now": utcnow(), "poll_id": poll_id},
-    )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 @functools.cache
 def _invitation_statement() -> Select:
     """A live ``ANSWER_LINK`` token by bound ``token_hash`` (live at bound ``now``), with
-    its invitation of poll ``poll_id`` and that poll joined in; built once per process,
-    the tenant scope is added to every table when it runs."""
+    its invitation of poll ``poll_id`` and that poll joined in, and the token's expiry;
+    built once per process, the tenant scope is added to every table when it runs."""
     return (
-        select(PollInvitation)
+        select(PollInvitation, PersonalToken.expires_at)
         .join(PollInvitation.poll)
         .join(PersonalToken, PersonalToken.subject_id == PollInvitation.id)
         .options(contains_eager(PollInvitation.poll))

@@ -9,7 +9,7 @@ lock rule refuses (the poll has responses) answers 409 with its message.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -22,8 +22,10 @@ from kringwerk.plugin_api import (
     current_tenant,
     db,
     has_role,
+    int_arg,
     page_or_block,
     paginate,
+    remembered_html,
     require_member,
     wants_fragment,
 )
@@ -115,12 +117,24 @@ def back_to_editor(poll: Poll, anchor: str | None = None):
 # --- the list -----------------------------------------------------------------------------------
 
 
+# Pages past this one show the first, as the core's pagination reads ``page``.
+PAGE_LIMIT = 100_000
+
+
 @bp.get("/")
 @require_member()
 def index():
     builder = has_role(*BUILDERS)
-    page = paginate(services.polls_query(builder=builder), scalars=False)
-    return page_or_block("polls/index.html", "list", page=page, builder=builder)
+    number = int_arg("page") or 1
+    number = number if number < PAGE_LIMIT else 1
+
+    def render() -> str:
+        page = paginate(services.polls_query(builder=builder), number, scalars=False)
+        return render_template("polls/_list.html", page=page, builder=builder)
+
+    # The same for every member of an audience between two writes: kept per audience and page.
+    list_html = remembered_html(("polls.list", builder, number), render)
+    return page_or_block("polls/index.html", "list", list_html=list_html, builder=builder)
 
 
 # --- polls ----------------------------------------------------------------------------------------

@@ -4,18 +4,34 @@ The tenant comes from the URL and the invitation from the token (its hash), so
 an unknown link, another poll's link and another tenant's link all find
 nothing and answer the same 404 page. Pages speak the poll's language unless the
 visitor chose one with the language switch. The link is a secret: pages are not
-cached and send no referrer.
+cached by browsers or proxies and send no referrer.
+
+A GET of an open poll's form is kept per process until the next write (the link's facts
+by its token's hash, ``page_data.link_facts``, and the form's HTML with a placeholder
+where the token goes): the token's expiry and the poll's opening and closing times are
+judged every request; everything else that changes the page is a write, which every
+worker sees at its next request. A POST, and a GET of anything but an open form (the
+receipt, a closed or waiting poll), read the database as before.
 """
 
 from __future__ import annotations
 
+import re
+
 from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_time
+from markupsafe import Markup
 
-from kringwerk.plugin_api import chosen_language, db, is_htmx, public, utcnow
+from kringwerk.plugin_api import chosen_language, db, is_htmx, public, remembered_html, utcnow
 from plugins.polls import answering
-from plugins.polls.models import InterestLevel, PollAnswer
+from plugins.polls.models import InterestLevel, PollAnswer, PollInvitation, PollResponse
+from plugins.polls.page_data import link_facts
 from plugins.polls.views import bp
+
+# Where a kept form has its link's token: put in on the way out, so what is kept holds none.
+TOKEN_PLACEHOLDER = "kringwerk-link-token-of-this-visitor"
+# A token as links carry them (URL-safe Base64): it goes into the kept HTML unescaped.
+PLAIN_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @bp.app_template_global("poll_values")
@@ -67,6 +83,64 @@ def _invalid():
     return _page("polls/respond/invalid.html", 404)
 
 
+def _answer_page(poll, items, values, errors, token, saved, status=200):
+    body = Markup(_answer_form(poll, items, values, errors, token, saved))
+    return _page("polls/respond/answer.html", status, poll=poll, body=body)
+
+
+def _answer_form(poll, items, values, errors, token, saved) -> str:
+    return render_template(
+        "polls/respond/_answer_form.html",
+        poll=poll,
+        items=items,
+        values=values,
+        errors=errors,
+        token=token,
+        saved=saved,
+    )
+
+
+class _Changed(Exception):
+    """The kept facts name a row gone since (a write in another worker): read afresh."""
+
+
+def _kept_form(poll_id: int, token: str):
+    """The GET of an open poll's form from what this process keeps, or None where the
+    page is another (receipt, closed, not yet open) or the token is not a plain one:
+    then the caller reads the database. An unknown or expired link is refused here."""
+    if not PLAIN_TOKEN.fullmatch(token):
+        return None
+    loaded: dict = {}  # what building the facts read, if they were built now
+    facts = link_facts(poll_id, token, loaded)
+    now = utcnow()
+    if facts is None or not facts.live(now):
+        return _invalid()
+    if facts.submitted or answering.respondent_state(facts.poll, now) != "open":
+        return None
+    saved = request.args.get("saved") == "1"
+
+    def render() -> str:
+        if loaded:  # the facts were built in this request: no statement
+            invitation, response = loaded["invitation"], loaded["response"]
+        else:
+            invitation = db.session.get(PollInvitation, facts.invitation_id)
+            response = db.session.get(PollResponse, facts.response_id) if facts.response_id else None
+        if invitation is None or (facts.response_id and response is None):
+            raise _Changed
+        poll = invitation.poll
+        values = answering.form_values(response.draft if response is not None else {})
+        items = answering.poll_items(poll.id)
+        return _answer_form(poll, items, values, {}, TOKEN_PLACEHOLDER, saved)
+
+    with force_locale(chosen_language() or facts.poll.language):
+        try:
+            html = remembered_html(("polls.answer", poll_id, facts.invitation_id, saved), render)
+        except _Changed:
+            return None
+        body = Markup(str(html).replace(TOKEN_PLACEHOLDER, token))
+        return _page("polls/respond/answer.html", poll=facts.poll, body=body)
+
+
 def _receipt(invitation, response, token):
     poll = invitation.poll
     lines = []
@@ -100,6 +174,10 @@ def _save(invitation) -> bool:
 @bp.route("/<int:poll_id>/a/<token>", methods=["GET", "POST"])
 @public  # the personal link is the key; respondents have no account
 def answer(poll_id: int, token: str):
+    if request.method == "GET":
+        kept = _kept_form(poll_id, token)
+        if kept is not None:
+            return kept
     invitation = answering.find_invitation(poll_id, token)
     if invitation is None:
         return _invalid()
@@ -134,16 +212,8 @@ def answer(poll_id: int, token: str):
                     return again
                 db.session.commit()
                 return redirect(url_for("polls.answer", poll_id=poll.id, token=token, saved=1), 303)
-        return _page(
-            "polls/respond/answer.html",
-            422 if errors else 200,
-            poll=poll,
-            items=items,
-            values=values,
-            errors=errors,
-            token=token,
-            saved=request.args.get("saved") == "1" and not errors,
-        )
+        saved = request.args.get("saved") == "1" and not errors
+        return _answer_page(poll, items, values, errors, token, saved, 422 if errors else 200)
 
 
 @bp.post("/<int:poll_id>/a/<token>/draft")

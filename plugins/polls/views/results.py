@@ -12,6 +12,13 @@ public page when published to the public. A draft has no results page except
 for the board. Company names with open answers appear to the board, to members
 only where the poll says so (``names_to_members``), and never for anonymous
 polls; the public page shows numbers only.
+
+The results page and the public page keep their body per process until the next write
+(``remembered_html``), per poll, audience (board, members, public) and language: it holds
+nothing personal, and the same numbers as a fresh one (groups too small to show stay
+merged). Who may see it is checked every request, from the poll's head kept the same way
+(``page_data.results_head``). A body showing a form's errors or an export's progress is
+not kept.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from werkzeug.routing import BuildError
 from werkzeug.utils import secure_filename
 from wtforms import RadioField, SelectChoice
@@ -38,6 +46,7 @@ from kringwerk.plugin_api import (
     paginate,
     public,
     record,
+    remembered_html,
     require_member,
     utcnow,
     wants_fragment,
@@ -46,9 +55,10 @@ from plugins.polls import exports
 from plugins.polls.charts import format_share, question_chart
 from plugins.polls.matches import counts_people, match_threshold, theme_matches
 from plugins.polls.models import Poll, PollQuestion, PollState, ResultsVisibility
+from plugins.polls.page_data import ResultsHead, results_head
 from plugins.polls.page_words import results_words
 from plugins.polls.rates import MIN_GROUP_SIZE
-from plugins.polls.results import TEXT_KINDS, open_answers, poll_results, poll_with_submitted
+from plugins.polls.results import TEXT_KINDS, open_answers, poll_results
 from plugins.polls.views import bp, poll_or_404, polls_task
 
 FORMATS = {
@@ -77,9 +87,9 @@ def is_board() -> bool:
     return has_role(*MANAGERS)
 
 
-def readable_poll(poll_id: int, poll: Poll | None = None) -> tuple[Poll, bool]:
-    """The poll (``poll`` when already loaded) if the signed-in member may see its results,
-    and whether they are the board."""
+def readable_poll(poll_id: int, poll: Poll | ResultsHead | None = None) -> tuple[Poll | ResultsHead, bool]:
+    """The poll (``poll`` when already loaded, or its kept head) if the signed-in member may
+    see its results, and whether they are the board."""
     poll = poll or poll_or_404(poll_id)
     board = is_board()
     if board:
@@ -111,32 +121,56 @@ def followups(matches) -> dict[int, list[tuple[object, str]]]:
 
 
 def render_results(
-    poll: Poll, *, board: bool, public: bool = False, form=None, status: int = 200, submitted=None
+    poll: Poll | ResultsHead,
+    *,
+    board: bool,
+    public: bool = False,
+    form=None,
+    status: int = 200,
+    loaded: dict | None = None,
 ):
+    """The results page of ``poll`` (the poll, or its kept head; ``loaded``: what building
+    the head read) for this audience. Its body is kept until the next write unless it shows
+    ``form`` (with errors) or an export's progress (``?task=``), which are this request's own."""
+    export_task = polls_task(int_arg("task"), kind="polls.export") if board else None
+
+    def body() -> str:
+        full = poll if isinstance(poll, Poll) else (loaded or {}).get("poll") or poll_or_404(poll.id)
+        submitted = poll.submitted if isinstance(poll, ResultsHead) else None
+        return _results_body(
+            full, board=board, public=public, form=form, submitted=submitted, task=export_task
+        )
+
+    if form is None and export_task is None:
+        # The host too: the board's part shows the public page's full address.
+        html = remembered_html(("polls.results", poll.id, board, public, request.host), body)
+    else:
+        html = Markup(body())
+    return render_template("polls/results/page.html", poll=poll, body=html), status
+
+
+def _results_body(poll: Poll, *, board: bool, public: bool, form, submitted: int | None, task) -> str:
     results = poll_results(poll, submitted)
     # Counts only: each match's companies and follow-ups load when its disclosure opens
     # (or on its own page without JavaScript), at a cost that grows with that theme's
     # companies; listing every theme's here would grow with the whole poll's answers.
     threshold = match_threshold(poll)
     matches = theme_matches(poll, threshold, questions=results.items, groups=results.groups)
-    return (
-        render_template(
-            "polls/results/page.html",
-            poll=poll,
-            results=results,
-            matches=matches,
-            threshold=threshold,
-            counts_people=counts_people(poll),
-            min_group_size=MIN_GROUP_SIZE,
-            board=board,
-            public=public,
-            form=form or VisibilityForm(visibility=poll.results_visibility.value),
-            chart=question_chart,
-            text_kinds=TEXT_KINDS,
-            words=results_words(),
-            export_task=polls_task(int_arg("task"), kind="polls.export") if board else None,
-        ),
-        status,
+    return render_template(
+        "polls/results/_body.html",
+        poll=poll,
+        results=results,
+        matches=matches,
+        threshold=threshold,
+        counts_people=counts_people(poll),
+        min_group_size=MIN_GROUP_SIZE,
+        board=board,
+        public=public,
+        form=form or VisibilityForm(visibility=poll.results_visibility.value),
+        chart=question_chart,
+        text_kinds=TEXT_KINDS,
+        words=results_words(),
+        export_task=task,
     )
 
 
@@ -146,10 +180,11 @@ def render_results(
 @bp.get("/<int:poll_id>/results")
 @require_member()
 def results(poll_id: int):
-    # The poll and its count of submitted responses in one statement.
-    poll, submitted = poll_with_submitted(poll_id) or abort(404)
-    poll, board = readable_poll(poll_id, poll)
-    return render_results(poll, board=board, submitted=submitted)
+    # The poll's head (with its count of submitted responses: one statement) kept until
+    # the next write; who may see it is checked every request.
+    loaded: dict = {}
+    head, board = readable_poll(poll_id, results_head(poll_id, loaded) or abort(404))
+    return render_results(head, board=board, loaded=loaded)
 
 
 @bp.get("/<int:poll_id>/results/themes/<int:theme_id>")
@@ -181,10 +216,11 @@ def results_match(poll_id: int, theme_id: int):
 @public
 def results_public(poll_id: int):
     # No sign-in: the tenant's plugin gate and the tenant scope still apply.
-    poll, submitted = poll_with_submitted(poll_id) or abort(404)
-    if poll.state == PollState.DRAFT or poll.results_visibility != ResultsVisibility.PUBLIC:
+    loaded: dict = {}
+    head = results_head(poll_id, loaded) or abort(404)
+    if head.state == PollState.DRAFT or head.results_visibility != ResultsVisibility.PUBLIC:
         abort(404)
-    return render_results(poll, board=False, public=True, submitted=submitted)
+    return render_results(head, board=False, public=True, loaded=loaded)
 
 
 # The endpoint is polls.open_answers; the function has another name so it does not hide the service.

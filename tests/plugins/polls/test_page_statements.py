@@ -28,6 +28,14 @@ ANSWER_OWN = 3  # was 6, then 4: the live token with its invitation and poll, th
 LIST_OWN_MAX = 2  # the listing (and a count, depending on the core's pagination)
 
 
+@pytest.fixture(autouse=True)
+def uncached(app):
+    """These count the path that builds the pages (the first request after any write):
+    nothing is kept between requests here. What a warm request runs is counted in
+    test_page_data.py."""
+    app.config["KEEP_PAGE_DATA"] = False
+
+
 def own(statements: list[str]) -> list[str]:
     """The statements reading the plugin's tables or the link's token."""
     return [s for s in statements if re.search(r"\b(polls|poll_\w+|personal_tokens)\b", s)]
