@@ -7,6 +7,7 @@ reading writes nothing. Tenant B's events never reach Kring A's pages."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -241,3 +242,20 @@ def test_the_feeds_are_kept_until_a_write_and_reading_writes_nothing(app, events
     assert data_stamp() == stamp  # a GET writes nothing: every process keeps what it has
     make_event(w.a.tenant, title="Nieuwe open avond", audience=Audience.PUBLIC)
     assert "Nieuwe open avond" in guest.get("/kring-a/events/calendar.ics").get_data(as_text=True)
+
+
+def test_each_visitor_signs_up_with_their_own_token_from_the_kept_page(app, events_world):
+    """The sign-up form is inside the kept HTML: each visitor's own CSRF token is put in."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    event_id = make_event(events_world.a.tenant, title="Open avond", audience=Audience.PUBLIC, capacity=5)
+    url = f"/kring-a/events/{event_id}"
+    token = re.compile(r'id="event-signup".*?name="csrf_token"[^>]*value="([^"]+)"', re.S)
+    one, two = app.test_client(), app.test_client()
+    token_one = token.search(one.get(url).get_data(as_text=True)).group(1)
+    before = builds(app)
+    token_two = token.search(two.get(url).get_data(as_text=True)).group(1)
+    assert builds(app) == before and token_one != token_two  # kept, and each their own
+    guest = {"name": "Gerda", "email": "gerda@example.com"}
+    assert two.post(f"{url}/signup", data={**guest, "csrf_token": token_one}).status_code == 400
+    response = two.post(f"{url}/signup", data={**guest, "csrf_token": token_two})
+    assert response.status_code == 200 and "confirm your sign-up" in response.get_data(as_text=True)
