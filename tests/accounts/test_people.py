@@ -110,13 +110,17 @@ class TestPagination:
 
 
 def test_query_count_does_not_grow_with_the_people(app, login_as, world, count_queries):
+    from kringwerk.tenancy import cache
+
     client = login_as(world.a.admin)
     client.get(PEOPLE)
+    cache.forget_all(app)  # both counts of the first request after a write: nothing kept
     with count_queries() as few:
         assert client.get(PEOPLE).status_code == 200
     add_people(world.a.tenant, 20)
     client.post("/kring-a/admin/people/invite", data={"email": "x1@example.com", "role": "member"})
     client.post("/kring-a/admin/people/invite", data={"email": "x2@example.com", "role": "member"})
+    cache.forget_all(app)
     with count_queries() as many:
         page = client.get(PEOPLE)
     assert page.status_code == 200

@@ -139,7 +139,7 @@ def test_a_remembered_membership_belongs_to_its_user(app, world):
         assert current_membership() is None
 
 
-def test_the_statement_is_built_once_across_requests_in_two_tenants(client, login_as, world):
+def test_the_statement_is_built_once_across_requests_in_two_tenants(app, client, login_as, world):
     """Issue 15: the SELECT is built once per process and bound per request; each tenant
     still gets its own membership, and a bumped session version still signs out."""
     from kringwerk.accounts import _user_with_membership_statement
@@ -150,6 +150,9 @@ def test_the_statement_is_built_once_across_requests_in_two_tenants(client, logi
     db.session.commit()
     _user_with_membership_statement.cache_clear()
     login_as(world.a.admin)
+    # Each request reads the user anew (as the first request after any write does), so
+    # each runs the statement.
+    app.config["KEEP_PAGE_DATA"] = False
     assert client.get("/kring-a/admin/people/").status_code == 200
     assert client.get("/kring-b/admin/people/").status_code == 403  # A's admin role stays in A
     assert client.get("/kring-b/members/").status_code == 200

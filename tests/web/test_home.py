@@ -134,8 +134,11 @@ def test_landing_for_outsiders_and_visitors(client, world, login_as):
 
 
 def test_landing_query_count_does_not_grow_with_memberships(client, app, world, login_as):
+    from kringwerk.tenancy import cache
+
     login_as(world.outsider)
     client.get("/")
+    cache.forget_all(app)  # both counts of the first request after a write: nothing kept
     with count_queries(app) as none:
         client.get("/")
     for number in range(5):
@@ -144,6 +147,7 @@ def test_landing_query_count_does_not_grow_with_memberships(client, app, world, 
             add_membership(tenant, world.outsider, Role.MEMBER)
             db.session.flush()
     db.session.commit()
+    cache.forget_all(app)
     with count_queries(app) as five:
         shell = page(client.get("/"))
     assert len(shell.find("li", class_="card")) == 5

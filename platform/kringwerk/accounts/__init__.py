@@ -1,6 +1,13 @@
 """Accounts: users, their memberships and roles per tenant, sign-in
 (password or magic link), password reset, rate limiting, invitations, the
-people admin of a tenant and the AVG export and erasure of a member's data."""
+people admin of a tenant and the AVG export and erasure of a member's data.
+
+The session's user (with their membership of the request's tenant) is kept per process
+until the next committed write anywhere (``tenancy.cache.remember``): every change that
+can end or narrow a session (a password change or sign-out everywhere bumps
+``session_version``, a closed or erased account, a removed membership or changed role) is
+a write, so the next request of every worker reads them again and applies the same checks.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from sqlalchemy import and_, bindparam, select
 
 from kringwerk.accounts.permissions import remember_membership
 from kringwerk.extensions import db, login_manager
+from kringwerk.tenancy import cache
 from kringwerk.tenancy.context import current_tenant_id, unscoped_reason
 from kringwerk.tenancy.routing import current_tenant
 
@@ -32,7 +40,7 @@ def init_app(app: Flask) -> None:
         user_id, _, version = session_id.partition(".")
         if not user_id.isdigit() or not version.isdigit():
             return None
-        user, membership, with_membership = _user_and_membership(int(user_id))
+        user, membership, with_membership = _session_user(int(user_id))
         if user is None or user.session_version != int(version) or not user.active:
             return None
         if with_membership:
@@ -41,6 +49,38 @@ def init_app(app: Flask) -> None:
 
     user_logged_in.connect(_fresh_csrf_token, app)
     app.register_blueprint(views.bp)
+
+
+def _session_user(user_id: int):
+    """``_user_and_membership`` kept per process until the next write (none when the
+    request has written: then it reads). A request gets its session's own instances of the
+    kept copies (no query), so what a view changes on them is saved as usual. The tenant
+    in scope is part of the key (``remember``), so one tenant's membership never serves
+    another; a key without a membership serves requests that load none."""
+    tenant = current_tenant()
+    with_membership = not (
+        tenant is None or current_tenant_id() != tenant.id or unscoped_reason() is not None
+    )
+
+    def build():
+        user, membership, loaded = _user_and_membership(user_id)
+        if user is None:
+            return None  # not kept: asked again, as before
+        return (
+            cache.detached_copy(user),
+            None if membership is None else cache.detached_copy(membership),
+            loaded,
+        )
+
+    kept = cache.remember(("session user", user_id, with_membership), build)
+    if kept is None:
+        return None, None, False
+    user, membership, loaded = kept
+    return (
+        cache.in_session(user),
+        None if membership is None else cache.in_session(membership),
+        loaded,
+    )
 
 
 def _user_and_membership(user_id: int):

@@ -1,22 +1,46 @@
-"""The navigation bar: the entries the ``nav_items`` hook gives.
+"""The navigation bar: the entries the ``nav_items`` hook gives, and the site header around it.
 
 The core gives its own entries through that hook (``web.hooks``) as plugins do;
 the hook reaches only the plugins enabled in the tenant, so a disabled plugin's
 entry vanishes with it.
+
+Both are the same for one person in one tenant until something is written: the entries
+(who may see which, their URLs and labels) are kept per person, tenant and language
+(``tenancy.cache.remember``), and only which one is current is worked out per request.
+The header's HTML (brand, language switch, user menu, navigation) is kept the same way
+(``web.fragments.remembered_html``) per person, tenant and current entry; the one thing in
+it that belongs to the request, the URL the language switch and sign-in return to, is put
+in on the way out, as the CSRF token is.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from kringwerk.accounts.permissions import current_membership, has_role, is_operator
 from kringwerk.pluginhost import collect, hooks
+from kringwerk.tenancy.cache import remember
+from kringwerk.tenancy.routing import current_tenant
+from kringwerk.web.csrf_tokens import csrf_token
+from kringwerk.web.fixed_urls import fixed_url
+from kringwerk.web.fragments import remembered_html
 
 log = logging.getLogger("kringwerk.web")
+
+# Where the request's own values go in the kept header; replaced (escaped) on the way out.
+HERE_PLACEHOLDER = "kringwerk-return-url-of-this-request"
+SIGN_IN_PLACEHOLDER = "kringwerk-sign-in-url-of-this-request"
+TOKEN_PLACEHOLDER = "kringwerk-header-csrf-token-of-this-visitor"
+_PLATFORM_HEADERS = "kringwerk.web.platform_headers"  # in app.extensions
+_QUERY_SAFE = "!$'()*,/:;?@"  # werkzeug.urls._urlencode's, for the same sign-in URL as url_for
 
 
 @dataclass(frozen=True)
@@ -28,12 +52,25 @@ class Link:
 
 def build_navigation(tenant) -> list[Link]:
     """Entries visible to the current user in ``tenant``; empty for visitors."""
+    return [
+        Link(label, url, _is_active(endpoint, url)) for label, url, endpoint in navigation_entries(tenant)
+    ]
+
+
+def navigation_entries(tenant) -> tuple[tuple[str, str, str], ...]:
+    """``(label, url, endpoint)`` of each entry the current user sees in ``tenant``, kept
+    until the next write per person, tenant, language and mount prefix."""
     if tenant is None or not current_user.is_authenticated:
-        return []
+        return ()
+    key = ("navigation", tenant.id, current_user.id, str(get_locale()), request.script_root)
+    return remember(key, lambda: _entries(tenant))
+
+
+def _entries(tenant) -> tuple[tuple[str, str, str], ...]:
     if current_membership() is None and not is_operator():
-        return []
+        return ()
     items = collect(hooks(tenant).nav_items(tenant=tenant, user=current_user))
-    links = []
+    entries = []
     for item in sorted(items, key=lambda i: i.order):
         if item.roles and not has_role(*item.roles):
             continue
@@ -41,9 +78,65 @@ def build_navigation(tenant) -> list[Link]:
             # A plugin pointing at a view that does not exist must not take every page down.
             log.warning("navigation item %r points to unknown endpoint %s", item.label, item.endpoint)
             continue
-        url = url_for(item.endpoint, **item.values)
-        links.append(Link(str(item.label), url, _is_active(item.endpoint, url)))
-    return links
+        entries.append((str(item.label), url_for(item.endpoint, **item.values), item.endpoint))
+    return tuple(entries)
+
+
+def site_header(render: Callable[[list[Link], str, str, str], str], here: str) -> Markup:
+    """The header ``render(links, here, sign_in_url, csrf_token)`` gives (base.html's macro),
+    kept per person, tenant (of the URL and of the scope), language, current entry and
+    whether this is the sign-in page; ``here``, the sign-in URL built from it and the CSRF
+    token are this request's, put in on the way out."""
+    tenant = current_tenant()
+    links = build_navigation(tenant)
+    person = current_user.id if current_user.is_authenticated else None
+    key = (
+        "site header",
+        None if tenant is None else tenant.id,
+        person,
+        tuple(link.active for link in links),
+        request.endpoint == "accounts.login",
+        request.script_root,
+    )
+
+    def build() -> str:
+        return str(render(links, HERE_PLACEHOLDER, SIGN_IN_PLACEHOLDER, TOKEN_PLACEHOLDER))
+
+    if current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"):
+        html = build()  # an edited template shows at once
+    elif tenant is None and person is None:
+        # A visitor outside any tenant: nothing in it comes from the database, so it is kept
+        # for the process without reading the data stamp (such pages read nothing at all).
+        html = _platform_header((str(get_locale()), *key), build)
+    else:
+        html = str(remembered_html(key, build))
+    return Markup(_fill(html, here))
+
+
+def _platform_header(key: tuple, build: Callable[[], str]) -> str:
+    kept = current_app.extensions.setdefault(_PLATFORM_HEADERS, {})
+    html = kept.get(key)
+    if html is None:
+        if len(kept) >= 64:  # a few languages and mount prefixes: never reached in practice
+            kept.clear()
+        html = kept[key] = build()
+    return html
+
+
+def sign_in_url(here: str) -> str:
+    """``url_for("accounts.login", next=here)``, from the kept URL of the sign-in page and
+    the query werkzeug would write (its own ``safe`` characters)."""
+    return f"{fixed_url('accounts.login')}?{urlencode([('next', here)], safe=_QUERY_SAFE)}"
+
+
+def _fill(html: str, here: str) -> str:
+    if HERE_PLACEHOLDER in html:
+        html = html.replace(HERE_PLACEHOLDER, str(escape(here)))
+    if SIGN_IN_PLACEHOLDER in html:
+        html = html.replace(SIGN_IN_PLACEHOLDER, str(escape(sign_in_url(here))))
+    if TOKEN_PLACEHOLDER in html:
+        html = html.replace(TOKEN_PLACEHOLDER, csrf_token())
+    return html
 
 
 @dataclass(frozen=True)

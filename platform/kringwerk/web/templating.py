@@ -22,7 +22,7 @@ from kringwerk.web.csrf_tokens import csrf_token
 from kringwerk.web.fixed_urls import fixed_url
 from kringwerk.web.htmx import is_htmx, wants_fragment
 from kringwerk.web.i18n import LANGUAGE_NAMES
-from kringwerk.web.navigation import build_navigation
+from kringwerk.web.navigation import build_navigation, site_header
 from kringwerk.web.row_urls import row_url
 
 
@@ -57,6 +57,7 @@ def install(app: Flask) -> None:
     app.jinja_env.globals["row_url"] = row_url  # one url_for per table, not per row
     app.jinja_env.globals["fixed_url"] = fixed_url  # the shell's own links, built once
     app.jinja_env.globals["csrf_token"] = csrf_token  # signed once per session, not per page
+    app.jinja_env.globals["site_header"] = site_header  # kept until the next write
     csrf_tokens.install(app)
     # Flask-Babel's callables look the request's locale, domain and catalogs up again on
     # every ``_()``; these find them once per request (a page has dozens).
