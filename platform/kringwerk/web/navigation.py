@@ -52,17 +52,22 @@ class Link:
 
 def build_navigation(tenant) -> list[Link]:
     """Entries visible to the current user in ``tenant``; empty for visitors."""
-    return [
-        Link(label, url, _is_active(endpoint, url)) for label, url, endpoint in navigation_entries(tenant)
-    ]
+    entries = navigation_entries(tenant)
+    if not entries:
+        return []
+    path = request.path  # once: each proxy lookup costs about a microsecond
+    return [Link(label, url, _is_active(endpoint, url, path)) for label, url, endpoint in entries]
 
 
 def navigation_entries(tenant) -> tuple[tuple[str, str, str], ...]:
     """``(label, url, endpoint)`` of each entry the current user sees in ``tenant``, kept
     until the next write per person, tenant, language and mount prefix."""
-    if tenant is None or not current_user.is_authenticated:
+    if tenant is None:
         return ()
-    key = ("navigation", tenant.id, current_user.id, str(get_locale()), request.script_root)
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
+        return ()
+    key = ("navigation", tenant.id, user.id, str(get_locale()), request.script_root)
     return remember(key, lambda: _entries(tenant))
 
 
@@ -82,21 +87,24 @@ def _entries(tenant) -> tuple[tuple[str, str, str], ...]:
     return tuple(entries)
 
 
-def site_header(render: Callable[[list[Link], str, str, str], str], here: str) -> Markup:
+def site_header(render: Callable[[list[Link], str, str, str], str]) -> Markup:
     """The header ``render(links, here, sign_in_url, csrf_token)`` gives (base.html's macro),
     kept per person, tenant (of the URL and of the scope), language, current entry and
-    whether this is the sign-in page; ``here``, the sign-in URL built from it and the CSRF
-    token are this request's, put in on the way out."""
+    whether this is the sign-in page. ``here`` (where the language switch and sign-in return
+    to: this URL, or after a POST its path, where the form usually lives), the sign-in URL
+    built from it and the CSRF token are this request's, put in on the way out."""
     tenant = current_tenant()
     links = build_navigation(tenant)
-    person = current_user.id if current_user.is_authenticated else None
+    user = current_user._get_current_object()
+    person = user.id if user.is_authenticated else None
+    this = request._get_current_object()
     key = (
         "site header",
         None if tenant is None else tenant.id,
         person,
         tuple(link.active for link in links),
-        request.endpoint == "accounts.login",
-        request.script_root,
+        this.endpoint == "accounts.login",
+        this.script_root,
     )
 
     def build() -> str:
@@ -110,6 +118,7 @@ def site_header(render: Callable[[list[Link], str, str, str], str], here: str) -
         html = _platform_header((str(get_locale()), *key), build)
     else:
         html = str(remembered_html(key, build))
+    here = this.full_path.rstrip("?") if this.method == "GET" else this.path
     return Markup(_fill(html, here))
 
 
@@ -159,8 +168,8 @@ def build_public_links(tenant) -> list[PublicPage]:
     return pages
 
 
-def _is_active(endpoint: str, url: str) -> bool:
+def _is_active(endpoint: str, url: str, path: str) -> bool:
     # The dashboard is the prefix of every tenant URL; only its own page makes it current.
     if endpoint == "web.tenant_home":
-        return request.path == url
-    return request.path.startswith(url)
+        return path == url
+    return path.startswith(url)

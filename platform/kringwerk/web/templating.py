@@ -36,6 +36,7 @@ def install(app: Flask) -> None:
                 "current_language": lambda: str(get_locale() or "nl"),
             }
         tenant = current_tenant()
+        htmx = is_htmx()  # once: a header looked up and missing costs an exception inside werkzeug
         return {
             # Flask-WTF's context processor gives its own generate_csrf; this one wins.
             "csrf_token": csrf_token,
@@ -48,9 +49,9 @@ def install(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "language_names": LANGUAGE_NAMES,
             "current_language": lambda: str(get_locale() or "nl"),
-            "is_htmx": is_htmx(),
+            "is_htmx": htmx,
             # An htmx request for part of the page: render the block, not the whole page.
-            "htmx_partial": wants_fragment(),
+            "htmx_partial": htmx and wants_fragment(),
         }
 
     app.jinja_env.add_extension("jinja2.ext.do")
