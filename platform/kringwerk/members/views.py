@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 from werkzeug.utils import secure_filename
 from wtforms import SelectChoice
@@ -292,37 +292,46 @@ def company_new():
     return render_template("members/company_form.html", form=form, company=None), form_status(form)
 
 
+def _company_with_details(company_id: int) -> Company | None:
+    """The company with what its page shows, in four statements (its park comes along)."""
+    return db.session.scalar(
+        select(Company)
+        .where(Company.id == company_id)
+        .options(
+            joinedload(Company.business_park),
+            selectinload(Company.circles),
+            selectinload(Company.themes),
+            selectinload(Company.contacts),
+        )
+    )
+
+
 @bp.get("/companies/<int:company_id>")
 @require_member()
 def company(company_id: int):
+    loaded: list[Company] = []  # the company, where this request read it
+
+    def name() -> str | None:
+        company = _company_with_details(company_id)
+        loaded.append(company)
+        return company.name if company else None
+
     # Whether it exists (404 otherwise) and its name for the title, kept until the next
     # write; a missing company is never kept, so it is looked up on every request.
-    name = remember(
-        ("members.company.name", company_id),
-        lambda: db.session.scalar(select(Company.name).where(Company.id == company_id)),
-    )
-    if name is None:
+    title = remember(("members.company.name", company_id), name)
+    if title is None:
         abort(404)
     can_manage, can_export = has_role(*MANAGERS), has_role(Role.ADMIN)
 
     def render() -> str:
-        company = db.session.scalar(
-            select(Company)
-            .where(Company.id == company_id)
-            .options(
-                selectinload(Company.business_park),
-                selectinload(Company.circles),
-                selectinload(Company.themes),
-                selectinload(Company.contacts),
-            )
-        )
+        company = loaded[0] if loaded else _company_with_details(company_id)
         return render_template(
             "members/_company.html", company=company, can_manage=can_manage, can_export=can_export
         )
 
-    # The contact details and the buttons depend on who looks: kept per person.
+    # The buttons depend on who looks (and so may the details one day): kept per person.
     key = ("members.company", company_id, current_user.id, can_manage, can_export)
-    return render_template("members/company.html", name=name, body=remembered_html(key, render))
+    return render_template("members/company.html", name=title, body=remembered_html(key, render))
 
 
 @bp.route("/companies/<int:company_id>/edit", methods=["GET", "POST"])
