@@ -7,7 +7,9 @@ statement, a page of rows with its business park and the total in one
 (``web.pagination``), and the page's circles and themes in one. The two union
 statements are built once per process and language (they hold no tenant; the
 tenant wall adds it to each execution). The CSV export and the panel keep
-``directory_query``, which loads whole companies.
+``directory_query``, which loads whole companies. Between two writes the view keeps the
+choices, what the form makes of the filter arguments and the page's HTML (per person,
+filters and page), so these statements run only when a page is built anew.
 """
 
 from __future__ import annotations
