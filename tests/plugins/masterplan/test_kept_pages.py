@@ -7,6 +7,7 @@ writes nothing; tenant B's people never get A's kept pages, nor A's people B's."
 from __future__ import annotations
 
 import contextvars
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -15,11 +16,12 @@ from sqlalchemy import select
 
 from kringwerk import create_app
 from kringwerk.extensions import db
+from kringwerk.members.models import BusinessPark, Circle
 from kringwerk.plugin_api import require_member
 from kringwerk.tenancy import cache, tenant_scope
 from kringwerk.tenancy.cache import DATA_STAMP_ID, CacheStamp
 from plugins.masterplan import kept
-from plugins.masterplan.models import Masterplan
+from plugins.masterplan.models import Masterplan, Scope
 from tests.conftest import login
 from tests.members.support import count_queries
 from tests.plugins.masterplan.test_dashboard import _fill
@@ -212,3 +214,62 @@ def test_reading_the_masterplan_pages_writes_nothing(app, plan_world, login_as):
         for _ in range(2):
             assert client.get(url).status_code == 200, url
     assert _stamp() == before
+
+
+def _scoped_plans(w, count: int) -> None:
+    """``count`` plans of each scope in A: for a circle, for a park, for a circle that was
+    removed (its id names none of A's circles: B's circle), for the whole association."""
+    with tenant_scope(w.b.tenant):
+        circle_b = db.session.scalar(select(Circle).where(Circle.name == "Circle of B"))
+        if circle_b is None:
+            circle_b = Circle(name="Circle of B")
+            db.session.add(circle_b)
+            db.session.flush()
+    with tenant_scope(w.a.tenant):
+        park = db.session.scalar(select(BusinessPark).where(BusinessPark.name == "De Wieken"))
+        if park is None:
+            park = BusinessPark(name="De Wieken")
+            db.session.add(park)
+            db.session.flush()
+        circle = db.session.scalar(select(Circle).where(Circle.name == "Noord"))
+        for n in range(count):
+            db.session.add_all(
+                [
+                    Masterplan(title=f"Kring {n}", scope=Scope.CIRCLE, circle_id=circle.id),
+                    Masterplan(title=f"Terrein {n}", scope=Scope.PARK, business_park_id=park.id),
+                    Masterplan(title=f"Weg {n}", scope=Scope.CIRCLE, circle_id=circle_b.id),
+                    Masterplan(title=f"Vereniging {n}", scope=Scope.TENANT),
+                ]
+            )
+        db.session.commit()
+
+
+@pytest.mark.both_databases
+def test_the_list_reads_every_plan_with_what_it_is_for_in_one_statement(app, plan_world, login_as):
+    """Built after a write, the list read the circle or park of each plan by a statement of
+    its own; now one statement reads the plans with those names, whatever their number."""
+    app.config["KEEP_PAGE_DATA"] = False
+    w = plan_world
+    _scoped_plans(w, 1)
+    client = login_as(w.a.member)
+    client.get("/kring-a/masterplan/")
+    with count_queries() as few:
+        client.get("/kring-a/masterplan/")
+    _scoped_plans(w, 5)
+    with count_queries() as many:
+        page = client.get("/kring-a/masterplan/").get_data(as_text=True)
+    assert len(few) == len(many)
+    assert len(_plugin(many)) == 1
+    rows = {cells[0]: cells[1] for cells in _rows(page)}
+    assert rows["Kring 4"] == "Noord" and rows["Terrein 4"] == "De Wieken"
+    assert rows["Weg 4"] == "a removed circle"  # B's circle is not A's
+    assert rows["Vereniging 4"] == "The whole association"
+    assert "Circle of B" not in page and "Masterplan of tenant B" not in page
+
+
+def _rows(page: str) -> list[list[str]]:
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)
+        if "<td>" in row
+    ]
