@@ -161,3 +161,32 @@ def test_keep_page_data_off_builds_every_time(app, client, world, probe):
     client.get("/kring-a/remember-probe")
     client.get("/kring-a/remember-probe")
     assert probe["n"] == 2
+
+
+def test_a_new_version_replaces_the_kept_value(app, client, world):
+    state = app.extensions[cache.EXTENSION_KEY]
+    versions = iter(["monday", "monday", "tuesday", "tuesday"])
+
+    @app.get("/<tenant>/versioned-probe")
+    def versioned_probe():
+        version = next(versions)
+        return {"value": cache.remember("day", lambda: f"built on {version}", version=version)}
+
+    assert client.get("/kring-a/versioned-probe").json["value"] == "built on monday"
+    assert client.get("/kring-a/versioned-probe").json["value"] == "built on monday"
+    assert client.get("/kring-a/versioned-probe").json["value"] == "built on tuesday"
+    assert client.get("/kring-a/versioned-probe").json["value"] == "built on tuesday"
+    assert state.builds == 2
+    # One entry for the key, whatever the number of versions it went through.
+    kept = [key for key in state.data_generation.entries if key[1] == "day"]
+    assert len(kept) == 1
+
+
+def test_a_replaced_value_gives_back_its_room(app):
+    generation = cache.Generation("s", limit=10, text_limit=10)
+    generation.put("a", "x" * 6)
+    generation.put("a", "y" * 6)  # replaces: the text of the old value is not counted twice
+    assert generation.get("a") == "y" * 6
+    generation.put("b", ("v", "z" * 4), size=4)
+    assert generation.get("b") == ("v", "z" * 4)
+    assert generation.put("c", "w") == "w" and generation.get("c") is None  # 6 + 4 + 1 > 10

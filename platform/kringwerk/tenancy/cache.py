@@ -78,26 +78,37 @@ def new_stamp() -> str:
 class Generation:
     """The values one process keeps under one stamp."""
 
-    __slots__ = ("entries", "limit", "stamp", "text", "text_limit")
+    __slots__ = ("entries", "limit", "sizes", "stamp", "text", "text_limit")
 
     def __init__(self, stamp: str, limit: int | None = None, text_limit: int | None = None) -> None:
         self.stamp = stamp
         self.limit = limit
         self.text_limit = text_limit
         self.text = 0  # characters of the strings kept
+        self.sizes: dict[Hashable, int] = {}
         self.entries: dict[Hashable, Any] = {}
 
     def get(self, key: Hashable) -> Any:
         return self.entries.get(key)
 
-    def put(self, key: Hashable, value: Any) -> Any:
-        """Keep ``value`` (never None: a miss is not remembered) and give it back."""
-        if value is None or (self.limit is not None and len(self.entries) >= self.limit):
+    def put(self, key: Hashable, value: Any, size: int | None = None) -> Any:
+        """Keep ``value`` (never None: a miss is not remembered) and give it back; a value
+        already kept under ``key`` is replaced. ``size``: the characters of text it holds
+        (by default a string's length)."""
+        if value is None:
             return value
-        if isinstance(value, str) and self.text_limit is not None:
-            if self.text + len(value) > self.text_limit:
-                return value
-            self.text += len(value)
+        if size is None:
+            size = len(value) if isinstance(value, str) else 0
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.text -= self.sizes.pop(key, 0)
+        if self.limit is not None and len(self.entries) >= self.limit:
+            return value
+        if self.text_limit is not None and self.text + size > self.text_limit:
+            return value
+        self.text += size
+        if size:
+            self.sizes[key] = size
         self.entries[key] = value
         return value
 
@@ -176,24 +187,26 @@ def current_data() -> Generation | None:
     return request.environ.get(_DATA_KEY)
 
 
-def remember(key: Hashable, build: Callable[[], T]) -> T:
+def remember(key: Hashable, build: Callable[[], T], version: Hashable = None) -> T:
     """The value kept under ``key`` until the next committed write anywhere, built with
     ``build()`` when this process has none. ``key`` names everything the value depends on
     besides the data and the tenant in scope (added to the key here): the page, the locale,
-    the person where it is personal, the day where it depends on the date; ``build`` only
-    reads. Outside a request, or in a request that has written, it simply builds. None is
-    never kept."""
+    the person where it is personal; ``version`` what makes the kept value old without a
+    write (the day, the minute): a value of another version is built anew and replaces it,
+    so a clock in ``version`` keeps one entry per key. ``build`` only reads. Outside a
+    request, or in a request that has written, it simply builds. None is never kept."""
     generation = current_data()
     key = (current_tenant_id(), key)
     if generation is not None:
-        value = generation.get(key)
-        if value is not None:
-            return value
+        kept = generation.get(key)
+        if kept is not None and kept[0] == version:
+            return kept[1]
     value = build()
-    if generation is not None:
+    if generation is not None and value is not None:
         current_app.extensions[EXTENSION_KEY].builds += 1
         if current_data() is generation:  # building wrote nothing: keep it
-            generation.put(key, value)
+            size = len(value) if isinstance(value, str) else 0
+            generation.put(key, (version, value), size)
     return value
 
 

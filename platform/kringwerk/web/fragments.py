@@ -23,12 +23,12 @@ CSRF_PLACEHOLDER = "kringwerk-csrf-token-of-this-visitor"
 _MISSING = object()
 
 
-def remembered_html(key: Hashable, render: Callable[[], str]) -> Markup:
+def remembered_html(key: Hashable, render: Callable[[], str], version: Hashable = None) -> Markup:
     """The HTML ``render()`` gives, kept per tenant, locale and ``key`` until the next write.
 
     ``key`` names whatever else the HTML depends on: the page and its arguments, the person
-    where anything in it is theirs or depends on their role, the day or minute where it
-    depends on the time. ``render`` only reads."""
+    where anything in it is theirs or depends on their role; ``version`` the day or minute
+    where it depends on the time (see ``remember``). ``render`` only reads."""
 
     def build() -> str:
         field = current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
@@ -46,7 +46,7 @@ def remembered_html(key: Hashable, render: Callable[[], str]) -> Markup:
     if current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"):
         html = build()
     else:
-        html = remember(("html", str(get_locale()), key), build)
+        html = remember(("html", str(get_locale()), key), build, version)
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, csrf_token())
     return Markup(html)

@@ -36,8 +36,9 @@ RECENT = 5  # entries of recent activity on the home
 
 def home_html(tenant, user) -> Markup:
     """The home's content for ``user`` in ``tenant`` (the tenant in scope), kept per
-    person and minute until the next write."""
-    return remembered_html(("home", user.id, minute_now()), lambda: _render_home(tenant, user))
+    person until the next write, and for the minute it was built in (the next minute
+    replaces it: one entry per person)."""
+    return remembered_html(("home", user.id), lambda: _render_home(tenant, user), minute_now())
 
 
 def minute_now() -> int:
