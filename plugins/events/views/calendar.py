@@ -88,18 +88,16 @@ class CalendarQuery:
 
     @property
     def key(self) -> tuple:
-        """Everything the calendar shows depends on besides the data and the visitor: the
-        view, the period (the minute only for the upcoming list: a month or a year is the same
-        all day; its default, this month, is resolved before) and the filters."""
-        return (
-            self.view,
-            self.year,
-            self.month,
-            self.theme_id,
-            self.audience,
-            self.organiser,
-            self.minute if self.view == "list" else None,
-        )
+        """Everything the calendar shows depends on besides the data, the visitor and the
+        clock: the view, the period (a month or a year; its default, this month, is resolved
+        before) and the filters."""
+        return (self.view, self.year, self.month, self.theme_id, self.audience, self.organiser)
+
+    @property
+    def version(self) -> datetime | None:
+        """What makes a kept calendar old without a write: the minute, for the upcoming list
+        only (a month or a year shows the same all day)."""
+        return self.minute if self.view == "list" else None
 
 
 def calendar_events(query: CalendarQuery, visitor, themes) -> tuple[list, list[str]]:
@@ -141,7 +139,12 @@ def index():
     query = CalendarQuery.from_request()
     key = ("events.calendar", person(visitor), plugin_read_only(), query.key)
     return kept_page(
-        key, "events/index.html", lambda: _calendar(query, visitor), title=_("Events"), block="calendar"
+        key,
+        "events/index.html",
+        lambda: _calendar(query, visitor),
+        title=_("Events"),
+        block="calendar",
+        version=query.version,
     )
 
 

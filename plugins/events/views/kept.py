@@ -6,7 +6,8 @@ it once (``remembered_html``) and serves it around a fresh page shell: the shell
 navigation, flashed messages, the visitor's CSRF token) is built on every request. The key
 of each kept part names what it depends on besides the data, the tenant and the locale: the
 view and its arguments, the person (or None for everyone signed out), whether the plugin is
-read-only, and for the upcoming list the minute (see ``calendar.CalendarQuery``).
+read-only; the upcoming list's minute is its version (see ``calendar.CalendarQuery``): a
+new minute replaces the entry rather than adding one.
 
 What decides whether the visitor may see a page (``kept_event``: the event's state and
 audience, kept as plain values) is checked on every request, outside the kept HTML.
@@ -73,12 +74,21 @@ def render_block(template_name: str, block: str, **context) -> str:
     return "".join(template.blocks[block](template.new_context(context)))
 
 
-def kept_page(key: Hashable, template_name: str, context: Callable[[], dict], *, title: str, block=None):
+def kept_page(
+    key: Hashable,
+    template_name: str,
+    context: Callable[[], dict],
+    *,
+    title: str,
+    block=None,
+    version: Hashable = None,
+):
     """``template_name``'s content around a fresh shell, or only ``block`` for an htmx fragment
-    request (as ``page_or_block``), the rendered part kept under ``key``; ``context()`` gives
-    the template's values, called only when it is rendered."""
+    request (as ``page_or_block``), the rendered part kept under ``key`` (and ``version``: the
+    minute where it depends on the clock); ``context()`` gives the template's values, called
+    only when it is rendered."""
     part = block if block is not None and wants_fragment() else "content"
-    html = remembered_html((*key, part), lambda: render_block(template_name, part, **context()))
+    html = remembered_html((*key, part), lambda: render_block(template_name, part, **context()), version)
     if part == "content":
         response = make_response(render_template(PAGE, title=title, body=html))
     else:

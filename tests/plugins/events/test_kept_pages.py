@@ -216,9 +216,12 @@ def test_the_upcoming_list_follows_the_minute_without_a_write(app, events_world,
     now["at"] = ends - timedelta(seconds=5)  # the same minute: kept
     assert "Middagsessie" in member.get("/kring-a/events/").get_data(as_text=True)
     assert builds(app) == before
+    kept = len(app.extensions[cache.EXTENSION_KEY].data_generation.entries)
     now["at"] = ends + timedelta(minutes=1)
     assert "Middagsessie" not in member.get("/kring-a/events/").get_data(as_text=True)
     assert builds(app) > before
+    # The minute is the kept page's version: the new minute's page replaces the old one.
+    assert len(app.extensions[cache.EXTENSION_KEY].data_generation.entries) == kept
 
 
 @pytest.mark.both_databases
