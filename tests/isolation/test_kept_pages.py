@@ -6,8 +6,8 @@ the day would serve one visitor's version to another. This walk needs no editing
 routes or kept pages are added: it fills every GET route of ``app.url_map`` as the
 property walk does (tenant A's generic rows and the scenarios of tests/properties), adds
 the query strings the pages themselves link to or filter with, and asks for each URL as
-tenant A's admin, a second admin, facilitator, municipality official and member, signed out,
-and as tenant B's admin, in that order: each twice with the data kept (the admin's version is
+tenant A's admin, a second admin, facilitator, municipality official and member (in English,
+then in Dutch), signed out (in both languages), and as tenant B's admin, in that order: each twice with the data kept (the admin's version is
 kept first, so a later viewer sharing its key gets it) and once with ``KEEP_PAGE_DATA``
 off. Status, ``Location`` and body must be equal; only the CSRF token's value is
 normalised, after checking it is the visitor's own (tests/support/kept_pages.py).
@@ -40,7 +40,19 @@ pytestmark = pytest.mark.both_databases
 # must get their own. The second admin has the first one's role without their own things
 # (the scenarios invite the first admin's contact person to the open poll): a page kept per
 # role where it shows a person's own things gives the second admin the first one's.
-VIEWERS = ("admin", "second_admin", "facilitator", "official", "member", "signed_out", "admin_of_b")
+# The same member and a signed-out visitor in Dutch after English: a value with translated
+# text kept without the locale in its key shows in the wrong language.
+VIEWERS = (
+    "admin",
+    "second_admin",
+    "facilitator",
+    "official",
+    "member",
+    "member_in_dutch",
+    "signed_out",
+    "signed_out_in_dutch",
+    "admin_of_b",
+)
 
 # The main pages (docs/performance.md): each must be compared and answer 200 to somebody,
 # so the walk can never silently compare nothing.
@@ -114,7 +126,9 @@ def viewers(app, world):
         "facilitator": world.a.facilitator,
         "official": world.a.official,
         "member": world.a.member,
+        "member_in_dutch": world.a.member,
         "signed_out": None,
+        "signed_out_in_dutch": None,
         "admin_of_b": world.b.admin,
     }
     clients = {}
@@ -122,6 +136,11 @@ def viewers(app, world):
         client = app.test_client()
         if people[name] is not None:
             login(client, people[name])
+        if name.endswith("_in_dutch"):
+            # The language switch's choice, kept in the session (no write): the same person
+            # or visitor in the other language.
+            with client.session_transaction() as session:
+                session["locale"] = "nl"
         clients[name] = client
     return clients
 
@@ -189,6 +208,8 @@ def test_every_kept_page_equals_the_page_built_fresh(app, pages_world, viewers):
     world, ids, overrides = pages_world
     urls, unfilled = walked_urls(app, world, ids, overrides)
     urls = with_variants(app, viewers["admin"], urls)
+    for name in ("member_in_dutch", "signed_out_in_dutch"):
+        assert 'lang="nl"' in get(app, viewers[name], f"/{world.a.tenant.slug}/", keep=False).body
     state = app.extensions[EXTENSION_KEY]
     builds = state.builds
     differences, statuses, writers = walk(app, viewers, urls)
