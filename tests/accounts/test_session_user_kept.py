@@ -214,8 +214,8 @@ def test_the_kept_copies_belong_to_no_session(app, client, login_as, world, prob
     client.get("/kring-a/session-probe")
     client.get("/kring-a/session-probe")
     kept = [
-        value
-        for key, value in app.extensions[cache.EXTENSION_KEY].data_generation.entries.items()
+        value  # each entry is (version, value)
+        for key, (_version, value) in app.extensions[cache.EXTENSION_KEY].data_generation.entries.items()
         if key[1][0] == "session user"
     ]
     assert kept, "the session's user was kept"
