@@ -32,7 +32,7 @@ from tests.conftest import login
 from tests.isolation.factory import build_tenant_rows
 from tests.properties import scenarios  # noqa: F401 - registers the scenarios
 from tests.properties.routes import SCENARIOS, fill
-from tests.support.kept_pages import compare, difference, get, variants
+from tests.support.kept_pages import HTMX, compare, difference, get, variants
 
 pytestmark = pytest.mark.both_databases
 
@@ -175,7 +175,10 @@ def with_variants(app, client, urls: dict[str, list[str]]) -> dict[str, list[str
     for endpoint, (url,) in urls.items():
         parts = urlsplit(url)
         extra = [] if parts.query else [f"{parts.path}?{query}" for query in found.get(parts.path, ())]
-        extended[endpoint] = [url, *extra]
+        # A page with filters or pages answers htmx with its fragment: the fragment and the
+        # whole page must not share a kept value (the whole page is kept first).
+        fragments = [f"{u}{HTMX}" for u in [url, *extra]] if extra or endpoint in MAIN_PAGES else []
+        extended[endpoint] = [url, *extra, *fragments]
     return extended
 
 
@@ -343,11 +346,20 @@ def probes(app):
     def form() -> str:
         return f'<form method="post"><input name="csrf_token" value="{csrf_token()}"></form>'
 
+    def part() -> str:
+        whole = (
+            "<main>the whole page</main>" if "HX-Request" not in request.headers else "<p>its fragment</p>"
+        )
+        return f'{whole}<a href="?page=2">next</a>'
+
     person = lambda: current_user.get_id()  # noqa: E731
     routes = {
         "probe.without_viewer": lambda: remembered_html("probe-viewer", page),
         "probe.without_page": lambda: remembered_html(("probe-page", person()), page),
         "probe.token_kept": lambda: remember("probe-token", form),
+        "probe.without_htmx": lambda: remembered_html(
+            ("probe-htmx", person(), request.args.get("page")), part
+        ),
         "probe.right": lambda: (
             remembered_html(("probe-right", person(), request.args.get("page")), page)
             + remembered_html("probe-form", form)
@@ -360,7 +372,7 @@ def probes(app):
 
 def test_the_walk_finds_a_page_kept_under_a_wrong_key(app, world, probes, viewers):
     urls = with_variants(app, viewers["admin"], probes)
-    assert urls["probe.without_page"] == [
+    assert urls["probe.without_page"][:2] == [
         "/kring-a/kept-probe/probe.without_page",
         "/kring-a/kept-probe/probe.without_page?page=2",
     ]
@@ -374,4 +386,8 @@ def test_the_walk_finds_a_page_kept_under_a_wrong_key(app, world, probes, viewer
     assert "?page=2 as admin: body differs" in " ".join(differences[("probe.without_page", "admin")])
     assert ("probe.token_kept", "admin") not in found  # their own token, kept first
     assert "another session's CSRF token" in " ".join(differences.get(("probe.token_kept", "member"), []))
+    # The whole page is kept first: its fragment, asked for by htmx, shows the whole page.
+    assert "without_htmx [htmx] as admin: body differs" in " ".join(
+        differences[("probe.without_htmx", "admin")]
+    )
     assert not any(endpoint == "probe.right" for endpoint, _ in found), differences

@@ -128,14 +128,19 @@ def _squeeze(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+HTMX = " [htmx]"  # at the end of a URL: asked for as htmx does (the page's fragment)
+
+
 def get(app, client, url: str, *, keep: bool) -> Seen:
-    """``url`` for ``client``'s visitor, with the data kept or built fresh. A message the
-    answer flashed for the next page (a redirect's) is dropped from the session: each page
-    is compared as it shows without one, whatever was asked for before it."""
+    """``url`` for ``client``'s visitor, with the data kept or built fresh; a URL ending in
+    ``HTMX`` with htmx's header. A message the answer flashed for the next page (a
+    redirect's) is dropped from the session: each page is compared as it shows without one,
+    whatever was asked for before it."""
     saved = app.config.get("KEEP_PAGE_DATA", True)
     app.config["KEEP_PAGE_DATA"] = keep
+    headers = {"HX-Request": "true"} if url.endswith(HTMX) else {}
     try:
-        response = client.get(url)
+        response = client.get(url.removesuffix(HTMX), headers=headers)
     finally:
         app.config["KEEP_PAGE_DATA"] = saved
     with client.session_transaction() as session:
