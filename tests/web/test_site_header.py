@@ -228,3 +228,21 @@ class TestWithCsrf:
 def test_the_sign_in_url_is_url_fors_own(app, here):
     with app.test_request_context("/"):
         assert navigation.sign_in_url(here) == url_for("accounts.login", next=here)
+
+
+@pytest.mark.postgresql_only
+def test_a_warm_page_in_the_shell_on_postgresql_begins_no_transaction(
+    client, login_as, world, probe, monkeypatch
+):
+    from kringwerk.tenancy import rls
+
+    login_as(world.a.admin)
+    client.get("/kring-a/header-probe")
+    begun = []
+    real = rls._begin_with_scope
+    monkeypatch.setattr(rls, "_begin_with_scope", lambda *args: begun.append(args) or real(*args))
+    with count_queries(client.application) as statements:
+        response = client.get("/kring-a/header-probe")
+    assert response.status_code == 200 and "Administration" in dict(nav(response))
+    assert len(statements) == 1 and "cache_stamps" in statements[0]
+    assert begun == []  # the stamp read runs outside a transaction, and nothing else runs
