@@ -16,8 +16,10 @@ receipt, a closed or waiting poll), read the database as before.
 
 from __future__ import annotations
 
+import functools
 import re
 
+from babel import Locale
 from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_time
 from markupsafe import Markup
@@ -100,6 +102,12 @@ def _answer_form(poll, items, values, errors, token, saved) -> str:
     )
 
 
+@functools.cache
+def _locale(language: str) -> Locale:
+    """A language's parsed locale, once per process (``force_locale`` takes it as it is)."""
+    return Locale.parse(language)
+
+
 class _Changed(Exception):
     """The kept facts name a row gone since (a write in another worker): read afresh."""
 
@@ -132,7 +140,7 @@ def _kept_form(poll_id: int, token: str):
         items = answering.poll_items(poll.id)
         return _answer_form(poll, items, values, {}, TOKEN_PLACEHOLDER, saved)
 
-    with force_locale(chosen_language() or facts.poll.language):
+    with force_locale(_locale(chosen_language() or facts.poll.language)):
         try:
             html = remembered_html(("polls.answer", poll_id, facts.invitation_id, saved), render)
         except _Changed:

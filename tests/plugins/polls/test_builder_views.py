@@ -120,6 +120,7 @@ def test_list_queries_do_not_grow_with_the_polls(polls_world, login_as):
     small = count_index_queries(client)
     for index in range(18):
         make_poll(polls_world.a.tenant, title=f"Meer {index}")
+    client.get("/kring-a/polls/")  # the first request after a write builds the list
     large = count_index_queries(client)
     assert small == large
 
