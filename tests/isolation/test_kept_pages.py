@@ -105,6 +105,16 @@ def pages_world(app, world):
     overrides: dict[str, dict] = {}
     for make in SCENARIOS:
         overrides.update(make(world.a.tenant, ids))
+    # Things of the first admin's own besides the poll's invitation (a scenario's): a seat at
+    # the public event. The second admin (``viewers``) has none of them.
+    from plugins.events import signup
+    from plugins.events.models import Event
+    from plugins.events.services import Visitor
+
+    with tenant_scope(world.a.tenant):
+        event = db.session.get(Event, overrides["events.event"]["event_id"])
+        signup.sign_up(event, Visitor(user=world.a.admin, member=True, manager=True))
+        db.session.commit()
     return world, ids, overrides
 
 

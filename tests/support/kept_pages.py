@@ -9,7 +9,8 @@ token's value (the one thing a kept fragment puts in on the way out; each token 
 checked to be the visitor's own: it decodes to the raw token of their session, the same for
 every token of the response, so another visitor's token served from a kept page stays a
 difference), the ids a chart takes from a per-process counter, and an iCalendar feed's
-DTSTAMP (the time it was generated). Pages carry no CSP nonce.
+DTSTAMP (the time it was generated); downloads are compared by what they hold, without the
+times they were made (``_document``). Pages carry no CSP nonce.
 The walk (tests/isolation/test_kept_pages.py) shows the list is enough: two fresh builds of
 every page compare equal with it.
 
@@ -20,7 +21,9 @@ the arguments a key must name.
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -37,6 +40,14 @@ TOKEN_PATTERNS = (
     re.compile(rf'("X-CSRFToken": ")({TOKEN_VALUE})(")'),
 )
 TOKEN_MARK = "CSRF-TOKEN-OF-THIS-VISITOR"
+
+# Downloads, compared by what they hold (``_document``).
+ZIP, PDF = b"PK\x03\x04", b"%PDF"
+OFFICE_TIMES = re.compile(r"<(dcterms:(?:created|modified))\b[^>]*>[^<]*</dcterms:(?:created|modified)>")
+PDF_TIMES = (
+    (re.compile(r"/(CreationDate|ModDate) ?\(D:[^)]*\)"), r"/\1 (made)"),
+    (re.compile(r"/ID ?\[ ?<[0-9a-fA-F]+> ?<[0-9a-fA-F]+> ?\]"), "/ID [made]"),
+)
 
 # (mimetype or None for any, pattern, replacement, reason)
 PER_RENDERING = (
@@ -75,6 +86,8 @@ def seen(app, response) -> Seen:
     """The response with each CSRF token replaced by a mark, and the raw tokens they carry."""
     location = response.headers.get("Location", "")
     data = response.get_data()
+    if data.startswith((ZIP, PDF)):
+        return Seen(response.status_code, location, _document(data))
     try:
         body = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -99,6 +112,25 @@ def seen(app, response) -> Seen:
             body = pattern.sub(replacement, body)
     result.body = body
     return result
+
+
+def _document(data: bytes) -> str:
+    """A download (XLSX, DOCX, PDF) as text to compare, without the moment it was made: the
+    times a ZIP archive stamps on its members and an Office file's created/modified
+    properties, a PDF's creation and modification dates and its ID (derived from them)."""
+    if data.startswith(PDF):
+        text = data.decode("latin-1")
+        for pattern, replacement in PDF_TIMES:
+            text = pattern.sub(replacement, text)
+        return text
+    parts = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for member in archive.infolist():
+            content = OFFICE_TIMES.sub(
+                r"<\1>made</\1>", archive.read(member).decode("utf-8", "backslashreplace")
+            )
+            parts.append(f"== {member.filename}\n{content}")
+    return "\n".join(parts)
 
 
 def difference(kept: Seen, fresh: Seen) -> str | None:
