@@ -193,13 +193,17 @@ def with_variants(app, client, urls: dict[str, list[str]]) -> dict[str, list[str
 
 
 def walk(app, viewers, urls: dict[str, list[str]]):
-    """Compares every URL for every viewer; returns (differences, statuses, writers):
-    {(endpoint, viewer): [text]}, {endpoint: {viewer: fresh status}}, [GETs that wrote]."""
+    """Compares every URL for every viewer; returns (differences, statuses, writers, keeping):
+    {(endpoint, viewer): [text]}, {endpoint: {viewer: fresh status}}, [GETs that wrote],
+    {endpoints whose requests built kept data (not counting what earlier routes kept)}."""
     found: dict[tuple[str, str], list[str]] = defaultdict(list)
     statuses: dict[str, dict[str, int]] = defaultdict(dict)
     writers = []
+    keeping = set()
+    state = app.extensions[EXTENSION_KEY]
     last = sorted(urls, key=lambda endpoint: endpoint in WRITING_GETS)
     for endpoint, endpoint_urls in ((endpoint, urls[endpoint]) for endpoint in last):
+        builds = state.builds
         for url in endpoint_urls:
             before = data_stamp()
             # Two fresh builds are equal once normalised: whatever differs between them is per
@@ -214,7 +218,9 @@ def walk(app, viewers, urls: dict[str, list[str]]):
                 found[(endpoint, name)] += [f"GET {url} as {name}: {text}" for text in differences]
             if data_stamp() != before and endpoint not in WRITING_GETS:
                 writers.append(f"GET {url} ({endpoint}) renewed the data stamp: a GET must not write")
-    return {key: value for key, value in found.items() if value}, statuses, writers
+        if state.builds > builds:
+            keeping.add(endpoint)
+    return {key: value for key, value in found.items() if value}, statuses, writers, keeping
 
 
 def test_every_kept_page_equals_the_page_built_fresh(app, pages_world, viewers):
@@ -223,15 +229,15 @@ def test_every_kept_page_equals_the_page_built_fresh(app, pages_world, viewers):
     urls = with_variants(app, viewers["admin"], urls)
     for name in ("member_in_dutch", "signed_out_in_dutch"):
         assert 'lang="nl"' in get(app, viewers[name], f"/{world.a.tenant.slug}/", keep=False).body
-    state = app.extensions[EXTENSION_KEY]
-    builds = state.builds
-    differences, statuses, writers = walk(app, viewers, urls)
+    differences, statuses, writers, keeping = walk(app, viewers, urls)
     # The walk compared kept pages, not pages that kept nothing.
-    assert state.builds > builds
+    assert keeping
 
     compared = sorted(f"{endpoint}: {' '.join(u for u in urls[endpoint])}" for endpoint in urls)
     print(f"compared {sum(len(u) for u in urls.values())} URLs of {len(urls)} routes as {VIEWERS}:")
     print("\n".join(compared))
+    print(f"routes whose requests built kept data ({len(keeping)}): {' '.join(sorted(keeping))}")
+    print(f"main pages keeping nothing: {sorted(set(MAIN_PAGES) - keeping)}")
 
     unseen = [endpoint for endpoint in MAIN_PAGES if 200 not in statuses.get(endpoint, {}).values()]
     assert not unseen, f"main pages the walk did not compare as a page (no viewer got a 200): {unseen}"
@@ -253,7 +259,7 @@ def test_known_differences(app, pages_world, viewers, endpoint, viewer):
     world, ids, overrides = pages_world
     urls, _ = walked_urls(app, world, ids, overrides)
     urls = with_variants(app, viewers["admin"], {endpoint: urls[endpoint]})
-    differences, _, _ = walk(app, viewers, urls)
+    differences, *_ = walk(app, viewers, urls)
     assert not differences.get((endpoint, viewer))
 
 
@@ -294,7 +300,7 @@ def test_after_a_write_the_kept_pages_equal_the_fresh_ones_again(app, pages_worl
     before = data_stamp()
     shown = rename_everything_shown(world, overrides)
     assert data_stamp() != before
-    differences, statuses, _ = walk(app, viewers, main)
+    differences, statuses, *_ = walk(app, viewers, main)
     assert not differences, "\n".join(text for texts in differences.values() for text in texts)
     for endpoint, text in shown.items():
         page = get(app, viewers["admin"], main[endpoint][0], keep=True)
@@ -322,7 +328,7 @@ def test_after_a_post_the_kept_page_equals_the_fresh_one_again(app, pages_world,
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     with viewers["admin"].session_transaction() as session:
         session.pop("_flashes", None)  # "The settings are saved." belongs to the next page only
-    differences, _, _ = walk(app, viewers, home)
+    differences, *_ = walk(app, viewers, home)
     assert not differences, "\n".join(text for texts in differences.values() for text in texts)
     page = get(app, viewers["member"], home["web.tenant_home"][0], keep=True)
     assert "Kring Herdoopt" in page.body
@@ -386,7 +392,7 @@ def test_the_walk_finds_a_page_kept_under_a_wrong_key(app, world, probes, viewer
         "/kring-a/kept-probe/probe.without_page",
         "/kring-a/kept-probe/probe.without_page?page=2",
     ]
-    differences, statuses, _ = walk(app, viewers, urls)
+    differences, statuses, *_ = walk(app, viewers, urls)
     assert all(status == 200 for status in statuses["probe.right"].values())
     found = {key for key in differences}
     # The admin's version is kept first: every other viewer gets it instead of their own.
