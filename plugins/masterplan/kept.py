@@ -4,8 +4,8 @@
 Every kept page part names, besides the page and its arguments, the person looking (their
 role decides the edit buttons, and anything personal a page gains later is safe) and, where
 a page could show anything relative to today, the date in the tenant's time zone (the
-tenant's ``timezone``, Europe/Amsterdam when it has none or an unknown one): at midnight
-there the key changes and the page is built anew.
+tenant's ``timezone``, Europe/Amsterdam when it has none or an unknown one) as the kept
+value's version: at midnight there the page is built anew and replaces the old one.
 """
 
 from __future__ import annotations
@@ -33,8 +33,3 @@ def tenant_today() -> date:
 def person() -> int | None:
     """The key part for who looks: the signed-in person's id."""
     return getattr(current_user, "id", None)
-
-
-def person_and_day() -> tuple[int | None, str]:
-    """The key parts for a page per person and per day in the tenant's time zone."""
-    return person(), tenant_today().isoformat()

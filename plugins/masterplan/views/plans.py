@@ -107,13 +107,14 @@ def plan(masterplan_id: int):
     head = plan_heads.plan_head(masterplan_id)  # kept too: a warm page reads no plan
     if head is None:
         abort(404)
-    # The page below the shell, kept per person (their role decides the buttons) and per
-    # day in the tenant's time zone until the next write.
+    # The page below the shell, kept per person (their role decides the buttons) until the
+    # next write; the day in the tenant's time zone is its version (a new day replaces it).
     body = remembered_html(
-        ("masterplan.plan", masterplan_id, *kept.person_and_day()),
+        ("masterplan.plan", masterplan_id, kept.person()),
         lambda: render_template(
             "masterplan/_plan.html", plan=head, page=plan_page(head), manager=is_manager()
         ),
+        kept.tenant_today().isoformat(),
     )
     return render_template("masterplan/plan.html", title=head.title, body=body)
 

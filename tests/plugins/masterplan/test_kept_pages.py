@@ -169,6 +169,10 @@ def test_each_person_sees_their_own_buttons(app, plan_world):
     assert "Masterplan of tenant B" not in admin.get("/kring-a/masterplan/").get_data(as_text=True)
 
 
+def _data(app):
+    return app.extensions[cache.EXTENSION_KEY].data_generation
+
+
 def test_the_plan_page_is_built_anew_on_a_new_day(app, plan_world, login_as, monkeypatch):
     w = plan_world
     client = login_as(w.a.member)
@@ -181,6 +185,8 @@ def test_the_plan_page_is_built_anew_on_a_new_day(app, plan_world, login_as, mon
     monkeypatch.setattr(kept, "tenant_today", lambda: date(2026, 3, 2))
     assert "Masterplan Noord" in client.get(url).get_data(as_text=True)
     assert _builds(app) == built + 1  # the page, once more (the plan's head is not per day)
+    kept_pages = [key for key in _data(app).entries if "'masterplan.plan'," in repr(key)]
+    assert len(kept_pages) == 1  # the new day replaced the old day's page
 
 
 def test_today_is_the_tenants_date(app, plan_world, monkeypatch):
