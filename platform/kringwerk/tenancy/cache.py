@@ -52,7 +52,7 @@ STAMP_ID = 1
 DATA_STAMP_ID = 2
 # Per process and data generation; a full generation keeps no more until the next write.
 DATA_ENTRIES = 4096
-DATA_TEXT = 16 * 1024 * 1024  # characters of kept HTML and other text
+DATA_TEXT = 8 * 1024 * 1024  # characters of kept HTML and other text (8–16 MB)
 _REQUEST_KEY = "kringwerk.process_cache.generation"  # in request.environ: one per request
 _DATA_KEY = "kringwerk.process_cache.data_generation"  # in request.environ
 _PENDING = "kringwerk.process_cache.changed"  # in session.info: a watched model was flushed
