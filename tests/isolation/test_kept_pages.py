@@ -155,8 +155,9 @@ def viewers(app, world):
     return clients
 
 
-def walked_urls(app, world, ids, overrides) -> tuple[dict[str, list[str]], list[str]]:
-    """{endpoint: URLs} of every GET route the walk asks for, and the routes it cannot fill."""
+def walked_urls(app, world, ids, overrides, slug=None) -> tuple[dict[str, list[str]], list[str]]:
+    """{endpoint: URLs} of every GET route the walk asks for (under tenant A, or ``slug``),
+    and the routes it cannot fill."""
     urls: dict[str, list[str]] = {}
     unfilled = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
@@ -164,7 +165,7 @@ def walked_urls(app, world, ids, overrides) -> tuple[dict[str, list[str]], list[
             continue
         if rule.endpoint.startswith(SKIPPED) or rule.rule.startswith("/operator"):
             continue
-        url = fill(app, rule, world.a.tenant.slug, ids, overrides)
+        url = fill(app, rule, slug or world.a.tenant.slug, ids, overrides)
         if url is None:
             unfilled.append(rule.endpoint)
             continue
@@ -261,6 +262,27 @@ def test_known_differences(app, pages_world, viewers, endpoint, viewer):
     urls = with_variants(app, viewers["admin"], {endpoint: urls[endpoint]})
     differences, *_ = walk(app, viewers, urls)
     assert not differences.get((endpoint, viewer))
+
+
+def test_tenant_bs_pages_never_show_what_tenant_a_kept(app, pages_world, viewers):
+    """Tenant A's pages kept for every viewer first, then tenant B's pages without ids (its
+    home and lists, at the same paths under its own slug), kept and fresh, for every viewer."""
+    world, ids, overrides = pages_world
+    urls, _ = walked_urls(app, world, ids, overrides)
+    walk(app, viewers, {endpoint: urls[endpoint] for endpoint in MAIN_PAGES})
+    own, _ = walked_urls(app, world, {}, {}, slug=world.b.tenant.slug)
+    own = {endpoint: found for endpoint, found in own.items() if f"/{world.b.tenant.slug}/" in found[0]}
+    differences, statuses, *_ = walk(app, viewers, own)
+    assert not differences, "\n".join(text for texts in differences.values() for text in texts)
+    for endpoint in (
+        "web.tenant_home",
+        "polls.index",
+        "members.directory",
+        "events.index",
+        "mkb_toets.index",
+    ):
+        assert statuses[endpoint]["admin_of_b"] == 200, endpoint
+        assert "Kring A" not in get(app, viewers["admin_of_b"], own[endpoint][0], keep=True).body
 
 
 # --- after a write ---------------------------------------------------------------------------
