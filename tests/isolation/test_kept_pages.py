@@ -5,15 +5,19 @@ a key their view chooses; a key that leaves out the person, the role, a page arg
 the day would serve one visitor's version to another. This walk needs no editing when
 routes or kept pages are added: it fills every GET route of ``app.url_map`` as the
 property walk does (tenant A's generic rows and the scenarios of tests/properties), adds
-the query strings the pages themselves link to or filter with, and asks for each URL as
-tenant A's admin, a second admin, facilitator, municipality official and member (in English,
-then in Dutch), signed out (in both languages), and as tenant B's admin, in that order: each twice with the data kept (the admin's version is
-kept first, so a later viewer sharing its key gets it) and once with ``KEEP_PAGE_DATA``
-off. Status, ``Location`` and body must be equal; only the CSRF token's value is
-normalised, after checking it is the visitor's own (tests/support/kept_pages.py).
+the query strings the pages themselves link to or filter with (and, for those pages and the
+main pages, the same URLs as htmx asks for them), and asks for each URL as tenant A's admin,
+a second admin, facilitator, municipality official and member (in English, then in Dutch),
+signed out (in both languages), and as tenant B's admin, in that order: each twice with the
+data kept (the admin's version is kept first, so a later viewer sharing its key gets it)
+and once with ``KEEP_PAGE_DATA`` off. Status, ``Location`` and body must be equal; only
+what is per rendering is normalised: the CSRF token's value, after checking it is the
+visitor's own, a chart's counter ids, an iCalendar DTSTAMP and the times a download was
+made (tests/support/kept_pages.py). Two fresh builds of each page must be equal with that.
 
 No write happens during the walk (each viewer signs in before it on a client of their own,
-and a GET that renews the data stamp is named), so every kept value lives through it.
+and a GET that renews the data stamp is named), so every kept value lives through it. The
+walk runs at one moment: a key without the day or the minute is not found here.
 """
 
 from __future__ import annotations
