@@ -74,7 +74,7 @@ class Seen:
     location: str
     body: str
     raw_tokens: set[str] = field(default_factory=set)
-    foreign: list[str] = field(default_factory=list)  # tokens that are nobody's raw token
+    foreign: list[str] = field(default_factory=list)  # token values this app did not sign
 
 
 def _serializer(app) -> URLSafeTimedSerializer:
@@ -139,6 +139,8 @@ def difference(kept: Seen, fresh: Seen) -> str | None:
         return f"status {kept.status} kept, {fresh.status} fresh"
     if kept.location != fresh.location:
         return f"Location {kept.location!r} kept, {fresh.location!r} fresh"
+    if kept.foreign and not fresh.foreign:
+        return f"the kept page carries CSRF tokens this app did not sign: {kept.foreign[:2]}"
     if len(kept.raw_tokens) > 1:
         return "the kept page carries the CSRF tokens of more than one session"
     if kept.raw_tokens and fresh.raw_tokens and kept.raw_tokens != fresh.raw_tokens:
