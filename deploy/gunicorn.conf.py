@@ -19,6 +19,10 @@ from gunicorn.glogging import Logger
 
 from kringwerk.tokens.redact import RedactTokens
 
+# The app in this process serves requests only: no ``db`` commands, no Alembic loaded
+# (kringwerk.extensions.init_migrations; about 11 MB less in every worker).
+os.environ.setdefault("KRINGWERK_WEB_PROCESS", "1")
+
 
 class RedactingLogger(Logger):
     """gunicorn's logger, with the tokens of personal links taken out of the access and

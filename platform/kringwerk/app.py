@@ -36,13 +36,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     from kringwerk import models as _models  # noqa: F401 - completes the metadata
 
     extensions.db.init_app(app)
-    extensions.migrate.init_app(
-        app,
-        extensions.db,
-        directory=app.config["MIGRATIONS_DIR"],
-        render_as_batch=True,  # SQLite alters tables by copying them
-        compare_type=True,
-    )
+    web_process = bool((os.environ if environ is None else environ).get("KRINGWERK_WEB_PROCESS"))
+    if not web_process:
+        extensions.init_migrations(app)
     extensions.csrf.init_app(app)
 
     # Core domains, then plugins, then the web shell that renders them all.
@@ -78,7 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     operator.init_app(app)
     billing.init_app(app)
     web.init_app(app)
-    cli.init_app(app)
+    cli.init_app(app, migrations=not web_process)
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

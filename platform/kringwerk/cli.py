@@ -14,7 +14,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, migrations: bool = True) -> None:
     from kringwerk.demo import cli as demo_cli
     from kringwerk.jobs import cli as jobs_cli
     from kringwerk.pluginhost import cli as plugins_cli
@@ -23,7 +23,8 @@ def init_app(app: Flask) -> None:
     for module in (tenants_cli, plugins_cli, jobs_cli, demo_cli):
         for command in module.commands:
             app.cli.add_command(command)
-    _upgrade_every_branch()
+    if migrations:  # the web process has no ``db`` commands (extensions.init_migrations)
+        _upgrade_every_branch()
 
 
 def _upgrade_every_branch() -> None:

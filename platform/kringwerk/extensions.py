@@ -11,7 +11,6 @@ from pathlib import Path
 
 from flask_babel import Babel
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
@@ -84,10 +83,27 @@ def drop_closed_connection(dbapi_connection, connection_record, connection_proxy
 
 
 db = Database(model_class=Base, session_options={"class_": Session})
-migrate = Migrate()
 
 
-@migrate.configure
+def init_migrations(app) -> None:
+    """Flask-Migrate for ``app`` (idempotent). Alembic with Mako weighs about 11 MB: the web
+    process (``KRINGWERK_WEB_PROCESS``, set by deploy/gunicorn.conf.py) loads it only when
+    something there needs it (a tenant archive made in-process); commands and tests at once."""
+    if "migrate" in app.extensions:
+        return
+    from flask_migrate import Migrate
+
+    migrate = Migrate()
+    migrate.configure(add_plugin_migrations)
+    migrate.init_app(
+        app,
+        db,
+        directory=app.config["MIGRATIONS_DIR"],
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=True,
+    )
+
+
 def add_plugin_migrations(config):
     """Alembic sees the core versions plus each installed plugin's own branch."""
     from flask import current_app

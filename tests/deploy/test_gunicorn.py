@@ -124,7 +124,10 @@ def test_workers_are_forked_from_the_app_loaded_once_in_the_master(tmp_path):
 
 
 @pytest.fixture
-def settings():
+def settings(monkeypatch):
+    # Reading the settings marks this process as a web process: undone after the test.
+    monkeypatch.setenv("KRINGWERK_WEB_PROCESS", "")
+    monkeypatch.delenv("KRINGWERK_WEB_PROCESS")
     return runpy.run_path(str(CONF))
 
 
@@ -192,3 +195,28 @@ def test_another_app_under_these_settings_is_left_alone(settings):
         settings["when_ready"](server)
     finally:
         gc.unfreeze()
+
+
+WEB_PROCESS_PROBE = """
+import sys
+from kringwerk import create_app
+from kringwerk.tenants.archive import schema_heads
+app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 32}, environ={"KRINGWERK_WEB_PROCESS": "1"})
+loaded = sorted(name for name in ("alembic", "flask_migrate", "mako") if name in sys.modules)
+commands = sorted(app.cli.commands)
+with app.app_context():
+    heads = schema_heads()  # a tenant archive made in the web process loads it on demand
+print(loaded, "db" in commands, len(heads) > 1, "alembic" in sys.modules)
+"""
+
+
+def test_the_web_process_loads_no_alembic_until_it_needs_it(settings):
+    """gunicorn.conf.py marks the process as a web process: no ``db`` commands and no
+    Alembic (about 11 MB per worker), which a tenant archive made in-process still finds."""
+    assert settings["os"].environ.get("KRINGWERK_WEB_PROCESS") == "1"
+    done = subprocess.run(
+        [sys.executable, "-c", WEB_PROCESS_PROBE], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split("\n")[0] == "[] False True True"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 32}, environ={})
+    assert "db" in app.cli.commands and "migrate" in app.extensions  # commands and tests

@@ -89,6 +89,9 @@ def schema_heads() -> list[str]:
     """The Alembic heads of the installed code (the core's and every plugin branch's)."""
     from alembic.script import ScriptDirectory
 
+    from kringwerk.extensions import init_migrations
+
+    init_migrations(current_app._get_current_object())  # not yet loaded in a web process
     config = current_app.extensions["migrate"].migrate.get_config()
     return sorted(ScriptDirectory.from_config(config).get_heads())
 
