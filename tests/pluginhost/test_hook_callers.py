@@ -57,6 +57,8 @@ def test_a_caller_is_built_once_per_set_of_enabled_plugins(app, world, built):
 
 
 def test_pages_build_no_caller_once_warm(app, client, world, login_as, built):
+    # Hooks asked on every page: what the pages keep per process would hide them.
+    app.config["KEEP_PAGE_DATA"] = False
     enable_plugin(world.a.tenant, "dummy")
     db.session.commit()
     login_as(world.a.member)
