@@ -5,38 +5,20 @@ very next request; one tenant's membership never serves another tenant."""
 
 from __future__ import annotations
 
-import contextvars
-
 import pytest
 from flask import g
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event, inspect, select
 
-from kringwerk import create_app
 from kringwerk.accounts import people
 from kringwerk.accounts.models import Membership, Role, User
 from kringwerk.accounts.permissions import current_membership
 from kringwerk.extensions import db
 from kringwerk.tenancy import cache, tenant_scope
+from tests.support.workers import in_another_worker
 
 pytestmark = pytest.mark.both_databases
-
-
-def in_another_worker(app_config: dict, change) -> None:
-    """Run ``change()`` and commit in another app on the same database, as another worker would."""
-    other = create_app(app_config, environ={})
-
-    def run():
-        with other.app_context():
-            try:
-                change()
-                db.session.commit()
-            finally:
-                db.session.remove()
-                db.engine.dispose()
-
-    contextvars.Context().run(run)
 
 
 @pytest.fixture

@@ -9,14 +9,12 @@ show at the next request; one tenant's companies never reach another tenant's pa
 
 from __future__ import annotations
 
-import contextvars
 import re
 
 import pytest
 from flask import render_template
 from sqlalchemy import select, update
 
-from kringwerk import create_app
 from kringwerk.accounts.permissions import require_member
 from kringwerk.extensions import db
 from kringwerk.members.directory import FILTER_ARGUMENTS
@@ -27,6 +25,7 @@ from kringwerk.tenancy.cache import DATA_STAMP_ID, CacheStamp
 from kringwerk.web.fragments import CSRF_PLACEHOLDER
 from tests.conftest import World
 from tests.members.support import count_queries, page_text
+from tests.support.workers import in_another_worker
 
 HTMX = {"HX-Request": "true"}
 # Statements that read the member tables (not the stamp, the user or the tenant).
@@ -86,22 +85,6 @@ def data_stamp() -> str:
     value = db.session.scalar(select(CacheStamp.value).where(CacheStamp.id == DATA_STAMP_ID))
     db.session.rollback()
     return value
-
-
-def in_another_worker(app_config: dict, tenant_id: int, change) -> None:
-    """Run ``change`` in another app on the same database (another worker) and commit."""
-    other = create_app(app_config, environ={})
-
-    def run():
-        with other.app_context(), tenant_scope(tenant_id):
-            try:
-                change()
-                db.session.commit()
-            finally:
-                db.session.remove()
-                db.engine.dispose()
-
-    contextvars.Context().run(run)
 
 
 def _add_companies(tenant, count: int) -> None:
@@ -250,7 +233,7 @@ def test_changes_through_the_app_and_from_another_worker_show_at_once(app, app_c
     def rename():
         db.session.execute(update(Company).where(Company.id == members.anker_id).values(name="Anker Elders"))
 
-    in_another_worker(app_config, members.a.tenant.id, rename)
+    in_another_worker(app_config, rename, members.a.tenant.id)
     assert "Anker Elders" in page_text(client.get("/kring-a/members/?q=anker"))
     assert "Anker Elders" in page_text(client.get("/kring-a/members/"))
     assert "<h1>Anker Elders</h1>" in page_text(client.get(company_path))
@@ -259,7 +242,7 @@ def test_changes_through_the_app_and_from_another_worker_show_at_once(app, app_c
     def delete():
         db.session.delete(db.session.get(Company, members.anker_id))
 
-    in_another_worker(app_config, members.a.tenant.id, delete)
+    in_another_worker(app_config, delete, members.a.tenant.id)
     assert client.get(company_path).status_code == 404
     assert "Anker Elders" not in page_text(client.get("/kring-a/members/"))
     client.post("/account/logout")

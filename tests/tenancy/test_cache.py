@@ -5,7 +5,6 @@ every other, without one tenant's values ever reaching another tenant's request.
 
 from __future__ import annotations
 
-import contextvars
 from contextlib import contextmanager
 
 import pytest
@@ -13,7 +12,6 @@ from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, inspect, select, text, update
 
-from kringwerk import create_app
 from kringwerk.accounts.models import User
 from kringwerk.extensions import db
 from kringwerk.operator.suspension import reactivate_tenant, suspend_tenant
@@ -22,6 +20,7 @@ from kringwerk.pluginhost.services import disable_plugin, enable_plugin
 from kringwerk.tenancy import cache
 from kringwerk.tenancy.cache import STAMP_ID, CacheStamp
 from kringwerk.tenancy.models import Tenant
+from tests.support.workers import in_another_worker
 
 
 @contextmanager
@@ -40,23 +39,6 @@ def count_statements():
 
 def stamp() -> str:
     return db.session.scalar(select(CacheStamp.value).where(CacheStamp.id == STAMP_ID))
-
-
-def in_another_worker(app_config: dict, change) -> None:
-    """Run ``change(session)`` in another app on the same database (another gunicorn worker
-    has its own process cache) and commit there."""
-    other = create_app(app_config, environ={})
-
-    def run():
-        with other.app_context():
-            try:
-                change()
-                db.session.commit()
-            finally:
-                db.session.remove()
-                db.engine.dispose()
-
-    contextvars.Context().run(run)
 
 
 def tenant_in_this_session(tenant_id: int) -> Tenant:

@@ -6,36 +6,19 @@ tenant's request."""
 
 from __future__ import annotations
 
-import contextvars
-
 import pytest
 from flask import g
 from sqlalchemy import select, text, update
 
-from kringwerk import create_app
 from kringwerk.accounts.models import User
 from kringwerk.extensions import db
 from kringwerk.tenancy import cache
 from kringwerk.tenancy.cache import DATA_STAMP_ID, STAMP_ID, CacheStamp
+from tests.support.workers import in_another_worker
 
 
 def stamp(stamp_id: int) -> str:
     return db.session.scalar(select(CacheStamp.value).where(CacheStamp.id == stamp_id))
-
-
-def in_another_worker(app_config: dict, change) -> None:
-    other = create_app(app_config, environ={})
-
-    def run():
-        with other.app_context():
-            try:
-                change()
-                db.session.commit()
-            finally:
-                db.session.remove()
-                db.engine.dispose()
-
-    contextvars.Context().run(run)
 
 
 @pytest.fixture

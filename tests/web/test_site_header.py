@@ -6,14 +6,12 @@ request; one tenant's header never reaches the other."""
 
 from __future__ import annotations
 
-import contextvars
 import html
 import re
 
 import pytest
 from flask import render_template_string, url_for
 
-from kringwerk import create_app
 from kringwerk.accounts import people
 from kringwerk.accounts.models import Membership, Role, User
 from kringwerk.extensions import db
@@ -22,6 +20,7 @@ from kringwerk.tenancy import cache, tenant_scope
 from kringwerk.tenancy.models import Tenant
 from kringwerk.web import navigation
 from tests.conftest import base_config
+from tests.support.workers import in_another_worker
 from tests.web.conftest import count_queries, page
 
 pytestmark = pytest.mark.both_databases
@@ -42,21 +41,6 @@ def entries_built(monkeypatch):
     real = navigation._entries
     monkeypatch.setattr(navigation, "_entries", lambda tenant: built.append(tenant.id) or real(tenant))
     return built
-
-
-def in_another_worker(app_config: dict, change) -> None:
-    other = create_app(app_config, environ={})
-
-    def run():
-        with other.app_context():
-            try:
-                change()
-                db.session.commit()
-            finally:
-                db.session.remove()
-                db.engine.dispose()
-
-    contextvars.Context().run(run)
 
 
 def nav(response) -> list[tuple[str, bool]]:

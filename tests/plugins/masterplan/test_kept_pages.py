@@ -6,7 +6,6 @@ writes nothing; tenant B's people never get A's kept pages, nor A's people B's."
 
 from __future__ import annotations
 
-import contextvars
 import re
 from datetime import UTC, date, datetime
 
@@ -14,7 +13,6 @@ import pytest
 from flask import render_template_string
 from sqlalchemy import select
 
-from kringwerk import create_app
 from kringwerk.extensions import db
 from kringwerk.members.models import BusinessPark, Circle
 from kringwerk.plugin_api import require_member
@@ -25,6 +23,7 @@ from plugins.masterplan.models import Masterplan, Scope
 from tests.conftest import login
 from tests.members.support import count_queries
 from tests.plugins.masterplan.test_dashboard import _fill
+from tests.support.workers import in_another_worker
 
 PLUGIN_TABLES = ("FROM masterplans", "FROM masterplan_")
 
@@ -41,22 +40,6 @@ def _stamp() -> str:
     value = db.session.scalar(select(CacheStamp.value).where(CacheStamp.id == DATA_STAMP_ID))
     db.session.rollback()
     return value
-
-
-def _in_another_worker(app_config: dict, change) -> None:
-    """``change()`` committed by another app on the same database (another worker)."""
-    other = create_app(app_config, environ={})
-
-    def run():
-        with other.app_context():
-            try:
-                change()
-                db.session.commit()
-            finally:
-                db.session.remove()
-                db.engine.dispose()
-
-    contextvars.Context().run(run)
 
 
 def _warm(client, url) -> list[str]:
@@ -135,7 +118,7 @@ def test_a_change_in_another_worker_shows_at_the_next_request(app, app_config, p
             db.session.get(Masterplan, plan_id).title = "Masterplan Noord-Oost"
             db.session.commit()  # in the tenant's scope, as the flush needs
 
-    _in_another_worker(app_config, rename)
+    in_another_worker(app_config, rename)
     for url in (plan_url, list_url):
         assert "Masterplan Noord-Oost" in client.get(url).get_data(as_text=True), url
 
