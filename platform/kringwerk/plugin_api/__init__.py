@@ -90,7 +90,7 @@ from kringwerk.tokens.services import resolve as resolve_token
 from kringwerk.tokens.services import revoke as revoke_tokens
 from kringwerk.upsert import upsert
 from kringwerk.web.fragments import remembered_html
-from kringwerk.web.htmx import is_htmx, page_or_block, wants_fragment
+from kringwerk.web.htmx import is_htmx, page_or_block, render_block, wants_fragment
 from kringwerk.web.i18n import chosen_language
 from kringwerk.web.pagination import paginate
 from kringwerk.web.safety import int_arg
@@ -222,6 +222,7 @@ __all__ = [
     "formula_safe",
     # pages
     "page_or_block",
+    "render_block",
     "wants_fragment",
     "remembered_html",
     "is_htmx",

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from flask import abort, current_app, g, make_response, render_template
 
-from kringwerk.plugin_api import remember, remembered_html, wants_fragment
+from kringwerk.plugin_api import remember, remembered_html, render_block, wants_fragment
 from plugins.events.models import Audience, EventState
 from plugins.events.services import may_see
 from plugins.events.views import load_event
@@ -64,14 +64,6 @@ def _facts(event_id: int) -> EventFacts | tuple:
 def loaded_event(event_id: int):
     """The event ``kept_event`` read in this request, if it read one (else None)."""
     return g.get(_LOADED, {}).get(event_id)
-
-
-def render_block(template_name: str, block: str, **context) -> str:
-    """One block of a page template with the usual template context (the core's render_block)."""
-    app = current_app._get_current_object()
-    template = app.jinja_env.get_template(template_name)
-    app.update_template_context(context)
-    return "".join(template.blocks[block](template.new_context(context)))
 
 
 def kept_page(
