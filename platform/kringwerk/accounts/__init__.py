@@ -57,10 +57,7 @@ def _session_user(user_id: int):
     kept copies (no query), so what a view changes on them is saved as usual. The tenant
     in scope is part of the key (``remember``), so one tenant's membership never serves
     another; a key without a membership serves requests that load none."""
-    tenant = current_tenant()
-    with_membership = not (
-        tenant is None or current_tenant_id() != tenant.id or unscoped_reason() is not None
-    )
+    with_membership = _membership_wanted(current_tenant())
 
     def build():
         user, membership, loaded = _user_and_membership(user_id)
@@ -83,6 +80,11 @@ def _session_user(user_id: int):
     )
 
 
+def _membership_wanted(tenant) -> bool:
+    """Whether the user's membership comes with them: on a tenant's URL, in its own scope."""
+    return not (tenant is None or current_tenant_id() != tenant.id or unscoped_reason() is not None)
+
+
 def _user_and_membership(user_id: int):
     """The session's user and, on a tenant's URL, their membership of that tenant in
     the same statement (the membership is asked for by nearly every tenant page).
@@ -92,7 +94,7 @@ def _user_and_membership(user_id: int):
     from kringwerk.accounts.models import User
 
     tenant = current_tenant()
-    if tenant is None or current_tenant_id() != tenant.id or unscoped_reason() is not None:
+    if not _membership_wanted(tenant):
         return db.session.get(User, user_id), None, False
     statement = _user_with_membership_statement()
     row = db.session.execute(statement, {"user_id": user_id, "tenant_id": tenant.id}).first()
