@@ -13,6 +13,7 @@ test client).
     .venv/bin/python bench/http.py --database sqlite --seconds 3
     .venv/bin/python bench/http.py --profile             # and a profile per page
     .venv/bin/python bench/http.py --unkept              # without the data kept per process
+    .venv/bin/python bench/http.py --pages home,answer   # only the pages whose label has a word
 
 Targets (issue 15): home, answer page and public event page at >= 0.4x the bare
 page; the others at >= 0.2x; p99 under 100 ms at 16 connections; a worker under
@@ -42,6 +43,7 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
+from urllib.parse import urljoin  # noqa: E402
 
 import requests  # noqa: E402
 
@@ -231,6 +233,9 @@ def sign_in_http(base: str, email: str) -> str:
     )
     if answer.status_code != 302:
         raise SystemExit(f"sign-in of {email} failed: {answer.status_code}")
+    # The page the sign-in leads to, as a browser follows it: its answer puts the session's
+    # CSRF token in the cookie (a new session has none), so later requests carry it.
+    session.get(urljoin(f"{base}/", answer.headers["Location"]), timeout=30)
     return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
 
 
@@ -357,7 +362,7 @@ def profile_page(client, url: str, requests_: int) -> dict:
     }
 
 
-def measure_in_client(instance: Instance, profile: int) -> list[Page]:
+def measure_in_client(instance: Instance, profile: int, only: str = "") -> list[Page]:
     from kringwerk.extensions import db
 
     app = in_process_app(instance)
@@ -368,6 +373,11 @@ def measure_in_client(instance: Instance, profile: int) -> list[Page]:
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(log)
     pages = find_pages(app, instance)
+    words = [word.strip() for word in only.split(",") if word.strip()]
+    if words:
+        pages = [page for page in pages if any(word in page.label for word in words)]
+        if not pages:
+            raise SystemExit(f"no page label has any of {words}")
     clients = {
         "board": sign_in_client(app, BOARD),
         "mkb_board": sign_in_client(app, MKB_BOARD),
@@ -606,6 +616,9 @@ def main() -> None:
         action="store_true",
         help="serve with KEEP_PAGE_DATA=0: every request builds what pages derive from data",
     )
+    parser.add_argument(
+        "--pages", default="", help="comma-separated words: only the pages whose label has one"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: make system-deps (or apt-get install wrk)")
@@ -616,7 +629,7 @@ def main() -> None:
         if args.unkept:
             instance.env["KEEP_PAGE_DATA"] = "0"
         try:
-            pages = measure_in_client(instance, args.profile)
+            pages = measure_in_client(instance, args.profile, args.pages)
             http = measure_http(instance, pages, args.seconds)
             print_report(instance, pages, http)
             if args.profile:
