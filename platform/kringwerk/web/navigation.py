@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
@@ -93,33 +94,56 @@ def site_header(render: Callable[[list[Link], str, str, str], str]) -> Markup:
     whether this is the sign-in page. ``here`` (where the language switch and sign-in return
     to: this URL, or after a POST its path, where the form usually lives), the sign-in URL
     built from it and the CSRF token are this request's, put in on the way out."""
-    tenant = current_tenant()
-    links = build_navigation(tenant)
-    user = current_user._get_current_object()
-    person = user.id if user.is_authenticated else None
-    this = request._get_current_object()
-    key = (
-        "site header",
-        None if tenant is None else tenant.id,
-        person,
-        tuple(link.active for link in links),
-        this.endpoint == "accounts.login",
-        this.script_root,
-    )
+    key = header_key()
 
     def build() -> str:
-        return str(render(links, HERE_PLACEHOLDER, SIGN_IN_PLACEHOLDER, TOKEN_PLACEHOLDER))
+        return unfilled_header(render)
 
     if current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"):
         html = build()  # an edited template shows at once
-    elif tenant is None and person is None:
+    elif key[1] is None and key[2] is None:
         # A visitor outside any tenant: nothing in it comes from the database, so it is kept
         # for the process without reading the data stamp (such pages read nothing at all).
         html = _platform_header((str(get_locale()), *key), build)
     else:
         html = str(remembered_html(key, build))
-    here = this.full_path.rstrip("?") if this.method == "GET" else this.path
-    return Markup(_fill(html, here))
+    return Markup(fill(html))
+
+
+def header_key() -> tuple:
+    """What the header depends on besides the language, the data and the tenant in scope:
+    ``("site header", URL tenant id, person id, which entries are current, sign-in page,
+    mount prefix)``. Only the current entries are worked out per request (no ``Link``s)."""
+    tenant = current_tenant()
+    entries = navigation_entries(tenant)
+    user = current_user._get_current_object()
+    this = request._get_current_object()
+    if entries:
+        path = this.path
+        current = tuple(_is_active(endpoint, url, path) for _, url, endpoint in entries)
+    else:
+        current = ()
+    return (
+        "site header",
+        None if tenant is None else tenant.id,
+        user.id if user.is_authenticated else None,
+        current,
+        this.endpoint == "accounts.login",
+        this.script_root,
+    )
+
+
+def unfilled_header(render: Callable[[list[Link], str, str, str], str]) -> str:
+    """The header with placeholders where this request's URLs and CSRF token go (``fill``)."""
+    links = build_navigation(current_tenant())
+    return str(render(links, HERE_PLACEHOLDER, SIGN_IN_PLACEHOLDER, TOKEN_PLACEHOLDER))
+
+
+def fill(html: str) -> str:
+    """``html`` with this request's return URL, sign-in URL and CSRF token in place of the
+    placeholders ``unfilled_header`` put in."""
+    this = request._get_current_object()
+    return _fill(html, this.full_path.rstrip("?") if this.method == "GET" else this.path)
 
 
 def _platform_header(key: tuple, build: Callable[[], str]) -> str:
@@ -139,13 +163,23 @@ def sign_in_url(here: str) -> str:
 
 
 def _fill(html: str, here: str) -> str:
-    if HERE_PLACEHOLDER in html:
-        html = html.replace(HERE_PLACEHOLDER, str(escape(here)))
-    if SIGN_IN_PLACEHOLDER in html:
-        html = html.replace(SIGN_IN_PLACEHOLDER, str(escape(sign_in_url(here))))
+    if HERE_PLACEHOLDER in html or SIGN_IN_PLACEHOLDER in html:
+        escaped_here, escaped_sign_in = _return_urls(fixed_url("accounts.login"), here)
+        html = html.replace(HERE_PLACEHOLDER, escaped_here)
+        if SIGN_IN_PLACEHOLDER in html:
+            html = html.replace(SIGN_IN_PLACEHOLDER, escaped_sign_in)
     if TOKEN_PLACEHOLDER in html:
         html = html.replace(TOKEN_PLACEHOLDER, csrf_token())
     return html
+
+
+# Bounded (any visitor may ask for any URL); most requests are for a few pages' URLs.
+@lru_cache(maxsize=256)
+def _return_urls(login_url: str, here: str) -> tuple[str, str]:
+    """``here`` and the sign-in URL returning to it, escaped for HTML (the query is what
+    ``sign_in_url`` writes: quoting it costs more than the rest of the header's filling)."""
+    query = urlencode([("next", here)], safe=_QUERY_SAFE)
+    return str(escape(here)), str(escape(f"{login_url}?{query}"))
 
 
 @dataclass(frozen=True)

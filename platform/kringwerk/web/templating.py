@@ -17,7 +17,7 @@ from flask_babel import format_date, format_datetime, get_locale, get_translatio
 
 from kringwerk.accounts.permissions import MANAGERS, current_membership, has_role, is_operator
 from kringwerk.tenancy.routing import current_tenant
-from kringwerk.web import csrf_tokens
+from kringwerk.web import csrf_tokens, shell
 from kringwerk.web.csrf_tokens import csrf_token
 from kringwerk.web.fixed_urls import fixed_url
 from kringwerk.web.htmx import is_htmx, wants_fragment
@@ -27,6 +27,8 @@ from kringwerk.web.row_urls import row_url
 
 
 def install(app: Flask) -> None:
+    shell.install(app)  # base.html's frame kept until the next write
+
     @app.context_processor
     def shell_context():
         if not has_request_context():  # e-mails rendered by background jobs
