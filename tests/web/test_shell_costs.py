@@ -132,10 +132,10 @@ def test_the_session_serializer_is_built_once_and_follows_a_new_secret(
     app, client, world, login_as, monkeypatch
 ):
     made = []
-    real = security.SecureCookieSessionInterface.get_signing_serializer
+    real = security.SessionInterface._new_serializer
     monkeypatch.setattr(
-        security.SecureCookieSessionInterface,
-        "get_signing_serializer",
+        security.SessionInterface,
+        "_new_serializer",
         lambda self, app_: made.append(1) or real(self, app_),
     )
     login_as(world.a.member)

@@ -6,18 +6,28 @@ same for the whole session. ``csrf_token()`` (the templates' global) keeps the s
 per raw token and gives it again while it is younger than half of ``WTF_CSRF_TIME_LIMIT``
 (always, without a limit). Validation is Flask-WTF's, unchanged: a kept token is checked
 against the session's raw token and its age exactly as a new one.
+
+A token not kept yet is signed the way ``generate_csrf`` signs it (a new visitor's raw token
+made as Flask-WTF makes it; the same salt, key and serializer format), by a serializer kept
+per process and secret key instead of one built per call.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import time
 
 from flask import Flask, current_app, g, session
 from flask_wtf.csrf import generate_csrf
 
+from kringwerk.web.security import KeptSerializer
+
 LIMIT = 4096  # signed tokens kept per process, about 100 bytes each
+SALT = "wtf-csrf-token"  # Flask-WTF's: validate_csrf checks with it
 
 _signed: dict[tuple, tuple[str, float]] = {}
+_serializers: dict = {}  # per secret key: Flask-WTF's URLSafeTimedSerializer, kept
 
 
 def install(app: Flask) -> None:
@@ -32,12 +42,20 @@ def csrf_token() -> str:
     token = g.get(field) or _kept(field)
     if token:
         return token  # this request's already (Flask-WTF keeps it in g too)
-    token = generate_csrf()  # makes the raw token first for a new visitor
-    raw = session.get(field)
-    if isinstance(raw, str):
-        if len(_signed) >= LIMIT:
-            _signed.clear()
-        _signed[(_secret(), field, raw)] = (token, time.monotonic())
+    secret = _secret()
+    if secret is None:
+        return generate_csrf()  # Flask-WTF's own answer: no key configured
+    if field not in session:
+        # Flask-WTF's raw token, made as generate_csrf makes it.
+        session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
+    raw = session[field]
+    if not isinstance(raw, str):
+        return generate_csrf()  # Flask-WTF's own answer for a raw token of another type
+    token = _serializer(secret).dumps(raw)
+    setattr(g, field, token)
+    if len(_signed) >= LIMIT:
+        _signed.clear()
+    _signed[(secret, field, raw)] = (token, time.monotonic())
     return token
 
 
@@ -61,9 +79,22 @@ def _kept(field: str) -> str | None:
 
 
 def _secret():
-    return current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    # Flask-WTF's choice of key (csrf._get_config): WTF_CSRF_SECRET_KEY when configured.
+    return current_app.config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)
+
+
+def _serializer(secret) -> KeptSerializer:
+    """What ``generate_csrf`` builds for every call (URLSafeTimedSerializer with Flask-WTF's
+    salt and its defaults), made once per secret key."""
+    serializer = _serializers.get(secret)
+    if serializer is None:
+        if len(_serializers) >= 8:  # a key rotated now and then; never many at once
+            _serializers.clear()
+        serializer = _serializers[secret] = KeptSerializer(secret, salt=SALT)
+    return serializer
 
 
 def forget() -> None:
     """Drop the kept tokens, as a new process starts (tests)."""
     _signed.clear()
+    _serializers.clear()
