@@ -38,11 +38,12 @@ def install(app: Flask) -> None:
 
 def csrf_token() -> str:
     """What ``generate_csrf()`` returns, from the process's keep when it may."""
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
-    token = g.get(field) or _kept(field)
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    token = g.get(field) or _kept(config, field)
     if token:
         return token  # this request's already (Flask-WTF keeps it in g too)
-    secret = _secret()
+    secret = _secret(config)
     if secret is None:
         return generate_csrf()  # Flask-WTF's own answer: no key configured
     if field not in session:
@@ -60,27 +61,31 @@ def csrf_token() -> str:
 
 
 def _prime() -> None:
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
     if field not in g:
-        _kept(field)
+        _kept(config, field)
 
 
-def _kept(field: str) -> str | None:
+def _kept(config, field: str) -> str | None:
     """The kept signed form of the session's raw token (also put in ``g``), or None."""
     raw = session.get(field)
     if not isinstance(raw, str):
         return None
-    kept = _signed.get((_secret(), field, raw))
-    limit = current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)  # Flask-WTF's default
-    if kept is None or (limit is not None and time.monotonic() - kept[1] >= limit / 2):
+    kept = _signed.get((_secret(config), field, raw))
+    if kept is None:
+        return None
+    limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)  # Flask-WTF's default
+    if limit is not None and time.monotonic() - kept[1] >= limit / 2:
         return None
     setattr(g, field, kept[0])
     return kept[0]
 
 
-def _secret():
-    # Flask-WTF's choice of key (csrf._get_config): WTF_CSRF_SECRET_KEY when configured.
-    return current_app.config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)
+def _secret(config):
+    # Flask-WTF's choice of key (csrf._get_config): WTF_CSRF_SECRET_KEY when configured,
+    # else the app's secret_key (Flask's SECRET_KEY).
+    return config.get("WTF_CSRF_SECRET_KEY", config.get("SECRET_KEY"))
 
 
 def _serializer(secret) -> KeptSerializer:
