@@ -40,6 +40,7 @@ log = logging.getLogger("kringwerk.web")
 HERE_PLACEHOLDER = "kringwerk-return-url-of-this-request"
 SIGN_IN_PLACEHOLDER = "kringwerk-sign-in-url-of-this-request"
 TOKEN_PLACEHOLDER = "kringwerk-header-csrf-token-of-this-visitor"
+PLACEHOLDERS = (HERE_PLACEHOLDER, SIGN_IN_PLACEHOLDER, TOKEN_PLACEHOLDER)  # request_values' order
 _PLATFORM_HEADERS = "kringwerk.web.platform_headers"  # in app.extensions
 _QUERY_SAFE = "!$'()*,/:;?@"  # werkzeug.urls._urlencode's, for the same sign-in URL as url_for
 
@@ -144,6 +145,14 @@ def fill(html: str) -> str:
     placeholders ``unfilled_header`` put in."""
     this = request._get_current_object()
     return _fill(html, this.full_path.rstrip("?") if this.method == "GET" else this.path)
+
+
+def request_values() -> tuple[str, str, str]:
+    """What goes in place of each of ``PLACEHOLDERS``: this request's return URL and the
+    sign-in URL returning to it (both escaped), and the visitor's CSRF token."""
+    this = request._get_current_object()
+    here = this.full_path.rstrip("?") if this.method == "GET" else this.path
+    return (*_return_urls(fixed_url("accounts.login"), here), csrf_token())
 
 
 def _platform_header(key: tuple, build: Callable[[], str]) -> str:

@@ -42,6 +42,7 @@ fresh; tests/isolation/test_kept_pages.py compares every page).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -59,12 +60,10 @@ from kringwerk.web import navigation
 BASE = "base.html"
 STATS = "kringwerk.web.shell"  # in app.extensions
 _PLATFORM_FRAMES = "kringwerk.web.shell.platform"  # in app.extensions
-_PLACEHOLDERS = (
-    navigation.HERE_PLACEHOLDER,
-    navigation.SIGN_IN_PLACEHOLDER,
-    navigation.TOKEN_PLACEHOLDER,
-)
-_LITERAL, _FILLED, _BLOCK = 0, 1, 2
+# A frame's parts: (kind, text). A placeholder's kind is its index in
+# navigation.PLACEHOLDERS (and in what navigation.request_values gives).
+_LITERAL, _BLOCK = -1, -2
+_SPLIT = re.compile("(" + "|".join(map(re.escape, navigation.PLACEHOLDERS)) + ")")
 
 
 @dataclass
@@ -78,7 +77,7 @@ class ShellStats:
 
 class Frame(str):
     """A frame's whole text (so the keep counts its size) with its ``parts``: ``(kind,
-    text)``, kind a literal, a literal holding placeholders, or a block's name."""
+    text)``, a literal, a block's name, or a placeholder for this request's value."""
 
     parts: tuple[tuple[int, str], ...]
 
@@ -120,13 +119,16 @@ def kept_root(original: Callable[[Context], Iterator[str]]) -> Callable[[Context
             return
         stats.kept += 1
         blocks = context.blocks
+        values = None
         for kind, text in frame.parts:
-            if kind is _BLOCK:
-                yield from blocks[text][0](context)  # what Jinja's {% block %} compiles to
-            elif kind is _FILLED:
-                yield navigation.fill(text)
-            else:
+            if kind == _LITERAL:
                 yield text
+            elif kind == _BLOCK:
+                yield from blocks[text][0](context)  # what Jinja's {% block %} compiles to
+            else:
+                if values is None:  # at the first: the CSRF token on <body>, as before
+                    values = navigation.request_values()
+                yield values[kind]
 
     return root
 
@@ -185,9 +187,11 @@ def _build(context: Context, original) -> Frame:
     def close() -> None:
         literal = "".join(text)
         text.clear()
-        if literal:
-            filled = any(placeholder in literal for placeholder in _PLACEHOLDERS)
-            parts.append((_FILLED if filled else _LITERAL, literal))
+        for index, piece in enumerate(_SPLIT.split(literal)):
+            if index % 2:  # the separators the split kept: the placeholders
+                parts.append((navigation.PLACEHOLDERS.index(piece), piece))
+            elif piece:
+                parts.append((_LITERAL, piece))
 
     for piece in original(copy):
         if isinstance(piece, _Slot):
