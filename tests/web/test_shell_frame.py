@@ -387,3 +387,15 @@ def test_no_page_sets_at_its_top_level_what_base_html_reads(app):
                 bound |= {alias if isinstance(alias, str) else alias[1] for alias in node.names}
         assert not bound & (READ_OUTSIDE_BLOCKS | {"header", "site_header"}), (name, bound)
         assert "header" not in meta.find_undeclared_variables(ast), name
+
+
+def test_a_second_mount_prefix_has_its_own_frame(app, client, login_as, world, probe):
+    login_as(world.a.member)
+    for _ in range(2):
+        plain = text(kept_and_fresh(app, client, "/kring-a/shell-probe"))
+        mounted = text(
+            kept_and_fresh(app, client, "/kring-a/shell-probe", base_url="http://localhost/mounted/")
+        )
+        assert 'href="/kring-a/theme.css' in plain and "/mounted/" not in plain
+        assert 'href="/mounted/kring-a/theme.css' in mounted
+        assert 'action="/mounted/language"' in mounted and 'action="/language"' in plain

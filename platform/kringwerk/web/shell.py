@@ -20,16 +20,20 @@ names. It is kept with ``tenancy.cache.remember`` (under the tenant in scope) un
 ``web.navigation.header_key``'s (URL tenant, person, current entries, sign-in page, mount
 prefix); outside any tenant and signed out nothing in it comes from the database, so it
 is kept for the process without reading the data stamp (as the header is). A request
-yields the frame's literals, the placeholders filled, and renders each block exactly as
-Jinja's own code for ``{% block %}`` does, in the page's own context: the title, head,
-notices (billing notice and flash messages: they belong to the request) and content are
+yields the frame's literals, this request's values where the placeholders were (split out
+when the frame was built: ``navigation.request_values``), and renders each block exactly
+as Jinja's own code for ``{% block %}`` does, in the page's own context: the title, head,
+notices (the billing notice, which depends on the time and the blueprint, and the flash
+messages, so a message waiting in the session does not stop the frame) and content are
 each page's own, every time.
 
-How: base.html's compiled root function is what every page calls after ``{% extends %}``
-(directly or through a plugin's layout). ``ShellTemplate`` (the environment's template
-class) wraps that function for ``base.html`` only. The frame is built by running the
-original root function on a copy of the context whose blocks yield markers, whose
-``csrf_token()`` gives a placeholder and whose ``site_header`` gives the header unfilled.
+How (Jinja 3.1): base.html's compiled root function is what every page calls after
+``{% extends %}`` (``yield from parent_template.root_render_func(context)``, directly or
+through a plugin's layout), and ``Template._from_namespace`` makes every template a loader
+or ``from_string`` gives. ``ShellTemplate`` (the environment's template class) wraps that
+function for ``base.html`` only. The frame is built by running the original root function
+on a copy of the context whose blocks yield markers, whose ``csrf_token()`` gives a
+placeholder and whose ``site_header`` gives the header unfilled.
 
 Why it is safe: the frame is used only for a GET or HEAD request with a data generation
 (nothing written yet, ``KEEP_PAGE_DATA`` on) while templates do not reload, and only for a
