@@ -18,11 +18,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def _requested_plugin() -> str | None:
     """The key of the plugin whose blueprint serves this request, or None (a core page)."""
-    registry = get_registry()
-    return next(
-        (found for name in request.blueprints if (found := registry.plugin_for_blueprint(name)) is not None),
-        None,
-    )
+    return get_registry().plugin_of_request()
 
 
 def plugin_read_only(key: str | None = None) -> bool:

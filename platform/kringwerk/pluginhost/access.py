@@ -60,15 +60,16 @@ def is_open_to_network(view) -> bool:
 def require_access():
     """Before a plugin view runs: a response sending a visitor to sign in, None to let
     the view run, or 404 for a signed-in person the view is not open to."""
-    # Imported here: these modules import the plugin host themselves.
-    from kringwerk.accounts.permissions import current_membership, is_operator
-    from kringwerk.tenancy.routing import current_tenant
-    from kringwerk.tenants.network import network_access
-
     endpoint = request.endpoint or ""
     view = current_app.view_functions.get(endpoint)
     if endpoint.endswith(".static") or is_public(view):
         return None
+    # Imported here (after the public views have left): these modules import the plugin
+    # host themselves.
+    from kringwerk.accounts.permissions import current_membership, is_operator
+    from kringwerk.tenancy.routing import current_tenant
+    from kringwerk.tenants.network import network_access
+
     if not current_user.is_authenticated:
         if request.method in ("GET", "HEAD"):
             return redirect(url_for(login_manager.login_view, next=request.full_path.rstrip("?")))
