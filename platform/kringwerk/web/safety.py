@@ -50,7 +50,9 @@ class SizeLimitedRequest(Request):
 
 def refuse_control_characters() -> None:
     """400 for a request whose query string or form holds a control character."""
-    fields = [request.args]
+    # An empty query string parses to no arguments: most GETs leave at once, without
+    # building request.args.
+    fields = [request.args] if request.query_string else []
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in (
         "application/x-www-form-urlencoded",
         "multipart/form-data",
