@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask_babel import Babel
-from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
@@ -18,6 +17,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import Pool
+
+from kringwerk.login_manager import LoginManager
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
