@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 log = logging.getLogger("kringwerk.tenancy")
 
@@ -51,6 +51,19 @@ def tenant_scope(tenant) -> Iterator[None]:
         yield
     finally:
         _tenant_id.reset(token)
+
+
+def enter_tenant_scope(tenant_id: int) -> Token:
+    """Enter ``tenant_id``'s scope until ``leave_tenant_scope(token)``: ``tenant_scope``
+    split in two, for a scope that opens in one hook and closes in another (a request's),
+    without a generator-based context manager kept in between."""
+    if tenant_id is None:
+        raise TenantScopeError("tenant has no id yet; flush it before entering its scope")
+    return _tenant_id.set(tenant_id)
+
+
+def leave_tenant_scope(token: Token) -> None:
+    _tenant_id.reset(token)
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from kringwerk.extensions import db
 from kringwerk.tenancy import cache
-from kringwerk.tenancy.context import current_tenant_id, tenant_scope
+from kringwerk.tenancy.context import current_tenant_id, enter_tenant_scope, leave_tenant_scope
 from kringwerk.tenancy.models import Tenant
 
 TENANT_ARG = "tenant"
@@ -74,16 +74,17 @@ def _enter_tenant(endpoint: str | None, values: dict | None) -> None:
     if tenant is None:
         abort(404)
     g.tenant = tenant
-    scope = tenant_scope(tenant)
-    scope.__enter__()
-    g._tenant_scope = scope
+    g._tenant_scope = enter_tenant_scope(tenant.id)
 
 
 def _leave_tenant(exc: BaseException | None) -> None:
-    scope = g.pop("_tenant_scope", None)
-    g.pop("tenant", None)
-    if scope is not None:
-        scope.__exit__(None, None, None)
+    # g goes with the request's app context, unless the request ran inside one already
+    # (a test, a command): then these must not outlive it.
+    namespace = g.__dict__
+    token = namespace.pop("_tenant_scope", None)
+    namespace.pop("tenant", None)
+    if token is not None:
+        leave_tenant_scope(token)
 
 
 def _fill_tenant(endpoint: str, values: dict) -> None:
