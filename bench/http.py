@@ -576,7 +576,8 @@ def print_report(instance: Instance, pages: list[Page], http: dict) -> None:
     rss = ", ".join(f"{mb:.0f} MB" for mb in http["rss"])
     print(f"  worker memory (RSS) after the run: {rss}")
     print(
-        "  SQL: statements per request; client: median time in the test client (no HTTP, no profiler);"
+        "  SQL: statements per request through SQLAlchemy (besides the stamp read every request"
+        " makes with the driver alone); client: median time in the test client (no HTTP, no profiler);"
         " unkept: the same without the data kept per process (what the first request after a write"
         f" costs); the bare page there: {baseline_ms(20):.2f} ms"
     )
