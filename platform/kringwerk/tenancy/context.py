@@ -43,14 +43,11 @@ def unscoped_reason() -> str | None:
 @contextmanager
 def tenant_scope(tenant) -> Iterator[None]:
     """Run the block as ``tenant`` (a Tenant or its id)."""
-    tenant_id = tenant if isinstance(tenant, int) else tenant.id
-    if tenant_id is None:
-        raise TenantScopeError("tenant has no id yet; flush it before entering its scope")
-    token = _tenant_id.set(tenant_id)
+    token = enter_tenant_scope(tenant if isinstance(tenant, int) else tenant.id)
     try:
         yield
     finally:
-        _tenant_id.reset(token)
+        leave_tenant_scope(token)
 
 
 def enter_tenant_scope(tenant_id: int) -> Token:
