@@ -349,15 +349,23 @@ def _fit_for_use(plan: RawRead, own: OwnConnection) -> bool:
     return True
 
 
+def _check_out(plan: RawRead):
+    """A pooled connection of ``plan``'s engine; a failure to connect raised as SQLAlchemy's
+    error for the driver's, as the session would raise it."""
+    engine = plan.engine
+    dbapi = engine.dialect.loaded_dbapi
+    try:
+        return engine.raw_connection()
+    except dbapi.Error as error:
+        raise DBAPIError.instance(plan.sql, None, error, dbapi.Error, dialect=engine.dialect) from error
+
+
 def _open_own(plan: RawRead) -> OwnConnection:
     """A new connection of the engine's own making (its connect events ran: SQLite's foreign
     keys), taken out of the pool for good (``detach``: the pool opens another in its place)."""
     engine = plan.engine
     dbapi = engine.dialect.loaded_dbapi
-    try:
-        raw = engine.raw_connection()
-    except dbapi.Error as error:
-        raise DBAPIError.instance(plan.sql, None, error, dbapi.Error, dialect=engine.dialect) from error
+    raw = _check_out(plan)
     raw.detach()
     driver = raw.dbapi_connection
     try:
@@ -385,10 +393,7 @@ def _read_raw(plan: RawRead) -> list:
     and raises SQLAlchemy's error for the driver's, as a read through the session would."""
     engine = plan.engine
     dbapi = engine.dialect.loaded_dbapi
-    try:
-        raw = engine.raw_connection()
-    except dbapi.Error as error:
-        raise DBAPIError.instance(plan.sql, None, error, dbapi.Error, dialect=engine.dialect) from error
+    raw = _check_out(plan)
     try:
         driver = raw.dbapi_connection
         autocommit = plan.postgresql and not driver.autocommit

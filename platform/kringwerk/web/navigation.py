@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
@@ -42,6 +43,7 @@ SIGN_IN_PLACEHOLDER = "kringwerk-sign-in-url-of-this-request"
 TOKEN_PLACEHOLDER = "kringwerk-header-csrf-token-of-this-visitor"
 PLACEHOLDERS = (HERE_PLACEHOLDER, SIGN_IN_PLACEHOLDER, TOKEN_PLACEHOLDER)  # request_values' order
 _PLATFORM_HEADERS = "kringwerk.web.platform_headers"  # in app.extensions
+T = TypeVar("T")
 _QUERY_SAFE = "!$'()*,/:;?@"  # werkzeug.urls._urlencode's, for the same sign-in URL as url_for
 
 
@@ -105,7 +107,7 @@ def site_header(render: Callable[[list[Link], str, str, str], str]) -> Markup:
     elif key[1] is None and key[2] is None:
         # A visitor outside any tenant: nothing in it comes from the database, so it is kept
         # for the process without reading the data stamp (such pages read nothing at all).
-        html = _platform_header((str(get_locale()), *key), build)
+        html = kept_for_process(_PLATFORM_HEADERS, (str(get_locale()), *key), build)
     else:
         html = str(remembered_html(key, build))
     return Markup(fill(html))
@@ -155,14 +157,17 @@ def request_values() -> tuple[str, str, str]:
     return (*_return_urls(fixed_url("accounts.login"), here), csrf_token())
 
 
-def _platform_header(key: tuple, build: Callable[[], str]) -> str:
-    kept = current_app.extensions.setdefault(_PLATFORM_HEADERS, {})
-    html = kept.get(key)
-    if html is None:
+def kept_for_process(store: str, key: tuple, build: Callable[[], T]) -> T:
+    """What ``build()`` gives, kept in ``app.extensions[store]`` for the process without the
+    data stamp: only for what nothing in the database changes (the platform's own shell for
+    a signed-out visitor outside any tenant)."""
+    kept = current_app.extensions.setdefault(store, {})
+    value = kept.get(key)
+    if value is None:
         if len(kept) >= 64:  # a few languages and mount prefixes: never reached in practice
             kept.clear()
-        html = kept[key] = build()
-    return html
+        value = kept[key] = build()
+    return value
 
 
 def sign_in_url(here: str) -> str:

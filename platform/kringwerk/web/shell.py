@@ -161,20 +161,10 @@ def _frame(context: Context, original) -> Frame | None:
 
     if tenant_id is None and header[1] is None and header[2] is None and current_tenant_id() is None:
         # Outside any tenant and signed out: nothing in the frame comes from the database.
-        return _platform_frame(app, key, build)
+        return navigation.kept_for_process(_PLATFORM_FRAMES, key, build)
     if cache.current_data() is None:
         return None  # this request wrote, or nothing is kept: render as before
     return cache.remember(key, build)
-
-
-def _platform_frame(app, key: tuple, build: Callable[[], Frame]) -> Frame:
-    kept = app.extensions.setdefault(_PLATFORM_FRAMES, {})
-    frame = kept.get(key)
-    if frame is None:
-        if len(kept) >= 64:  # a few languages and mount prefixes: never reached in practice
-            kept.clear()
-        frame = kept[key] = build()
-    return frame
 
 
 def _build(context: Context, original) -> Frame:
